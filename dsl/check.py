@@ -1,0 +1,33 @@
+"""Semantic checks: small pure passes over the assembled knowledge base, run in order.
+
+Every pass reports into one collector so that a single run lists every problem; the knowledge base
+is returned only when no pass found an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from dsl.errors import Collector
+from dsl.kb import KnowledgeBase
+from dsl.passes import catalog, conditions, headers, model, strata
+
+PASSES = (
+    model.check_model,
+    model.check_instrument,
+    catalog.check_catalog,
+    catalog.check_prerequisite_cycles,
+    headers.check_rule_headers,
+    conditions.check_conditions,
+    conditions.check_actions,
+    strata.check_stratified,
+)
+
+
+def check(kb: KnowledgeBase, collector: Collector | None = None) -> KnowledgeBase:
+    collector = collector or Collector(sources=dict(kb.sources))
+    for run_pass in PASSES:
+        run_pass(kb, collector)
+    collector.raise_if_errors()
+    warnings = tuple(d for d in collector.diagnostics if d.severity == "warning")
+    return replace(kb, warnings=warnings)

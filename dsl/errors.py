@@ -1,0 +1,107 @@
+"""One error root for everything a user can get wrong, with the fields a person needs to act.
+
+Rule files render as `path:line:column: error: CODE: message`, then the source line, a caret and
+a hint; assessments as `path: field.path: message`. Interfaces print `render()` and never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    path: str = ""
+    line: int | None = None
+    column: int | None = None
+    severity: str = "error"  # error | warning
+    hint: str | None = None
+    source_line: str | None = None
+    field_path: str | None = None
+
+    def render(self) -> str:
+        if self.field_path is not None:
+            head = f"{self.path}: {self.field_path}: {self.message}"
+        elif self.line is not None:
+            head = f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.code}: {self.message}"
+        else:
+            head = f"{self.path}: {self.severity}: {self.code}: {self.message}"
+        lines = [head]
+        if self.source_line is not None and self.column is not None:
+            lines.append("    " + self.source_line.rstrip("\n"))
+            lines.append("    " + " " * (self.column - 1) + "^")
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.column or 0, self.code, self.message)
+
+
+class GroundworkError(Exception):
+    """Bad input: a rule file, a knowledge base or an assessment. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = tuple(sorted(diagnostics, key=Diagnostic.sort_key))
+        super().__init__(self.render())
+
+    @property
+    def first(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+    def render(self) -> str:
+        return "\n".join(d.render() for d in self.diagnostics)
+
+
+class EngineFailure(Exception):
+    """The rule engine failed while assessing. The assessment is aborted. Exit code 3."""
+
+    exit_code = 3
+
+
+@dataclass
+class Collector:
+    """Collects diagnostics across passes so that one run reports every problem."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # path -> text, for source lines
+
+    def add(self, code: str, message: str, pos=None, hint: str | None = None,
+            severity: str = "error", path: str = "") -> None:
+        line, column, source_line = None, None, None
+        if pos is not None:
+            path, line, column = pos.file, pos.line, pos.column
+            text = self.sources.get(path)
+            if text is not None:
+                lines = text.splitlines()
+                if 0 < line <= len(lines):
+                    source_line = lines[line - 1]
+        self.diagnostics.append(Diagnostic(code, message, path, line, column, severity, hint,
+                                           source_line))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise GroundworkError(self.errors)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest known names, or None."""
+    close = difflib.get_close_matches(name, sorted(set(choices)), n=3, cutoff=0.6)
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def nearest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    return difflib.get_close_matches(name, sorted(set(choices)), n=n, cutoff=0.5)

@@ -1,0 +1,146 @@
+"""A knowledge base: a directory loaded whole, checked, and identified by its content hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsl import ast
+from dsl.errors import Collector, Diagnostic, GroundworkError
+from dsl.instrument import Instrument, load_instrument
+from dsl.parser import parse_text
+from dsl.vocabulary import FactType, Phase, fact_types
+
+RULE_SUFFIX = ".gw"
+INSTRUMENT_FILE = "instrument.toml"
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    name: str
+    version: str
+    root: str
+    content_hash: str
+    files: tuple[ast.SourceFile, ...]
+    sources: dict[str, str] = field(compare=False, repr=False)
+    regions: tuple[ast.RegionDecl, ...] = ()
+    domains: tuple[ast.DomainDecl, ...] = ()
+    thresholds: tuple[ast.BandThreshold, ...] = ()
+    compromised: tuple[str, ...] = ("moderate", "severe")
+    reachable: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    facts: dict[str, ast.FactDecl] = field(default_factory=dict, compare=False)
+    review: ast.ReviewDecl | None = None
+    interventions: dict[str, ast.Intervention] = field(default_factory=dict, compare=False)
+    rules: tuple[ast.Rule, ...] = ()
+    instrument: Instrument | None = None
+    warnings: tuple[Diagnostic, ...] = ()
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.regions)
+
+    @property
+    def domain_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.domains)
+
+    def region(self, name: str) -> ast.RegionDecl:
+        return next(r for r in self.regions if r.name == name)
+
+    def phase_of_region(self, name: str) -> Phase:
+        return Phase(self.region(name).phase)
+
+    def fact_types(self) -> dict[str, FactType]:
+        return fact_types(self.region_names, self.domain_names)
+
+    def rule(self, rule_id: str) -> ast.Rule | None:
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def active_rules(self, drafts: bool = False) -> tuple[ast.Rule, ...]:
+        allowed = {"approved", "draft"} if drafts else {"approved"}
+        return tuple(r for r in self.rules if r.status in allowed)
+
+
+def rule_files(root: Path) -> list[Path]:
+    """Every rule file below `root`, in sorted relative-path order."""
+    return sorted((p for p in root.rglob(f"*{RULE_SUFFIX}") if p.is_file()),
+                  key=lambda p: p.relative_to(root).as_posix())
+
+
+def content_hash(root: Path) -> str:
+    """SHA-256 over the sorted relative paths and bytes of every file that affects a plan."""
+    digest = hashlib.sha256()
+    paths = rule_files(root) + [root / INSTRUMENT_FILE]
+    for path in sorted(paths, key=lambda p: p.relative_to(root).as_posix()):
+        if not path.exists():
+            continue
+        relative = path.relative_to(root).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(len(relative).to_bytes(8, "big") + relative)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def load_knowledge_base(root: Path | str, display_root: str | None = None) -> KnowledgeBase:
+    """Parse and check a knowledge base directory. Raises GroundworkError listing every problem."""
+    from dsl.check import check  # the passes need KnowledgeBase; import here to keep one direction
+
+    root = Path(root)
+    shown = display_root if display_root is not None else str(root)
+    if not root.is_dir():
+        raise GroundworkError([Diagnostic("E100", "knowledge base directory not found", shown,
+                                          hint="pass --kb DIR with a directory of .gw files")])
+    collector = Collector()
+    files: list[ast.SourceFile] = []
+    for path in rule_files(root):
+        display = f"{shown.rstrip('/')}/{path.relative_to(root).as_posix()}"
+        text = _read_text(path, display)
+        collector.sources[display] = text
+        try:
+            files.append(parse_text(text, display))
+        except GroundworkError as error:
+            collector.diagnostics.extend(error.diagnostics)
+    if not files and not collector.diagnostics:
+        collector.add("E100", f"no {RULE_SUFFIX} rule files in the knowledge base", path=shown)
+    collector.raise_if_errors()
+    instrument = load_instrument(root / INSTRUMENT_FILE, f"{shown.rstrip('/')}/{INSTRUMENT_FILE}")
+    draft = assemble(files, collector.sources, str(root), content_hash(root), instrument)
+    return check(draft, collector)
+
+
+def _read_text(path: Path, display: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise GroundworkError([Diagnostic("E001", f"not UTF-8 text ({error.reason})", display)]) from None
+
+
+def assemble(files, sources, root, digest, instrument) -> KnowledgeBase:
+    """Gather the declarations of all files into one (not yet checked) knowledge base."""
+    items = [item for f in files for item in f.items]
+    header = next((i for i in items if isinstance(i, ast.KbHeader)), None)
+    bands = next((i for i in items if isinstance(i, ast.BandsDecl)), None)
+    compromised = next((i for i in items if isinstance(i, ast.CompromisedDecl)), None)
+    interventions: dict[str, ast.Intervention] = {}
+    for item in items:
+        if isinstance(item, ast.Intervention):
+            interventions.setdefault(item.id, item)
+    return KnowledgeBase(
+        name=header.name if header else "",
+        version=header.version if header else "",
+        root=root,
+        content_hash=digest,
+        files=tuple(files),
+        sources=dict(sources),
+        regions=tuple(sorted((i for i in items if isinstance(i, ast.RegionDecl)),
+                             key=lambda r: r.order)),
+        domains=tuple(i for i in items if isinstance(i, ast.DomainDecl)),
+        thresholds=tuple(sorted(bands.thresholds, key=lambda t: t.from_score)) if bands else (),
+        compromised=compromised.bands if compromised else ("moderate", "severe"),
+        reachable={i.state: i.phases for i in items if isinstance(i, ast.ReachDecl)},
+        facts={i.name: i for i in items if isinstance(i, ast.FactDecl)},
+        review=next((i for i in items if isinstance(i, ast.ReviewDecl)), None),
+        interventions=interventions,
+        rules=tuple(i for i in items if isinstance(i, ast.Rule)),
+        instrument=instrument,
+    )

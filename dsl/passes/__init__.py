@@ -1,0 +1,1 @@
+"""The semantic passes, one concern each; dsl/check.py lists them in order."""

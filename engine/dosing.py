@@ -1,0 +1,40 @@
+"""Dose, setting and deliverer of one recommendation, from the catalog and the rules."""
+
+from __future__ import annotations
+
+import math
+
+from dsl import ast
+from engine.models import Assessment
+from engine.plan import Dose
+
+# Which caregiver roles can deliver as which deliverer; the treating therapist always can.
+ROLES_FOR = {
+    "caregiver": {"parent", "foster_carer", "kinship_carer"},
+    "teacher": {"teacher"},
+    "residential_staff": {"residential_staff"},
+    "mentor": {"mentor"},
+}
+MIN_MINUTES = 2
+
+
+def available_deliverers(assessment: Assessment) -> set[str]:
+    roles = {c.role for c in assessment.caregivers}
+    return {"therapist"} | {who for who, fits in ROLES_FOR.items() if roles & fits}
+
+
+def choose_dose(base: ast.Dose, assessment: Assessment,
+                scales: list[tuple[str, ast.ScaleDose]]) -> tuple[Dose, tuple[str, ...]]:
+    """The dose to give, with a note for each change made to the catalog's default."""
+    notes = []
+    available = available_deliverers(assessment)
+    who = next((w for w in base.delivered_by if w in available), "therapist")
+    if who != base.delivered_by[0]:
+        notes.append(f"delivered by {who.replace('_', ' ')}: the client has no "
+                     f"{base.delivered_by[0].replace('_', ' ')} available")
+    minutes, frequency = base.minutes, base.frequency
+    for rule_id, scale in scales:
+        minutes = max(MIN_MINUTES, round(minutes * scale.minutes_factor))
+        frequency = max(1, math.ceil(frequency * scale.frequency_factor))
+        notes.append(f"{rule_id}: minutes x{scale.minutes_factor:g}, frequency x{scale.frequency_factor:g}")
+    return Dose(frequency=frequency, period=base.period, minutes=minutes, delivered_by=who), tuple(notes)

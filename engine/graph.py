@@ -1,0 +1,36 @@
+"""The dependency graph that enforces bottom-up order: regions, interventions, prerequisites.
+
+Edges point from what must come first to what follows: lower region → higher region, target
+region → intervention, prerequisite → intervention. A cycle is rejected at load time by the DSL
+checker (dsl/passes/catalog.py), which uses the same prerequisite edges.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from dsl.kb import KnowledgeBase
+from dsl.passes.catalog import prerequisite_graph
+
+
+def dependency_graph(kb: KnowledgeBase) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for region in kb.regions:
+        graph.add_node(f"region:{region.name}", kind="region", label=region.name,
+                       phase=region.phase, order=region.order)
+    for lower, higher in zip(kb.regions, kb.regions[1:]):
+        graph.add_edge(f"region:{lower.name}", f"region:{higher.name}", kind="order")
+    for iv in kb.interventions.values():
+        graph.add_node(f"intervention:{iv.id}", kind="intervention", label=iv.id,
+                       phase=kb.region(iv.region).phase, order=kb.region(iv.region).order)
+        graph.add_edge(f"region:{iv.region}", f"intervention:{iv.id}", kind="target")
+    for before, after in prerequisite_graph(kb.interventions).edges:
+        graph.add_edge(f"intervention:{before}", f"intervention:{after}", kind="prerequisite")
+    return graph
+
+
+def start_order(active: dict[str, tuple[int, int, str]], kb: KnowledgeBase) -> list[str]:
+    """Active interventions in the order to start them: prerequisites first, then by
+    (region order, priority, id). `active` maps id → that sort key."""
+    graph = prerequisite_graph(kb.interventions).subgraph(active)
+    return list(nx.lexicographical_topological_sort(graph, key=lambda node: active[node]))

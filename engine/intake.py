@@ -1,0 +1,107 @@
+"""Reading an assessment: JSON text → validated Assessment, or one precise error per problem.
+
+Messages name the field path (`ratings[3].value`) and never echo the case's values, so an error
+can be logged or shown without leaking anything a case says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from dsl.errors import Diagnostic, GroundworkError, did_you_mean
+from dsl.kb import KnowledgeBase
+from engine.models import Assessment
+
+
+def field_path(loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _error(display: str, path: str, message: str) -> Diagnostic:
+    return Diagnostic("E200", message, display, field_path=path)
+
+
+def read_assessment_file(path: str | Path, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+    display = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GroundworkError([Diagnostic("E201", "no such file", display, field_path="(file)")]) from None
+    except IsADirectoryError:
+        raise GroundworkError([Diagnostic("E201", "is a directory, not an assessment file", display,
+                                          field_path="(file)")]) from None
+    except UnicodeDecodeError:
+        raise GroundworkError([Diagnostic("E201", "not UTF-8 text", display, field_path="(file)")]) from None
+    return parse_assessment(text, display, kb)
+
+
+def parse_assessment(text: str, display: str, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+    if not text.strip():
+        raise GroundworkError([Diagnostic("E202", "the file is empty; expected a JSON object",
+                                          display, field_path="(file)")])
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = text.splitlines()
+        source = lines[error.lineno - 1] if 0 < error.lineno <= len(lines) else None
+        raise GroundworkError([Diagnostic("E203", f"malformed JSON: {error.msg}", display,
+                                          error.lineno, error.colno, source_line=source)]) from None
+    return validate_assessment(raw, display, kb), raw
+
+
+def validate_assessment(raw, display: str, kb: KnowledgeBase) -> Assessment:
+    if not isinstance(raw, dict):
+        raise GroundworkError([_error(display, "(top level)", "expected a JSON object")])
+    try:
+        assessment = Assessment.model_validate(raw)
+    except ValidationError as error:
+        raise GroundworkError([_pydantic(display, e) for e in error.errors()]) from None
+    problems = check_against_instrument(assessment, kb)
+    if problems:
+        raise GroundworkError([_error(display, path, message) for path, message in problems])
+    return assessment
+
+
+def _pydantic(display: str, error: dict) -> Diagnostic:
+    kind = error["type"]
+    message = error["msg"]
+    if kind == "extra_forbidden":
+        message = "unknown field; see `groundwork schema` for the fields an assessment has"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind == "string_pattern_mismatch":
+        message = "must be a pseudonymous id: letters, digits, '-' or '_' (at most 64)"
+    return _error(display, field_path(error["loc"]), message)
+
+
+def check_against_instrument(assessment: Assessment, kb: KnowledgeBase) -> list[tuple[str, str]]:
+    instrument = kb.instrument
+    known = {item.id for item in instrument.items}
+    problems = []
+    seen: set[str] = set()
+    for index, rating in enumerate(assessment.ratings):
+        if rating.item not in known:
+            hint = did_you_mean(rating.item, known)
+            problems.append((f"ratings[{index}].item",
+                             f"item '{rating.item}' is not in the instrument "
+                             f"'{instrument.name}'" + (f" ({hint})" if hint else "")))
+        elif rating.item in seen:
+            problems.append((f"ratings[{index}].item", f"item '{rating.item}' is rated twice"))
+        seen.add(rating.item)
+        if rating.value is not None and rating.value > instrument.max_value:
+            problems.append((f"ratings[{index}].value",
+                             f"must be between 0 and {instrument.max_value}, or null when unknown"))
+    periods = [h.period for h in assessment.history]
+    for index, period in enumerate(periods):
+        if period in periods[:index]:
+            problems.append((f"history[{index}].period", f"period '{period}' appears twice"))
+    return problems

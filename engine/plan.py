@@ -1,0 +1,156 @@
+"""The plan a clinician receives, as pydantic models. Field names here are the output contract."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PhaseName = Literal["regulate", "relate", "reason"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Dose(_Out):
+    frequency: int = Field(title="Frequency", description="Doses per period")
+    period: Literal["day", "week"] = Field(title="Period", description="Per day or per week")
+    minutes: int = Field(title="Minutes", description="Minutes per dose")
+    delivered_by: str = Field(title="Delivered by", description="Who delivers each dose")
+
+
+class ConditionValue(_Out):
+    condition: str = Field(title="Condition", description="The condition as written in the rule")
+    actual: str = Field(title="Actual value", description="The client's value")
+    holds: bool = Field(title="Holds", description="Whether the condition is true for the client")
+
+
+class Reason(_Out):
+    rule: str = Field(title="Rule", description="Rule id")
+    version: str = Field(title="Rule version", description="Rule version")
+    title: str = Field(title="Rule title", description="Rule title")
+    conditions: tuple[ConditionValue, ...] = Field(
+        title="Conditions", description="Each condition of the rule with the client's value")
+
+
+class Recommendation(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    name: str = Field(title="Name", description="Catalog name")
+    target_region: str = Field(title="Target region", description="Region the work targets")
+    modality: str = Field(title="Modality", description="Kind of activity")
+    dose: Dose = Field(title="Dose", description="How often, how long, by whom")
+    settings: tuple[str, ...] = Field(title="Settings", description="Where to deliver it")
+    priority: int = Field(title="Priority", description="1 first; ties broken by id")
+    prerequisites: tuple[str, ...] = Field(title="Prerequisites", description="Started before this")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that recommended it")
+    because: tuple[Reason, ...] = Field(title="Because", description="Why, rule by rule")
+    dose_notes: tuple[str, ...] = Field((), title="Dose notes",
+                                        description="How and why the default dose was changed")
+
+
+class PhasePlan(_Out):
+    name: PhaseName = Field(title="Phase", description="regulate, relate or reason")
+    regions: tuple[str, ...] = Field(title="Regions", description="Regions this phase works on")
+    recommendations: tuple[Recommendation, ...] = Field(title="Recommendations",
+                                                        description="In the order to start them")
+    move_on_when: tuple[str, ...] = Field(
+        title="Move on when", description="What must change before the next phase opens")
+
+
+class Deferred(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    name: str = Field(title="Name", description="Catalog name")
+    phase: PhaseName = Field(title="Phase", description="Phase it belongs to")
+    gate: str = Field(title="Gate", description="What must become true before it starts")
+    gate_kind: Literal["region", "arousal", "rule", "prerequisite"] = Field(
+        title="Gate kind", description="Which constraint holds it back")
+    holding_value: str = Field(title="Holding value", description="The value that holds the gate shut")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that proposed or deferred it")
+
+
+class Avoided(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    name: str = Field(title="Name", description="Catalog name")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that avoided it")
+    reason: str = Field(title="Reason", description="Why it is avoided")
+    proposed_by: tuple[str, ...] = Field((), title="Proposed by",
+                                         description="Rules that recommended it (avoid wins)")
+
+
+class NotSuitable(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    name: str = Field(title="Name", description="Catalog name")
+    reason: str = Field(title="Reason", description="Why it cannot be offered to this client")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that recommended it")
+
+
+class Flag(_Out):
+    code: str = Field(title="Code", description="Stable flag code")
+    severity: Literal["info", "warning", "critical"] = Field(title="Severity",
+                                                             description="info, warning, critical")
+    message: str = Field(title="Message", description="For clinician review")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that raised it (empty: engine)")
+
+
+class NoAction(_Out):
+    reason: str = Field(title="Reason", description="Why no action is needed")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that said so")
+
+
+class RegionSummary(_Out):
+    region: str = Field(title="Region", description="Region name")
+    phase: PhaseName = Field(title="Phase", description="Phase for work on this region")
+    score: float | None = Field(title="Score", description="Mean rating 0 (typical) to 3; null if insufficient")
+    band: str = Field(title="Band", description="typical, mild, moderate, severe or insufficient")
+    known_ratings: int = Field(title="Known ratings", description="Ratings that were known")
+    items: int = Field(title="Items", description="Items loading on this region")
+
+
+class DomainSummary(_Out):
+    domain: str = Field(title="Domain", description="Domain name")
+    score: float | None = Field(title="Score", description="Mean rating 0 (typical) to 3")
+    band: str = Field(title="Band", description="Band, or insufficient")
+    known_ratings: int = Field(title="Known ratings", description="Ratings that were known")
+    items: int = Field(title="Items", description="Items in this domain")
+
+
+class ArousalSummary(_Out):
+    current: str = Field(title="Current", description="Arousal state now")
+    baseline: str = Field(title="Baseline", description="Usual arousal state")
+    dissociative: bool = Field(title="Dissociative", description="Dissociative indicator")
+
+
+class Review(_Out):
+    interval_weeks: int = Field(title="Interval", description="Weeks until the plan is reviewed")
+    reason: str = Field(title="Reason", description="Why this interval")
+
+
+class Provenance(_Out):
+    kb_name: str = Field(title="Knowledge base", description="Name of the knowledge base")
+    kb_version: str = Field(title="Knowledge base version", description="Its declared version")
+    kb_hash: str = Field(title="Knowledge base hash", description="SHA-256 of its content")
+    engine_version: str = Field(title="Engine version", description="groundwork-cds version")
+    input_hash: str = Field(title="Input hash", description="SHA-256 of the canonical input")
+    drafts: bool = Field(False, title="Drafts", description="Whether draft rules were included")
+
+
+class Plan(_Out):
+    client_id: str = Field(title="Client pseudonym", description="From the assessment")
+    assessment_date: str = Field(title="Assessment date", description="From the assessment")
+    flags: tuple[Flag, ...] = Field(title="Flags", description="For clinician review, critical first")
+    regions: tuple[RegionSummary, ...] = Field(title="Regions", description="Lowest first")
+    domains: tuple[DomainSummary, ...] = Field(title="Domains", description="As declared")
+    developmental_age_months: int = Field(title="Developmental age (estimate)",
+                                          description="An estimate, never above the chronological age")
+    chronological_age_months: int = Field(title="Chronological age", description="In months")
+    arousal: ArousalSummary = Field(title="Arousal", description="States from the assessment")
+    phases: tuple[PhasePlan, ...] = Field(title="Phases", description="In order; empty ones omitted")
+    deferred: tuple[Deferred, ...] = Field(title="Deferred", description="Not yet, with the gate")
+    avoided: tuple[Avoided, ...] = Field(title="Avoided", description="Not now, with the reason")
+    not_suitable: tuple[NotSuitable, ...] = Field(title="Not suitable",
+                                                  description="Cannot be offered to this client")
+    no_action: tuple[NoAction, ...] = Field(title="No action needed",
+                                            description="Profiles the rules say need nothing")
+    review: Review = Field(title="Review", description="When to review the plan")
+    provenance: Provenance = Field(title="Provenance", description="What produced this plan")

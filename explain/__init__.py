@@ -1,0 +1,1 @@
+"""Explanations of a plan: text for clinicians, JSON for QA, graphs and an HTML report."""

@@ -1,0 +1,84 @@
+"""A plan as plain text for a clinician: short sentences, the client's own values."""
+
+from __future__ import annotations
+
+import textwrap
+
+from engine.plan import Plan, Recommendation
+
+DISCLAIMER = ("Decision support for a qualified clinician: it never replaces clinical judgement. "
+              "Not affiliated with the Neurosequential Network.")
+
+
+def _months(months: int) -> str:
+    years, rest = divmod(months, 12)
+    return f"{years}y {rest}m"
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, width=96, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def because_line(rec: Recommendation) -> str:
+    """One line of 'because': the first rule's title and the conditions that held, with values."""
+    reason = rec.because[0]
+    held = [f"{c.condition.split(' ')[0]} = {c.actual}" for c in reason.conditions if c.holds]
+    values = "; ".join(dict.fromkeys(held)) or "its conditions held"
+    more = f" (+{len(rec.because) - 1} more rule{'s' if len(rec.because) > 2 else ''})" \
+        if len(rec.because) > 1 else ""
+    return f"because {reason.title.rstrip('.')} [{reason.rule}]: {values}{more}"
+
+
+def render_plan(plan: Plan) -> str:
+    out = [f"Groundwork plan for client {plan.client_id} (assessed {plan.assessment_date})",
+           f"Age {_months(plan.chronological_age_months)}; developmental age estimate "
+           f"{_months(plan.developmental_age_months)}. Arousal now: {plan.arousal.current} "
+           f"(usually {plan.arousal.baseline})"
+           + ("; dissociative indicator present." if plan.arousal.dissociative else "."), ""]
+    if plan.flags:
+        out.append("FLAGS FOR CLINICIAN REVIEW")
+        for flag in plan.flags:
+            out += _wrap(f"[{flag.severity.upper()}] {flag.code}: {flag.message}", "  ")
+        out.append("")
+    out.append("REGIONS (lowest first; score 0 = typical for age, 3 = severely below)")
+    for region in plan.regions:
+        score = "  -  " if region.score is None else f"{region.score:4.2f} "
+        out.append(f"  {region.region:<13} {score} {region.band:<12} -> {region.phase}")
+    out.append("")
+    if not plan.phases:
+        out.append("No activity is active yet; see the deferred and avoided lists below.")
+    for number, phase in enumerate(plan.phases, 1):
+        out.append(f"PHASE {number}: {phase.name.upper()} ({', '.join(phase.regions)})")
+        for index, rec in enumerate(phase.recommendations, 1):
+            dose = rec.dose
+            out.append(f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
+                       f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
+                       f"; {', '.join(rec.settings)}")
+            out += _wrap(because_line(rec), "     ")
+        out += _wrap("Move on when: " + "; ".join(phase.move_on_when), "  ")
+        out.append("")
+    if plan.deferred:
+        out.append("DEFERRED (not yet)")
+        for item in plan.deferred:
+            out += _wrap(f"- {item.name} [{item.intervention}] {item.gate} "
+                         f"(now: {item.holding_value})", "  ")
+        out.append("")
+    if plan.avoided:
+        out.append("AVOIDED (not now)")
+        for item in plan.avoided:
+            rules = f" [{', '.join(item.rules)}]" if item.rules else ""
+            out += _wrap(f"- {item.name} [{item.intervention}]: {item.reason}{rules}", "  ")
+        out.append("")
+    if plan.not_suitable:
+        out.append("NOT SUITABLE FOR THIS CLIENT")
+        for item in plan.not_suitable:
+            out += _wrap(f"- {item.name} [{item.intervention}]: {item.reason}", "  ")
+        out.append("")
+    for note in plan.no_action:
+        out += _wrap(f"No action needed: {note.reason} [{', '.join(note.rules)}]", "")
+    out.append(f"Review in {plan.review.interval_weeks} weeks ({plan.review.reason}).")
+    prov = plan.provenance
+    out.append(f"Knowledge base {prov.kb_name} {prov.kb_version} ({prov.kb_hash[:12]}), "
+               f"engine {prov.engine_version}. Ask why: groundwork explain CASE INTERVENTION.")
+    out.append(DISCLAIMER)
+    return "\n".join(out) + "\n"

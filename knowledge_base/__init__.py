@@ -1,0 +1,24 @@
+"""The bundled knowledge base (data) and the loader that every interface uses."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from dsl.kb import KnowledgeBase, content_hash, load_knowledge_base
+
+BUNDLED = Path(__file__).parent / "core"
+
+
+def load(path: str | Path | None = None) -> KnowledgeBase:
+    """Load a knowledge base directory (default: the bundled one), cached by content hash."""
+    root = Path(path) if path is not None else BUNDLED
+    display = str(path) if path is not None else "knowledge_base/core"
+    if not root.is_dir():
+        return load_knowledge_base(root, display)
+    return _load_cached(str(root.resolve()), display, content_hash(root))
+
+
+@lru_cache(maxsize=8)
+def _load_cached(root: str, display: str, digest: str) -> KnowledgeBase:
+    return load_knowledge_base(root, display)
