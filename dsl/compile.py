@@ -7,7 +7,8 @@ derived facts, which become joined (or, negated, `$not`) patterns.
 
 Rule sets: rules are grouped by stratum (a rule that negates a derived fact runs after every rule
 deriving it), then by chain (rules joined through derived facts stay together), and packed into
-rule sets of at most MAX_RULES_PER_SET, below durable-rules' ~250-rule limit.
+rule sets of at most MAX_RULES_PER_SET rules and MAX_ALTERNATIVES_PER_SET alternatives, within
+what durable-rules was measured to handle.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dsl.passes.strata import derivation_graph, strata
 from dsl.vocabulary import INSUFFICIENT, FactType, Kind
 
 MAX_RULES_PER_SET = 200
+MAX_ALTERNATIVES_PER_SET = 300  # measured: 400 alternatives ran, 800 failed to register
 MAX_ALTERNATIVES = 64
 SENTINEL = "__sentinel__"
 
@@ -75,7 +77,7 @@ def compile_knowledge_base(kb, drafts: bool = False) -> CompiledKnowledgeBase:
         definitions[rule.id] = _rule_definition(branches)
         observes[rule.id] = frozenset().union(*(b.present | b.absent for b in branches))
     out.raise_if_errors()
-    groups = _group_rules(rules)
+    groups = _group_rules(rules, {r: _size(d) for r, d in definitions.items()})
     suffix = "all" if drafts else "approved"
     rulesets = []
     for index, (stratum, rule_ids) in enumerate(groups):
@@ -88,8 +90,12 @@ def compile_knowledge_base(kb, drafts: bool = False) -> CompiledKnowledgeBase:
     return CompiledKnowledgeBase(kb.content_hash, tuple(rulesets))
 
 
-def _group_rules(rules) -> list[tuple[int, list[str]]]:
-    """(stratum, rule ids) groups of at most MAX_RULES_PER_SET, chains kept together."""
+def _size(definition: dict) -> int:
+    return len(definition.get("any", [None]))
+
+
+def _group_rules(rules, sizes: dict[str, int]) -> list[tuple[int, list[str]]]:
+    """(stratum, rule ids) groups within the rule set limits, chains kept together."""
     level = strata(rules)
     graph = derivation_graph(rules).to_undirected()
     order = {rule.id: index for index, rule in enumerate(rules)}
@@ -101,9 +107,11 @@ def _group_rules(rules) -> list[tuple[int, list[str]]]:
                         key=lambda c: order[c[0]])
         current: list[str] = []
         for chain in chains:
-            if len(chain) > MAX_RULES_PER_SET:
+            if len(chain) > MAX_RULES_PER_SET or \
+                    sum(sizes[r] for r in chain) > MAX_ALTERNATIVES_PER_SET:
                 raise GroundworkError([_too_long(chain, rules)])
-            if len(current) + len(chain) > MAX_RULES_PER_SET:
+            if current and (len(current) + len(chain) > MAX_RULES_PER_SET or sum(
+                    sizes[r] for r in current + chain) > MAX_ALTERNATIVES_PER_SET):
                 groups.append((stratum, current))
                 current = []
             current.extend(chain)
@@ -115,8 +123,9 @@ def _group_rules(rules) -> list[tuple[int, list[str]]]:
 def _too_long(chain, rules):
     from dsl.errors import Diagnostic
     first = next(r for r in rules if r.id == chain[0])
-    return Diagnostic("E181", f"{len(chain)} rules are chained together; at most "
-                      f"{MAX_RULES_PER_SET} can run in one rule set", first.pos.file,
+    return Diagnostic("E181", f"{len(chain)} rules are chained together; more than one rule set "
+                      f"can hold ({MAX_RULES_PER_SET} rules, {MAX_ALTERNATIVES_PER_SET} "
+                      "alternatives)", first.pos.file,
                       first.pos.line, first.pos.column)
 
 
@@ -137,19 +146,19 @@ def _patterns(branch: Branch) -> list[dict]:
 
 
 def to_branches(node: ast.Condition, negated: bool, types: dict[str, FactType]) -> list[Branch]:
-    """The condition (negated if asked) as alternatives, in negation normal form."""
+    """The condition (negated if asked) in disjunctive normal form: alternatives of literal tests.
+
+    durable-rules mishandles `$or` inside a pattern (error 303 once ~65 rules share one), so every
+    disjunction becomes a separate alternative of the rule (`any` of `all`s) instead.
+    """
     if isinstance(node, ast.Not):
         return to_branches(node.operand, not negated, types)
     if isinstance(node, ast.FactRef):
         names = frozenset([node.name])
         return [Branch(absent=names) if negated else Branch(present=names)]
     if isinstance(node, (ast.And, ast.Or)):
-        conjunctive = isinstance(node, ast.And) != negated
-        if not any(isinstance(n, ast.FactRef) for n in ast.walk(node)):
-            tests = [profile_test(o, negated, types) for o in node.operands]
-            return [Branch(({"$and" if conjunctive else "$or": tests},))]
         parts = [to_branches(o, negated, types) for o in node.operands]
-        if conjunctive:
+        if isinstance(node, ast.And) != negated:
             merged = []
             for combination in product(*parts):
                 branch = Branch()
@@ -158,43 +167,36 @@ def to_branches(node: ast.Condition, negated: bool, types: dict[str, FactType]) 
                 merged.append(branch)
             return merged
         return [b for part in parts for b in part]
-    return [Branch((profile_test(node, negated, types),))]
+    return [Branch((test,)) for test in literal_tests(node, negated, types[node.path])]
 
 
-def profile_test(node: ast.Condition, negated: bool, types) -> dict:
-    """A durable-rules expression over the profile fact (no derived facts inside)."""
-    if isinstance(node, ast.Not):
-        return profile_test(node.operand, not negated, types)
-    if isinstance(node, (ast.And, ast.Or)):
-        conjunctive = isinstance(node, ast.And) != negated
-        return {"$and" if conjunctive else "$or":
-                [profile_test(o, negated, types) for o in node.operands]}
-    return _literal(node, negated, types[node.path])
+def literal_tests(node, negated: bool, fact_type: FactType) -> list[dict]:
+    """A literal (or its complement) as alternative durable-rules tests on the profile fact.
 
-
-def _literal(node, negated: bool, fact_type: FactType) -> dict:
+    The complement of a comparison also holds when the value is unknown (a missing field), which
+    only band and score fields can be.
+    """
     if isinstance(node, ast.Has):
-        return {field_name(node.path, node.member): 0 if negated else 1}
+        return [{field_name(node.path, node.member): 0 if negated else 1}]
     key = field_name(node.path)
     known, unknown = {"$ex": {key: 1}}, {"$nex": {key: 1}}
+    may_be_unknown = [unknown] if fact_type.kind in (Kind.BAND, Kind.NUMBER) else []
     if isinstance(node, ast.Comparison) and node.value == INSUFFICIENT:
-        return unknown if (node.op == "=") != negated else known
+        return [unknown if (node.op == "=") != negated else known]
     if isinstance(node, ast.Between):
-        inside = {"$and": [{"$gte": {key: node.low}}, {"$lte": {key: node.high}}]}
         if not negated:
-            return inside
-        return {"$or": [{"$lt": {key: node.low}}, {"$gt": {key: node.high}}, unknown]}
+            return [{"$and": [{"$gte": {key: node.low}}, {"$lte": {key: node.high}}]}]
+        return [{"$lt": {key: node.low}}, {"$gt": {key: node.high}}] + may_be_unknown
     if isinstance(node, ast.Membership):
         values = [v for v in node.values if v != INSUFFICIENT]
         wants_unknown = len(values) != len(node.values)
         if not negated:
-            tests = [_compare(key, "=", fact_type, v) for v in values]
-            return {"$or": tests + ([unknown] if wants_unknown else [])}
+            return [_compare(key, "=", fact_type, v) for v in values] + ([unknown] if wants_unknown else [])
         outside = {"$and": [known] + [_compare(key, "!=", fact_type, v) for v in values]}
-        return outside if wants_unknown else {"$or": [outside, unknown]}
+        return [outside] + ([] if wants_unknown else may_be_unknown)
     if not negated:
-        return _compare(key, node.op, fact_type, node.value)
-    return {"$or": [_compare(key, _FLIP[node.op], fact_type, node.value), unknown]}
+        return [_compare(key, node.op, fact_type, node.value)]
+    return [_compare(key, _FLIP[node.op], fact_type, node.value)] + may_be_unknown
 
 
 def _compare(key: str, op: str, fact_type: FactType, value) -> dict:

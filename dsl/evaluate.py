@@ -126,3 +126,27 @@ def show_value(value) -> str:
     if value is None:
         return "unknown"
     return str(value)
+
+
+def fire_reference(rules, values: dict, types: dict[str, FactType]) -> tuple[list[str], set[str]]:
+    """Which rules fire, by the reference semantics: stratum by stratum, chaining to a fixpoint.
+
+    Returns the fired rule ids (in firing order) and the derived facts.
+    """
+    from dsl.passes.strata import strata
+
+    level = strata(rules)
+    derived: set[str] = set()
+    fired: list[str] = []
+    for stratum in sorted(set(level.values())):
+        pending = [r for r in rules if level[r.id] == stratum]
+        changed = True
+        while changed:
+            changed = False
+            for rule in list(pending):
+                if evaluate(rule.when, values, derived, types).value:
+                    fired.append(rule.id)
+                    pending.remove(rule)
+                    derived.update(a.fact for a in rule.actions if isinstance(a, ast.Derive))
+                    changed = True
+    return fired, derived
