@@ -46,7 +46,8 @@ class Instrument(BaseModel):
                                  description="And never fewer known ratings than this")
     established_at_or_below: int = Field(
         title="Established at or below", ge=0,
-        description="A rating at or below this value counts as the function being established")
+        description="A rating at or below this value counts as the function being established "
+                    "(present, at least with support) for the developmental-age estimate")
     items: tuple[Item, ...] = Field(title="Items", description="The functions rated")
 
     @property

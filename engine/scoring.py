@@ -63,9 +63,10 @@ def score_assessment(assessment: Assessment, kb: KnowledgeBase) -> tuple[list[Sc
 
 def developmental_age_months(assessment: Assessment, kb: KnowledgeBase) -> int:
     """Functional age equivalent: of the rated functions that are due by the client's age, the
-    client has established N; a typically developing child has established the first N of them
-    (sorted by the age each is typically established) by the age of the N-th. All established:
-    the chronological age. Never above the chronological age."""
+    client has established N (rated at or below the instrument's `established_at_or_below`:
+    present, at least with support); a typically developing child has established the first N
+    of them (sorted by the age each is typically established) by the age of the N-th. All
+    established: the chronological age. Never above the chronological age."""
     instrument = kb.instrument
     age = assessment.age.total_months
     ratings = {r.item: r.value for r in assessment.ratings if r.value is not None}

@@ -1,0 +1,70 @@
+"""Clinical invariants of every plan, over generated assessments (issue #4, point 5)."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import HealthCheck, given, settings
+
+import knowledge_base
+from engine.models import Assessment
+from engine.pipeline import assess, plan_json
+from tests.strategies import assessments
+
+KB = knowledge_base.load()
+ITEMS = tuple(item.id for item in KB.instrument.items)
+ORDER = {"regulate": 1, "relate": 2, "reason": 3}
+COMPROMISED = {"moderate", "severe"}
+HIGH_AROUSAL = {"alarm", "fear", "terror"}
+SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _plan(raw):
+    return assess(Assessment.model_validate(raw), raw, KB).plan
+
+
+@SETTINGS
+@given(assessments(ITEMS))
+def test_plans_keep_the_bottom_up_invariants(raw):
+    plan = _plan(raw)
+    names = [phase.name for phase in plan.phases]
+    assert names == sorted(names, key=ORDER.get) and len(names) == len(set(names))
+    assert all(phase.recommendations for phase in plan.phases), "empty phases are omitted"
+    bands = {r.region: r.band for r in plan.regions}
+    lower_compromised = bands["brainstem"] in COMPROMISED or bands["diencephalon"] in COMPROMISED
+    if lower_compromised or raw["arousal"]["current"] in HIGH_AROUSAL:
+        assert "reason" not in names
+    if bands["limbic"] in COMPROMISED:
+        assert "reason" not in names
+    if lower_compromised or raw["arousal"]["current"] in {"fear", "terror"}:
+        assert "relate" not in names
+    recommended = {r.intervention for phase in plan.phases for r in phase.recommendations}
+    for phase in plan.phases:
+        for rec in phase.recommendations:
+            assert rec.rules, f"{rec.intervention} names no rule"
+            assert KB.phase_of_region(rec.target_region).value == phase.name
+    for item in plan.deferred:
+        assert item.gate.startswith("until ") and len(item.gate) > len("until ")
+    avoided = {a.intervention for a in plan.avoided}
+    deferred = {d.intervention for d in plan.deferred}
+    assert not recommended & avoided
+    assert not recommended & deferred
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assessments(ITEMS))
+def test_the_same_input_gives_the_same_bytes(raw):
+    first = plan_json(_plan(raw))
+    second = plan_json(_plan(json.loads(json.dumps(raw))))
+    assert first == second
+
+
+@SETTINGS
+@given(assessments(ITEMS))
+def test_prerequisites_start_first(raw):
+    plan = _plan(raw)
+    position = {r.intervention: (ORDER[p.name], i) for p in plan.phases
+                for i, r in enumerate(p.recommendations)}
+    for intervention, where in position.items():
+        for prerequisite in KB.interventions[intervention].requires:
+            assert prerequisite in position and position[prerequisite] < where
