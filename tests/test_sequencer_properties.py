@@ -51,7 +51,7 @@ def test_plans_keep_the_bottom_up_invariants(raw):
     assert not recommended & deferred
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(assessments(ITEMS))
 def test_the_same_input_gives_the_same_bytes(raw):
     first = plan_json(_plan(raw))
