@@ -33,7 +33,8 @@ def choose_dose(base: ast.Dose, assessment: Assessment,
         notes.append(f"delivered by {who.replace('_', ' ')}: the client has no "
                      f"{base.delivered_by[0].replace('_', ' ')} available")
     minutes, frequency = base.minutes, base.frequency
-    for rule_id, scale in scales:
+    # Brief, frequent dosing reshapes daily activity; a weekly session keeps its shape.
+    for rule_id, scale in (scales if base.period == "day" else []):
         minutes = max(MIN_MINUTES, round(minutes * scale.minutes_factor))
         frequency = max(1, math.ceil(frequency * scale.frequency_factor))
         notes.append(f"{rule_id}: minutes x{scale.minutes_factor:g}, frequency x{scale.frequency_factor:g}")

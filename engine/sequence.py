@@ -194,10 +194,9 @@ class Sequencer:
         )
 
     def _settings(self, iv, recs, client_settings) -> tuple[str, ...]:
-        wanted = set(iv.settings)
-        for _, action in recs:
-            if action.settings:
-                wanted &= set(action.settings) | set()
+        """Where to deliver it: every setting some recommending rule asks for (a rule without
+        `in` asks for all of the catalog's), that the catalog allows and the client lives in."""
+        wanted = set().union(*(set(action.settings or iv.settings) for _, action in recs))
         return tuple(s for s in iv.settings if s in wanted and s in client_settings)
 
     def _defer_missing_prerequisites(self, candidates, deferred) -> None:
