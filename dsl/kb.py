@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dsl import ast
@@ -13,6 +13,12 @@ from dsl.parser import parse_text
 from dsl.vocabulary import FactType, Phase, fact_types
 
 RULE_SUFFIX = ".gw"
+# DESIGN.md's default when a knowledge base declares no reachability table: reason only in calm or
+# alert, relate not in fear or terror, regulate always.
+DEFAULT_REACHABLE = {
+    "calm": ("regulate", "relate", "reason"), "alert": ("regulate", "relate", "reason"),
+    "alarm": ("regulate", "relate"), "fear": ("regulate",), "terror": ("regulate",),
+}
 INSTRUMENT_FILE = "instrument.toml"
 
 
@@ -35,6 +41,11 @@ class KnowledgeBase:
     rules: tuple[ast.Rule, ...] = ()
     instrument: Instrument | None = None
     warnings: tuple[Diagnostic, ...] = ()
+    display_root: str = field(default="", compare=False)  # as the user named it, for messages
+
+    @property
+    def shown_root(self) -> str:
+        return self.display_root or self.root
 
     @property
     def region_names(self) -> tuple[str, ...]:
@@ -105,7 +116,7 @@ def load_knowledge_base(root: Path | str, display_root: str | None = None) -> Kn
     collector.raise_if_errors()
     instrument = load_instrument(root / INSTRUMENT_FILE, f"{shown.rstrip('/')}/{INSTRUMENT_FILE}")
     draft = assemble(files, collector.sources, str(root), content_hash(root), instrument)
-    return check(draft, collector)
+    return check(replace(draft, display_root=shown.rstrip("/") or shown), collector)
 
 
 def _read_text(path: Path, display: str) -> str:
@@ -137,7 +148,8 @@ def assemble(files, sources, root, digest, instrument) -> KnowledgeBase:
         domains=tuple(i for i in items if isinstance(i, ast.DomainDecl)),
         thresholds=tuple(sorted(bands.thresholds, key=lambda t: t.from_score)) if bands else (),
         compromised=compromised.bands if compromised else ("moderate", "severe"),
-        reachable={i.state: i.phases for i in items if isinstance(i, ast.ReachDecl)},
+        reachable={i.state: i.phases for i in items if isinstance(i, ast.ReachDecl)}
+        or dict(DEFAULT_REACHABLE),
         facts={i.name: i for i in items if isinstance(i, ast.FactDecl)},
         review=next((i for i in items if isinstance(i, ast.ReviewDecl)), None),
         interventions=interventions,

@@ -40,7 +40,11 @@ def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnost
     lines = text.splitlines()
     line = getattr(error, "line", None) or 1
     column = getattr(error, "column", None) or 1
-    if isinstance(error, UnexpectedEOF) or line < 1:
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END" and \
+            getattr(error.token, "end_line", None):
+        # lark places the end-of-file token on the last token; point just after it instead.
+        line, column = error.token.end_line, error.token.end_column
+    elif isinstance(error, UnexpectedEOF) or line < 1:
         line = max(len(lines), 1)
         column = len(lines[-1]) + 1 if lines else 1
     message, hint = explain_syntax_error(error, text)

@@ -39,6 +39,10 @@ SYNTAX_ERRORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+_UNCLOSED = next(i for i, (message, _, _) in enumerate(SYNTAX_ERRORS)
+                 if message.startswith("unexpected end of file"))
+
+
 def explain_syntax_error(error: UnexpectedInput, text: str) -> tuple[str, str | None]:
     """A message and a hint for a syntax error, from the example table where one matches."""
     from dsl.parser import _parser  # circular at import time only
@@ -51,10 +55,34 @@ def explain_syntax_error(error: UnexpectedInput, text: str) -> tuple[str, str | 
     except Exception:  # a failed lookup must never hide the real syntax error
         label = None
     found = _what_was_found(error)
+    escape = _bad_escape(error, text)
+    if escape is not None:
+        return (f"a string has an unknown escape '\\{escape}' (found {found})",
+                'inside "…" write \\" for a double quote, \\\\ for a backslash and \\n for a new line')
+    if label is None and found == "end of file" and "RBRACE" in (getattr(error, "expected", None) or ()):
+        label = _UNCLOSED  # the file ends where a '}' could still come: whatever the last action
     if label is not None:
         message, hint, _ = SYNTAX_ERRORS[label]
         return f"{message} (found {found})", hint
     return f"unexpected {found}", _expected_hint(error)
+
+
+def _bad_escape(error: UnexpectedInput, text: str) -> str | None:
+    """The letter after a backslash that made a string on this line unreadable, if that is why."""
+    if not isinstance(error, UnexpectedCharacters) or error.char != '"':
+        return None
+    lines = text.splitlines()
+    if not 0 < error.line <= len(lines):
+        return None
+    rest, index = lines[error.line - 1][error.column:], 0
+    while index < len(rest) and rest[index] != '"':
+        if rest[index] == "\\":
+            following = rest[index + 1:index + 2]
+            if following not in ('"', "\\", "n"):
+                return following or None  # a backslash at the end of the line: not closed
+            index += 1
+        index += 1
+    return None
 
 
 def _what_was_found(error: UnexpectedInput) -> str:

@@ -41,8 +41,10 @@ def resolve_path(kb, path: str, pos, types, out: Collector) -> FactType | None:
         kind = "region" if not did_you_mean(head, kb.domain_names) else "domain"
         if did_you_mean(head, kb.region_names):
             kind = "region"
-        out.add("E110", f"unknown {kind} '{head}'" + _suggest(head, names), pos,
-                hint="regions: " + ", ".join(kb.region_names))
+        hint = "regions: " + ", ".join(kb.region_names)
+        if kind == "domain":
+            hint += "; domains: " + ", ".join(kb.domain_names)
+        out.add("E110", f"unknown {kind} '{head}'" + _suggest(head, names), pos, hint=hint)
     else:
         out.add("E111", f"unknown fact '{path}'" + _suggest(path, types), pos,
                 hint="see docs/dsl.md for every fact a rule can use")

@@ -19,7 +19,7 @@ def _items(kb, kind):
 def check_model(kb, out: Collector) -> None:
     headers = _items(kb, ast.KbHeader)
     if not headers:
-        out.add("E100", "the knowledge base has no header", path=kb.root,
+        out.add("E100", "the knowledge base has no header", path=kb.shown_root,
                 hint='add: knowledge_base "name" version "1.0.0"')
     for extra in headers[1:]:
         out.add("E100", "a second knowledge_base header; a knowledge base has one", extra.pos)
@@ -46,7 +46,7 @@ def _check_regions(kb, out):
         seen_names.add(region.name)
         seen_orders.add(region.order)
     if not seen_names:
-        out.add("E101", "the knowledge base declares no regions", path=kb.root)
+        out.add("E101", "the knowledge base declares no regions", path=kb.shown_root)
     ordered = [r for r in kb.regions if r.phase in PHASES]
     for lower, higher in zip(ordered, ordered[1:]):
         if list(PHASES).index(lower.phase) > list(PHASES).index(higher.phase):
@@ -70,7 +70,7 @@ def _check_domains(kb, out):
 def _check_bands(kb, out):
     decls = _items(kb, ast.BandsDecl)
     if not decls:
-        out.add("E103", "the knowledge base declares no band thresholds", path=kb.root,
+        out.add("E103", "the knowledge base declares no band thresholds", path=kb.shown_root,
                 hint="add: bands { typical from 0  mild from 0.75  moderate from 1.5  severe from 2.25 }")
         return
     for extra in decls[1:]:
@@ -119,7 +119,7 @@ def check_instrument(kb, out: Collector) -> None:
     instrument = kb.instrument
     if instrument is None:
         return
-    path = f"{kb.root}/instrument.toml"
+    path = f"{kb.shown_root}/instrument.toml"
     seen = set()
     for index, item in enumerate(instrument.items):
         where = f"items[{index}]"

@@ -21,7 +21,9 @@ from groundwork.cli import assess, lint, schema  # noqa: E402,F401 - registers t
 def main() -> None:
     """Entry point: every error becomes one clear message and an exit code, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # with standalone_mode off, click returns Exit codes
+        if isinstance(code, int) and not isinstance(code, bool) and code:
+            sys.exit(code)
     except GroundworkError as error:
         print(error.render(), file=sys.stderr)
         sys.exit(2)
