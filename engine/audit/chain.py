@@ -1,0 +1,79 @@
+"""The hash chain: how a record's hash is computed, and how a stored knowledge base is checked.
+
+A record's hash is SHA-256 over the canonical JSON (sorted keys, no insignificant whitespace,
+UTF-8) of every stored field except the hash itself, including `prev_hash`, the hash of the record
+before it (GENESIS for the first). Changing any field of any record, or removing, inserting or
+reordering records, breaks the chain at that record.
+
+A clinician's free-text comment enters the hash only as its own SHA-256 (`comment_sha256`): an
+exported bundle can leave the comment out and still let anyone recompute every record hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from dsl.kb import content_hash
+from engine.pipeline import canonical_json
+
+GENESIS = "0" * 64
+HASH_FORMAT = 1
+
+# Every column of `records`; the hash covers all of them but record_hash (comment via its hash).
+FIELDS = (
+    "id", "hash_format", "kind", "recorded_at", "client_id", "assessor_id", "assessment_date",
+    "input_hash", "input_json", "kb_hash", "kb_name", "kb_version", "engine_version", "drafts",
+    "plan_json", "trace_json", "target_id", "intervention", "outcome", "reason", "comment",
+    "prev_hash", "record_hash",
+)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def comment_sha256(comment: str | None) -> str | None:
+    return None if comment is None else sha256_text(comment)
+
+
+def preimage(fields: dict) -> dict:
+    """What the hash covers: the record without its own hash, the comment replaced by its hash."""
+    out = {name: fields.get(name) for name in FIELDS if name not in ("record_hash", "comment")}
+    out["comment_sha256"] = fields.get("comment_sha256", comment_sha256(fields.get("comment")))
+    return out
+
+
+def record_hash(fields: dict) -> str:
+    return sha256_text(canonical_json(preimage(fields)))
+
+
+def is_hash(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def safe_relative(path: str) -> PurePosixPath | None:
+    """A stored KB path as a relative path that stays inside its directory, or None."""
+    pure = PurePosixPath(path)
+    if not path or pure.is_absolute() or "\\" in path or any(p in ("", ".", "..") for p in pure.parts):
+        return None
+    return pure
+
+
+def materialise(files: dict[str, bytes], root: Path) -> None:
+    """Write a stored knowledge base's files below `root`."""
+    for path, data in files.items():
+        relative = safe_relative(path)
+        if relative is None:
+            raise ValueError(f"unsafe path in a stored knowledge base: {path!r}")
+        target = root.joinpath(*relative.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def files_hash(files: dict[str, bytes]) -> str:
+    """The knowledge-base content hash of a set of files: exactly dsl.kb.content_hash on disk."""
+    with tempfile.TemporaryDirectory(prefix="groundwork-kb-") as directory:
+        materialise(files, Path(directory))
+        return content_hash(Path(directory))

@@ -1,0 +1,111 @@
+"""The audit store's schema, and the migrations that bring any older store up to date.
+
+The schema version lives in `PRAGMA user_version`; `PRAGMA application_id` marks the file as a
+Groundwork audit store so that a stray SQLite file is never mistaken for one (or written to).
+Each migration is a tuple of statements run in one transaction together with the version bump:
+a store is at one version or the next, never in between.
+
+Append-only is enforced twice: triggers refuse UPDATE and DELETE, and every record is hash-chained
+(engine/audit/chain.py), so an edit made around the triggers is still found by `audit verify`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+APPLICATION_ID = 0x4757_4155  # "GWAU"
+
+_V1 = (
+    """CREATE TABLE records (
+        id             INTEGER PRIMARY KEY,
+        hash_format    INTEGER NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('assessment', 'feedback')),
+        recorded_at    TEXT NOT NULL,
+        client_id      TEXT NOT NULL,
+        assessor_id    TEXT,
+        assessment_date TEXT,
+        input_hash     TEXT,
+        input_json     TEXT,
+        kb_hash        TEXT,
+        kb_name        TEXT,
+        kb_version     TEXT,
+        engine_version TEXT NOT NULL,
+        drafts         INTEGER,
+        plan_json      TEXT,
+        trace_json     TEXT,
+        target_id      INTEGER,
+        intervention   TEXT,
+        outcome        TEXT,
+        reason         TEXT,
+        comment        TEXT,
+        prev_hash      TEXT NOT NULL,
+        record_hash    TEXT NOT NULL UNIQUE
+    )""",
+    "CREATE INDEX records_by_client ON records (client_id, id)",
+    "CREATE INDEX records_by_target ON records (target_id)",
+    """CREATE TABLE kb_sources (
+        kb_hash    TEXT PRIMARY KEY,
+        kb_name    TEXT NOT NULL,
+        kb_version TEXT NOT NULL,
+        stored_at  TEXT NOT NULL
+    )""",
+    """CREATE TABLE kb_files (
+        kb_hash TEXT NOT NULL REFERENCES kb_sources (kb_hash),
+        path    TEXT NOT NULL,
+        data    BLOB NOT NULL,
+        PRIMARY KEY (kb_hash, path)
+    )""",
+    *(f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
+         BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
+      for table in ("records", "kb_sources", "kb_files") for verb in ("UPDATE", "DELETE")),
+)
+
+# (version, statements): append new versions; never edit a released one.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (1, _V1),
+)
+CURRENT_VERSION = MIGRATIONS[-1][0]
+GUARD_TRIGGERS = tuple(f"{table}_no_{verb}" for table in ("records", "kb_sources", "kb_files")
+                       for verb in ("update", "delete"))
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def application_id(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA application_id").fetchone()[0]
+
+
+def table_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the store to CURRENT_VERSION, one transaction per step; returns the steps applied.
+
+    The connection must be in autocommit mode (isolation_level=None): transactions are explicit.
+    """
+    applied = 0
+    for version, statements in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if user_version(conn) >= version:  # re-read under the write lock: another process may have won
+                conn.execute("ROLLBACK")
+                continue
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+            applied += 1
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied
+
+
+def missing_guards(conn: sqlite3.Connection) -> list[str]:
+    """Append-only triggers that have been dropped (a sign someone edited the store by hand)."""
+    present = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    return [name for name in GUARD_TRIGGERS if name not in present]

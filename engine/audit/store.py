@@ -1,0 +1,336 @@
+"""The audit store: one SQLite file, append-only, every record hash-chained to the one before.
+
+Each write is one `BEGIN IMMEDIATE … COMMIT` transaction (all or nothing; writers queue on the
+lock), in WAL mode with `synchronous=FULL`, so a process killed mid-write leaves the store exactly
+as it was before that record. Reading commands open an existing store and never write to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from functools import wraps
+from pathlib import Path
+
+from dsl.kb import INSTRUMENT_FILE, KnowledgeBase, rule_files
+from engine.audit import chain, schema
+from engine.audit.errors import audit_error
+from engine.audit.trace import trace_of
+from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
+
+DB_ENV = "GROUNDWORK_DB"
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored record, field for field (see chain.FIELDS)."""
+
+    id: int
+    hash_format: int
+    kind: str
+    recorded_at: str
+    client_id: str
+    assessor_id: str | None
+    assessment_date: str | None
+    input_hash: str | None
+    input_json: str | None
+    kb_hash: str | None
+    kb_name: str | None
+    kb_version: str | None
+    engine_version: str
+    drafts: int | None
+    plan_json: str | None
+    trace_json: str | None
+    target_id: int | None
+    intervention: str | None
+    outcome: str | None
+    reason: str | None
+    comment: str | None
+    prev_hash: str
+    record_hash: str
+
+    def fields(self) -> dict:
+        return asdict(self)
+
+    @property
+    def plan(self) -> dict:
+        return json.loads(self.plan_json or "{}")
+
+    @property
+    def trace(self) -> dict:
+        return json.loads(self.trace_json or "{}")
+
+    @property
+    def input(self) -> dict:
+        return json.loads(self.input_json or "{}")
+
+
+@dataclass(frozen=True)
+class Appended:
+    id: int
+    record_hash: str
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def default_db_path(environ: dict | None = None) -> Path:
+    """$GROUNDWORK_DB, else $XDG_DATA_HOME/groundwork/audit.sqlite, else ~/.local/share/…"""
+    env = os.environ if environ is None else environ
+    if env.get(DB_ENV):
+        return Path(env[DB_ENV])
+    data_home = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "groundwork" / "audit.sqlite"
+
+
+def _guarded(method):
+    """SQLite failures (locked, disk full, damaged file) become one clear message, exit 2."""
+    @wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as error:
+            raise audit_error("E709", f"the audit store could not be used: {error}", self.display,
+                              hint="run `groundwork audit verify`; restore the file from a backup "
+                                   "if it is damaged") from None
+    return call
+
+
+class AuditStore:
+    def __init__(self, conn: sqlite3.Connection, display: str):
+        self.conn = conn
+        self.display = display
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, create: bool = False) -> "AuditStore":
+        """Open the store at `path` (default: default_db_path()); `create` for writing commands."""
+        make_parents = path is None and create
+        path = Path(path) if path is not None else default_db_path()
+        conn = _connect(path, create, make_parents)
+        return cls(conn, str(path))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "AuditStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- reading ----
+    @_guarded
+    def head(self) -> tuple[int, str]:
+        row = self.conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, chain.GENESIS)
+
+    @_guarded
+    def get(self, record_id: int) -> Record | None:
+        row = self.conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+        return Record(*row) if row else None
+
+    def record(self, record_id: int, kind: str | None = None) -> Record:
+        """The record with this id, or exit 2 naming the store and the known range."""
+        found = self.get(record_id)
+        if found is None:
+            last, _ = self.head()
+            known = f"records are 1 to {last}" if last else "the store has no records yet"
+            raise audit_error("E710", f"no record {record_id} ({known})", self.display)
+        if kind is not None and found.kind != kind:
+            hint = f"record {record_id} is feedback on record {found.target_id}" \
+                if found.kind == "feedback" else None
+            raise audit_error("E711", f"record {record_id} is {found.kind}, not {kind}",
+                              self.display, hint=hint)
+        return found
+
+    @_guarded
+    def records(self, client: str | None = None, since: str | None = None,
+                kind: str | None = None) -> list[Record]:
+        query, args = "SELECT * FROM records WHERE 1 = 1", []
+        for column, value, op in (("client_id", client, "="), ("recorded_at", since, ">="),
+                                  ("kind", kind, "=")):
+            if value is not None:
+                query += f" AND {column} {op} ?"
+                args.append(value)
+        return [Record(*row) for row in self.conn.execute(query + " ORDER BY id", args)]
+
+    @_guarded
+    def iter_records(self):
+        """Every record in id order, one at a time (the store may be large)."""
+        for row in self.conn.execute("SELECT * FROM records ORDER BY id"):
+            yield Record(*row)
+
+    @_guarded
+    def feedback_for(self, record_id: int) -> list[Record]:
+        rows = self.conn.execute("SELECT * FROM records WHERE kind = 'feedback' AND target_id = ? "
+                                 "ORDER BY id", (record_id,))
+        return [Record(*row) for row in rows]
+
+    @_guarded
+    def clients(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT client_id FROM records ORDER BY 1")]
+
+    @_guarded
+    def kb_sources(self) -> list[tuple[str, str, str]]:
+        return list(self.conn.execute("SELECT kb_hash, kb_name, kb_version FROM kb_sources ORDER BY kb_hash"))
+
+    @_guarded
+    def kb_files(self, kb_hash: str) -> dict[str, bytes]:
+        rows = self.conn.execute("SELECT path, data FROM kb_files WHERE kb_hash = ? ORDER BY path",
+                                 (kb_hash,))
+        return {path: bytes(data) for path, data in rows}
+
+    @_guarded
+    def missing_guards(self) -> list[str]:
+        return schema.missing_guards(self.conn)
+
+    # ---- writing: one transaction per record ----
+    def append_assessment(self, outcome: Outcome, raw: dict, kb: KnowledgeBase) -> Appended:
+        plan, assessment = outcome.plan, outcome.assessment
+        fields = {
+            "kind": "assessment", "client_id": assessment.client_id,
+            "assessor_id": assessment.assessor_id,
+            "assessment_date": assessment.assessment_date.isoformat(),
+            "input_hash": input_hash(raw), "input_json": canonical_json(raw),
+            "kb_hash": kb.content_hash, "kb_name": kb.name, "kb_version": kb.version,
+            "engine_version": plan.provenance.engine_version, "drafts": int(plan.provenance.drafts),
+            "plan_json": plan_json(plan), "trace_json": canonical_json(trace_of(outcome)),
+        }
+        source = None if self.kb_files(kb.content_hash) else kb_source_files(kb)
+        return self._append(fields, kb, source)
+
+    def append_feedback(self, target: Record, intervention: str, outcome: str, reason: str | None,
+                        comment: str | None, assessor_id: str | None, engine_version: str) -> Appended:
+        fields = {"kind": "feedback", "client_id": target.client_id, "assessor_id": assessor_id,
+                  "engine_version": engine_version, "target_id": target.id,
+                  "intervention": intervention, "outcome": outcome, "reason": reason,
+                  "comment": comment}
+        return self._append(fields, None, None)
+
+    @_guarded
+    def _append(self, fields: dict, kb: KnowledgeBase | None, source: dict | None) -> Appended:
+        with self._transaction() as conn:
+            if source is not None:
+                conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
+                             (kb.content_hash, kb.name, kb.version, utc_now()))
+                conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
+                                 [(kb.content_hash, p, data) for p, data in sorted(source.items())])
+            last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
+            last_id, last_hash = last if last else (0, chain.GENESIS)
+            row = {name: None for name in chain.FIELDS}
+            row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
+                       recorded_at=utc_now(), prev_hash=last_hash)
+            row["record_hash"] = chain.record_hash(row)
+            columns = ", ".join(chain.FIELDS)
+            marks = ", ".join("?" for _ in chain.FIELDS)
+            conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
+                         [row[name] for name in chain.FIELDS])
+        return Appended(row["id"], row["record_hash"])
+
+    @contextmanager
+    def _transaction(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+
+def kb_source_files(kb: KnowledgeBase) -> dict[str, bytes]:
+    """Every file that makes up the knowledge base's content hash, checked against that hash."""
+    root = Path(kb.root)
+    paths = rule_files(root) + [p for p in [root / INSTRUMENT_FILE] if p.is_file()]
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
+    if chain.files_hash(files) != kb.content_hash:
+        raise audit_error("E717", "the knowledge base changed on disk while it was in use; "
+                                  "nothing was recorded", str(root), hint="run the command again")
+    return files
+
+
+def _connect(path: Path, create: bool, make_parents: bool) -> sqlite3.Connection:
+    display = str(path)
+    if path.is_dir():
+        raise audit_error("E700", "is a directory, not an audit store", display,
+                          hint="pass --db FILE, e.g. --db audit.sqlite")
+    exists = path.exists()
+    if not exists and not create:
+        raise audit_error("E701", "no audit store here", display,
+                          hint="`groundwork assess` creates it; pass --db or set GROUNDWORK_DB "
+                               "to use another store")
+    if exists:
+        _check_header(path, create)
+    else:
+        _create_file(path, make_parents)
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True,
+                               isolation_level=None, timeout=30)
+    except sqlite3.Error as error:
+        raise audit_error("E702", f"cannot open the audit store: {error}", display) from None
+    try:
+        _prepare(conn, display, create)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_header(path: Path, create: bool) -> None:
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise audit_error("E702", f"cannot read the audit store: {error.strerror}", str(path)) from None
+    if head == b"" and create:
+        return  # an empty file: ours to initialise
+    if head == b"":
+        raise audit_error("E703", "is an empty file, not an audit store", str(path))
+    if head != SQLITE_HEADER:
+        raise audit_error("E702", "is not an SQLite database (or it is damaged)", str(path),
+                          hint="pass --db with the path of a Groundwork audit store")
+
+
+def _create_file(path: Path, make_parents: bool) -> None:
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    elif not path.parent.is_dir():
+        raise audit_error("E706", f"directory {path.parent} does not exist", str(path))
+    try:  # private to its owner: the store holds health data, if pseudonymous
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # another process created it first: fine
+    except OSError as error:
+        raise audit_error("E706", f"cannot create the audit store: {error.strerror}", str(path)) from None
+
+
+def _prepare(conn: sqlite3.Connection, display: str, create: bool) -> None:
+    """Check that this is our store at a version we can read; create or migrate it if writing."""
+    try:
+        fresh = schema.table_count(conn) == 0 and schema.user_version(conn) == 0
+        if not fresh and schema.application_id(conn) != schema.APPLICATION_ID:
+            raise audit_error("E703", "is an SQLite database but not a Groundwork audit store", display)
+        version = schema.user_version(conn)
+        if version > schema.CURRENT_VERSION:
+            raise audit_error("E704", f"the store has schema version {version}, newer than this "
+                                      f"Groundwork understands ({schema.CURRENT_VERSION})", display,
+                              hint="upgrade groundwork-cds")
+        if fresh and not create:
+            raise audit_error("E703", "is an empty database, not an audit store", display)
+        if version < schema.CURRENT_VERSION and not create:
+            raise audit_error("E705", f"the store has schema version {version}; this Groundwork "
+                                      f"writes version {schema.CURRENT_VERSION}", display,
+                              hint="run `groundwork audit migrate` (it keeps every record)")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        if create:
+            conn.execute("PRAGMA journal_mode = WAL")
+            schema.migrate(conn)
+    except sqlite3.Error as error:
+        raise audit_error("E702", f"is not a readable SQLite database ({error})", display) from None
