@@ -108,11 +108,15 @@ class AuditStore:
         self.display = display
 
     @classmethod
-    def open(cls, path: Path | str | None = None, create: bool = False) -> "AuditStore":
-        """Open the store at `path` (default: default_db_path()); `create` for writing commands."""
-        make_parents = path is None and create
+    def open(cls, path: Path | str | None = None, mode: str = "read") -> "AuditStore":
+        """Open the store at `path` (default: default_db_path()).
+
+        mode "read" never writes; "append" needs an existing store and migrates an older one;
+        "create" also creates a missing store (in the default place, with its directories).
+        """
+        make_parents = path is None and mode == "create"
         path = Path(path) if path is not None else default_db_path()
-        conn = _connect(path, create, make_parents)
+        conn = _connect(path, mode, make_parents)
         return cls(conn, str(path))
 
     def close(self) -> None:
@@ -255,8 +259,9 @@ def kb_source_files(kb: KnowledgeBase) -> dict[str, bytes]:
     return files
 
 
-def _connect(path: Path, create: bool, make_parents: bool) -> sqlite3.Connection:
+def _connect(path: Path, mode: str, make_parents: bool) -> sqlite3.Connection:
     display = str(path)
+    create = mode == "create"
     if path.is_dir():
         raise audit_error("E700", "is a directory, not an audit store", display,
                           hint="pass --db FILE, e.g. --db audit.sqlite")
@@ -275,7 +280,7 @@ def _connect(path: Path, create: bool, make_parents: bool) -> sqlite3.Connection
     except sqlite3.Error as error:
         raise audit_error("E702", f"cannot open the audit store: {error}", display) from None
     try:
-        _prepare(conn, display, create)
+        _prepare(conn, display, mode)
     except BaseException:
         conn.close()
         raise
@@ -310,7 +315,7 @@ def _create_file(path: Path, make_parents: bool) -> None:
         raise audit_error("E706", f"cannot create the audit store: {error.strerror}", str(path)) from None
 
 
-def _prepare(conn: sqlite3.Connection, display: str, create: bool) -> None:
+def _prepare(conn: sqlite3.Connection, display: str, mode: str) -> None:
     """Check that this is our store at a version we can read; create or migrate it if writing."""
     try:
         fresh = schema.table_count(conn) == 0 and schema.user_version(conn) == 0
@@ -321,15 +326,15 @@ def _prepare(conn: sqlite3.Connection, display: str, create: bool) -> None:
             raise audit_error("E704", f"the store has schema version {version}, newer than this "
                                       f"Groundwork understands ({schema.CURRENT_VERSION})", display,
                               hint="upgrade groundwork-cds")
-        if fresh and not create:
+        if fresh and mode != "create":
             raise audit_error("E703", "is an empty database, not an audit store", display)
-        if version < schema.CURRENT_VERSION and not create:
+        if version < schema.CURRENT_VERSION and mode == "read":
             raise audit_error("E705", f"the store has schema version {version}; this Groundwork "
                                       f"writes version {schema.CURRENT_VERSION}", display,
                               hint="run `groundwork audit migrate` (it keeps every record)")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
-        if create:
+        if mode != "read":
             conn.execute("PRAGMA journal_mode = WAL")
             schema.migrate(conn)
     except sqlite3.Error as error:

@@ -1,0 +1,126 @@
+"""Walk the chain: every record's hash, its link to the record before, and the stored KB sources.
+
+A problem names the record it was found in. Records are checked in id order and every problem is
+reported; the first one is where the chain first breaks. Given the head hash a reviewer noted
+earlier, `verify` also finds records cut off or rewritten at the end, which a chain alone cannot.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from engine.audit import chain
+from engine.audit.store import AuditStore, Record
+from engine.pipeline import input_hash
+
+
+@dataclass(frozen=True)
+class Problem:
+    record_id: int | None  # None: not one record (a knowledge-base source, the head)
+    message: str
+
+    def render(self) -> str:
+        return f"record {self.record_id}: {self.message}" if self.record_id is not None else self.message
+
+
+@dataclass
+class VerifyReport:
+    records: int = 0
+    head_id: int = 0
+    head_hash: str = chain.GENESIS
+    knowledge_bases: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify(store: AuditStore, expect_head: str | None = None) -> VerifyReport:
+    report = VerifyReport()
+    seen_hashes = {chain.GENESIS}
+    kinds: dict[int, str] = {}
+    kb_users: dict[str, list[int]] = {}
+    prev_id, prev_hash = 0, chain.GENESIS
+    for record in store.iter_records():
+        report.problems += [Problem(record.id, m) for m in _record_problems(record, prev_id, prev_hash, kinds)]
+        if record.kind == "assessment" and record.kb_hash:
+            kb_users.setdefault(record.kb_hash, []).append(record.id)
+        kinds[record.id] = record.kind
+        seen_hashes.add(record.record_hash)
+        prev_id, prev_hash = record.id, record.record_hash
+        report.records += 1
+    report.head_id, report.head_hash = prev_id, prev_hash
+    report.problems += _kb_problems(store, kb_users, report)
+    if expect_head is not None and expect_head not in seen_hashes:
+        report.problems.append(Problem(None, (
+            f"the head noted earlier ({expect_head[:12]}…) is not in the chain: records were cut "
+            f"off or rewritten at the end (the chain now ends at record {prev_id}, head "
+            f"{prev_hash[:12]}…)")))
+    report.problems.sort(key=lambda p: (p.record_id is None, p.record_id or 0))  # stable
+    missing = store.missing_guards()
+    if missing:
+        report.warnings.append("the append-only triggers were removed (" + ", ".join(missing) +
+                               "): someone changed the store outside Groundwork")
+    return report
+
+
+def _record_problems(record: Record, prev_id: int, prev_hash: str, kinds: dict[int, str]) -> list[str]:
+    problems = []
+    if record.id != prev_id + 1:
+        problems.append(f"expected record {prev_id + 1} next: ids must run without gaps "
+                        "(a record is missing or was renumbered)")
+    if record.hash_format != chain.HASH_FORMAT:
+        problems.append(f"unknown hash format {record.hash_format!r}")
+    elif chain.record_hash(record.fields()) != record.record_hash:
+        problems.append("its contents do not match its hash: it was changed after it was written")
+    if record.prev_hash != prev_hash:
+        before = f"record {prev_id}" if prev_id else "the start of the chain"
+        problems.append(f"does not link to {before}: a record before it was removed, inserted, "
+                        "reordered or rewritten")
+    if record.kind == "assessment":
+        problems += _assessment_problems(record)
+    elif kinds.get(record.target_id) != "assessment":
+        problems.append(f"is feedback on record {record.target_id}, which is not an earlier assessment")
+    return problems
+
+
+def _assessment_problems(record: Record) -> list[str]:
+    try:
+        raw, plan = json.loads(record.input_json), json.loads(record.plan_json)
+        json.loads(record.trace_json)
+    except (TypeError, ValueError):
+        return ["its input, plan or trace is not valid JSON"]
+    problems = []
+    if input_hash(raw) != record.input_hash:
+        problems.append("its input does not match its input hash")
+    provenance = plan.get("provenance", {}) if isinstance(plan, dict) else {}
+    if provenance.get("input_hash") != record.input_hash or provenance.get("kb_hash") != record.kb_hash:
+        problems.append("its plan's provenance does not match the record's input or knowledge base")
+    return problems
+
+
+def _kb_problems(store: AuditStore, kb_users: dict[str, list[int]], report: VerifyReport) -> list[Problem]:
+    problems = []
+    stored = {kb_hash for kb_hash, _, _ in store.kb_sources()}
+    report.knowledge_bases = len(stored)
+    for kb_hash in sorted(stored | set(kb_users)):
+        users = kb_users.get(kb_hash, [])
+        used_by = f" (used by record{'s' if len(users) != 1 else ''} " \
+                  f"{', '.join(map(str, users))})" if users else ""
+        files = store.kb_files(kb_hash)
+        if kb_hash not in stored or not files:
+            problems.append(Problem(users[0] if users else None,
+                                    f"knowledge base {kb_hash[:12]}…: its source is missing{used_by}"))
+            continue
+        try:
+            intact = chain.files_hash(files) == kb_hash
+        except ValueError:
+            intact = False
+        if not intact:
+            problems.append(Problem(users[0] if users else None,
+                                    f"knowledge base {kb_hash[:12]}…: its stored source does not "
+                                    f"match its hash: a file was changed, added or removed{used_by}"))
+    return problems

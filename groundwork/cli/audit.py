@@ -1,0 +1,260 @@
+"""`groundwork audit …`: the QA reviewer's view of the append-only decision record.
+
+Every sub-command takes `--db PATH` (default: $GROUNDWORK_DB, else the user's data directory).
+Arguments are checked before the store is opened; reading commands never write to it.
+Exit codes: 0 fine, 1 `verify`/`replay` found a problem, 2 bad input (nothing written).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from dsl.errors import did_you_mean
+from engine import __version__
+from engine.audit import chain, feedback as vocabulary
+from engine.audit.diff import placements
+from engine.audit.errors import audit_error
+from engine.audit.export import export_bundle
+from engine.audit.history import client_history
+from engine.audit.replay import replay as replay_record
+from engine.audit.schema import CURRENT_VERSION
+from engine.audit.store import AuditStore
+from engine.audit.verify import verify as verify_chain
+from engine.models import PSEUDONYM
+from explain import audit as render
+from groundwork.cli import app
+from groundwork.cli.common import load_kb, write_output
+
+audit_app = typer.Typer(no_args_is_help=True, help="The audit record: list, show, verify, replay, "
+                        "export plans given to clinicians, and record their feedback.")
+app.add_typer(audit_app, name="audit")
+
+DbOption = typer.Option(None, "--db", metavar="PATH", help="Audit store file (default: "
+                        "$GROUNDWORK_DB, else $XDG_DATA_HOME/groundwork/audit.sqlite).")
+
+
+class ShowFormat(str, Enum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+class ListFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def pseudonym(value: str, what: str) -> str:
+    """A pseudonymous id, or exit 2 without echoing it (it may be a name typed by mistake)."""
+    if not re.fullmatch(PSEUDONYM, value):
+        raise audit_error("E718", f"{what} must be a pseudonymous id: letters, digits, '-' or '_' "
+                                  "(at most 64); names are never stored")
+    return value
+
+
+def parse_since(text: str) -> str:
+    """--since as the UTC time stamp it compares with: a date (midnight UTC) or an ISO 8601 time."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise audit_error("E713", f"--since: '{text[:40]}' is not a date (YYYY-MM-DD) or an ISO 8601 "
+                                  "time (YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z])") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    utc = value.astimezone(dt.timezone.utc)
+    return utc.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@audit_app.command("list")
+def list_records(
+    client: Optional[str] = typer.Option(None, "--client", help="Only this client's records."),
+    since: Optional[str] = typer.Option(None, "--since", metavar="DATE",
+                                        help="Only records written on or after DATE (UTC)."),
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """List records, oldest first: assessments and feedback."""
+    client = pseudonym(client, "--client") if client is not None else None
+    cutoff = parse_since(since) if since is not None else None
+    with AuditStore.open(db) as store:
+        if client is not None and client not in store.clients():
+            raise audit_error("E714", f"no records of client '{client}'", store.display,
+                              hint=did_you_mean(client, store.clients()))
+        records = store.records(client=client, since=cutoff)
+    if format is ListFormat.json:
+        rows = [{k: v for k, v in r.fields().items()
+                 if k not in ("input_json", "plan_json", "trace_json", "comment")} for r in records]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for record in records:
+        typer.echo(render.list_line(record))
+    if not records:
+        typer.echo("no records")
+
+
+@audit_app.command()
+def show(
+    record_id: int = typer.Argument(..., metavar="ID", help="Record id (see `audit list`)."),
+    format: ShowFormat = typer.Option(ShowFormat.text, "--format", "-f"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """A stored plan with everything that explains it: input hash, KB, engine, every firing, feedback."""
+    with AuditStore.open(db) as store:
+        record = store.record(record_id)
+        feedback = store.feedback_for(record.id) if record.kind == "assessment" else []
+        target = store.get(record.target_id) if record.kind == "feedback" else None
+    if format is ShowFormat.json:
+        text = render.record_json(record, feedback)
+    elif format is ShowFormat.html:
+        text = render.record_html(record, feedback, target)
+    else:
+        text = render.record_text(record, feedback, target)
+    write_output(text, out)
+
+
+@audit_app.command()
+def head(db: Optional[Path] = DbOption) -> None:
+    """Print the hash of the newest record: note it, and later `verify --expect-head` it."""
+    with AuditStore.open(db) as store:
+        _, record_hash = store.head()
+    typer.echo(record_hash)
+
+
+@audit_app.command()
+def verify(
+    expect_head: Optional[str] = typer.Option(None, "--expect-head", metavar="HASH",
+                                              help="A head hash noted earlier from `audit head`."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Walk the hash chain; report the first broken record (exit 1)."""
+    if expect_head is not None:
+        expect_head = expect_head.strip().lower()
+        if not chain.is_hash(expect_head):
+            raise audit_error("E715", "--expect-head must be a 64-character hex hash from `audit head`")
+    with AuditStore.open(db) as store:
+        report = verify_chain(store, expect_head)
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if report.intact:
+        typer.echo(f"chain intact: {report.records} records, {report.knowledge_bases} knowledge "
+                   f"base{'s' if report.knowledge_bases != 1 else ''}; head {report.head_hash} "
+                   f"(record {report.head_id})")
+        return
+    first = report.problems[0]
+    where = f"at record {first.record_id}" if first.record_id is not None else "at the end"
+    typer.echo(f"chain broken {where}: {len(report.problems)} problem"
+               f"{'s' if len(report.problems) != 1 else ''}")
+    for problem in report.problems:
+        typer.echo("  " + problem.render())
+    raise typer.Exit(1)
+
+
+@audit_app.command()
+def replay(
+    record_id: int = typer.Argument(..., metavar="ID", help="Assessment record id."),
+    kb: Optional[Path] = typer.Option(None, "--kb", metavar="DIR", help="Replay under this "
+                                      "knowledge base instead of the one stored with the record."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Re-run a record's input under its stored knowledge base; show differences (exit 1)."""
+    knowledge = load_kb(kb) if kb is not None else None
+    with AuditStore.open(db) as store:
+        result = replay_record(store, record_id, knowledge)
+    typer.echo(f"record {record_id} replayed under knowledge base {result.kb_label}")
+    for note in result.notes:
+        typer.echo(f"  note: {note}")
+    if result.failure is not None:
+        typer.echo(f"could not replay: {result.failure}")
+        raise typer.Exit(1)
+    diff = result.diff
+    if diff.identical:
+        firings = len(result.record.trace.get("firings", []))
+        typer.echo(f"reproduced: the same plan and the same {firings} firing"
+                   f"{'s' if firings != 1 else ''}")
+        return
+    typer.echo("DIFFERENT: the plan or its firings differ from the stored record")
+    for line in [c.render() for c in diff.changes] + diff.flags + diff.fields:
+        typer.echo(f"  {line}")
+    for line in diff.fired_then_only:
+        typer.echo(f"  fired then, not now: {line}")
+    for line in diff.fired_now_only:
+        typer.echo(f"  fired now, not then: {line}")
+    typer.echo(f"rules responsible: {', '.join(diff.responsible_rules()) or 'none (engine)'}")
+    raise typer.Exit(1)
+
+
+@audit_app.command()
+def export(
+    record_ids: List[int] = typer.Argument(..., metavar="ID...", help="Record ids to export."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    include_comments: bool = typer.Option(False, "--include-comments", help="Include clinicians' "
+                                          "free-text comments (left out by default: they may "
+                                          "identify people)."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """A self-contained JSON bundle of records, their feedback and their knowledge-base source."""
+    with AuditStore.open(db) as store:
+        bundle = export_bundle(store, list(record_ids), include_comments)
+    write_output(json.dumps(bundle, indent=2, ensure_ascii=False, sort_keys=True) + "\n", out)
+
+
+REASONS_HELP = "Override reason: " + "; ".join(f"{k} ({v})" for k, v in vocabulary.OVERRIDE_REASONS.items())
+
+
+@audit_app.command()
+def feedback(
+    record_id: int = typer.Argument(..., metavar="ID", help="Assessment record id."),
+    intervention: str = typer.Argument(..., metavar="INTERVENTION", help="Catalog id in that plan."),
+    outcome: str = typer.Argument(..., metavar="accepted|overridden"),
+    reason: Optional[str] = typer.Option(None, "--reason", metavar="CODE", help=REASONS_HELP),
+    comment: Optional[str] = typer.Option(None, "--comment", help="Free text; never logged, left "
+                                          "out of exports unless --include-comments."),
+    by: Optional[str] = typer.Option(None, "--by", metavar="PSEUDONYM",
+                                     help="Pseudonymous id of the clinician giving the feedback."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Record a clinician's response to one recommendation, as its own chained record."""
+    vocabulary.check_feedback(outcome, reason, comment)
+    by = pseudonym(by, "--by") if by is not None else None
+    with AuditStore.open(db, mode="append") as store:
+        target = store.record(record_id, kind="assessment")
+        known = placements(target.plan)
+        if intervention not in known:
+            shown = f" '{intervention}'" if re.fullmatch(r"[a-z0-9-]{1,64}", intervention) else ""
+            hint = did_you_mean(intervention, known) if shown else None
+            raise audit_error("E712", f"intervention{shown} is not in the plan of record {record_id}",
+                              store.display, hint=hint or "in that plan: " + ", ".join(sorted(known)))
+        appended = store.append_feedback(target, intervention, outcome, reason, comment, by, __version__)
+    typer.echo(f"audit record {appended.id}: {intervention} {outcome} on record {record_id} "
+               f"(head {appended.record_hash[:12]})")
+
+
+@audit_app.command()
+def history(
+    client: str = typer.Argument(..., metavar="CLIENT", help="Client pseudonym."),
+    format: ListFormat = typer.Option(ListFormat.text, "--format", "-f"),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """A client's plans in time, with the change in each region's band between assessments."""
+    client = pseudonym(client, "CLIENT")
+    with AuditStore.open(db) as store:
+        entries = client_history(store, client)
+    text = render.history_json(client, entries) if format is ListFormat.json \
+        else render.history_text(client, entries)
+    typer.echo(text, nl=False)
+
+
+@audit_app.command()
+def migrate(db: Optional[Path] = DbOption) -> None:
+    """Bring an existing store to this Groundwork's schema version (every record is kept)."""
+    with AuditStore.open(db, mode="append") as store:
+        display = store.display
+    typer.echo(f"{display}: schema version {CURRENT_VERSION}")
