@@ -188,7 +188,9 @@ class AuditStore:
     def kb_files(self, kb_hash: str) -> dict[str, bytes]:
         rows = self.conn.execute("SELECT path, data FROM kb_files WHERE kb_hash = ? ORDER BY path",
                                  (kb_hash,))
-        return {path: bytes(data) for path, data in rows}
+        # a BLOB, unless someone rewrote it by hand as TEXT: then verify must still read it
+        return {path: data if isinstance(data, bytes) else str(data).encode("utf-8")
+                for path, data in rows}
 
     @_guarded
     def missing_guards(self) -> list[str]:
