@@ -39,7 +39,10 @@ def main() -> None:
         sys.exit(2)
     except Exception as error:  # click usage errors and anything unexpected
         import click
-        if isinstance(error, click.ClickException):
+        # typer >= 0.20 vendors its own click: its usage errors are not click.ClickException
+        vendored = getattr(typer, "TyperException", ())
+        if isinstance(error, click.ClickException) or (isinstance(error, vendored)
+                                                        and hasattr(error, "show")):
             error.show()
             sys.exit(2)
         print(f"error: E399: internal error ({type(error).__name__}); please report it with the "
