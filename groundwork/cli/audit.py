@@ -144,7 +144,8 @@ def verify(
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if report.intact:
-        typer.echo(f"chain intact: {report.records} records, {report.knowledge_bases} knowledge "
+        typer.echo(f"chain intact: {report.records} record{'s' if report.records != 1 else ''}, "
+                   f"{report.knowledge_bases} knowledge "
                    f"base{'s' if report.knowledge_bases != 1 else ''}; head {report.head_hash} "
                    f"(record {report.head_id})")
         return
