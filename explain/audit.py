@@ -12,6 +12,8 @@ import html
 import json
 import re
 
+from pydantic import ValidationError
+
 from engine.audit.feedback import OVERRIDE_REASONS
 from engine.audit.history import HistoryEntry
 from engine.audit.store import Record
@@ -73,21 +75,22 @@ def _because_lines(plan: dict) -> list[str]:
     for phase in plan.get("phases", []):
         for rec in phase.get("recommendations", []):
             out.append(f"    {rec['intervention']}: recommended in {phase['name']}, "
-                       f"priority {rec['priority']}")
+                       f"priority {rec.get('priority', '?')}")
             for reason in rec.get("because", []):
-                out.append(f"      {reason['rule']} v{reason['version']} \"{reason['title']}\":")
-                out += [f"        {c['condition']}: {c['actual']} "
-                        f"({'holds' if c['holds'] else 'does not hold'})" for c in reason["conditions"]]
+                out.append(f"      {reason.get('rule')} v{reason.get('version')} \"{reason.get('title')}\":")
+                out += [f"        {c.get('condition')}: {c.get('actual')} "
+                        f"({'holds' if c.get('holds') else 'does not hold'})"
+                        for c in reason.get("conditions", [])]
     for item in plan.get("deferred", []):
-        out.append(f"    {item['intervention']}: deferred, {item['gate']} (now: {item['holding_value']}) "
-                   f"[{', '.join(item['rules'])}]")
+        out.append(f"    {item['intervention']}: deferred, {item.get('gate')} "
+                   f"(now: {item.get('holding_value')}) [{', '.join(item.get('rules', []))}]")
     for item in plan.get("avoided", []):
         proposed = f"; proposed by {', '.join(item['proposed_by'])}" if item.get("proposed_by") else ""
-        out.append(f"    {item['intervention']}: avoided, {item['reason']} "
-                   f"[{', '.join(item['rules'])}{proposed}]")
+        out.append(f"    {item['intervention']}: avoided, {item.get('reason')} "
+                   f"[{', '.join(item.get('rules', []))}{proposed}]")
     for item in plan.get("not_suitable", []):
-        out.append(f"    {item['intervention']}: not suitable, {item['reason']} "
-                   f"[{', '.join(item['rules'])}]")
+        out.append(f"    {item['intervention']}: not suitable, {item.get('reason')} "
+                   f"[{', '.join(item.get('rules', []))}]")
     return out if len(out) > 1 else out + ["    (no intervention was proposed)"]
 
 
@@ -105,6 +108,22 @@ def _reached_lines(record: Record) -> list[str]:
     return out + _firing_lines(trace) + _because_lines(record.plan) + [""]
 
 
+def stored_plan(record: Record) -> Plan | None:
+    """The stored plan as today's model, or None when the model has changed since it was stored."""
+    try:
+        return Plan.model_validate(record.plan)
+    except ValidationError:
+        return None
+
+
+def _plan_text(record: Record) -> str:
+    plan = stored_plan(record)
+    if plan is not None:
+        return render_plan(plan)
+    return ("(stored by an engine whose plan format this version cannot render; the plan as "
+            "stored:)\n" + json.dumps(record.plan, indent=2, ensure_ascii=False))
+
+
 def record_text(record: Record, feedback: list[Record], target: Record | None = None) -> str:
     out = _header(record)
     if record.kind == "feedback":
@@ -117,8 +136,7 @@ def record_text(record: Record, feedback: list[Record], target: Record | None = 
         return "\n".join(out) + "\n"
     out += _reached_lines(record)
     out.append("THE PLAN AS GIVEN TO THE CLINICIAN")
-    out += ["  " + line if line else "" for line in
-            render_plan(Plan.model_validate(record.plan)).splitlines()]
+    out += ["  " + line if line else "" for line in _plan_text(record).splitlines()]
     out += ["", "CLINICIAN FEEDBACK"]
     for item in feedback:
         out.append("  " + feedback_line(item))
@@ -146,7 +164,10 @@ def _plan_html(record: Record) -> str | None:
     render = getattr(plan_html, "render_plan", None)
     if render is None:
         return None
-    page = render(Plan.model_validate(record.plan))
+    plan = stored_plan(record)
+    if plan is None:
+        return None
+    page = render(plan)
     body = re.search(r"<body[^>]*>(.*)</body>", page, re.S | re.I)
     return body.group(1) if body else page
 

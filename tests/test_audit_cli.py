@@ -222,3 +222,18 @@ def test_every_command_refuses_a_missing_or_foreign_store(gw, tmp_path, command)
     before = file_digest(foreign)
     code, _, err = gw("audit", *command.split(), "--db", foreign)
     assert code == 2 and "E703" in err and file_digest(foreign) == before
+
+
+def test_show_still_shows_a_plan_stored_in_an_older_plan_format(db):
+    import dataclasses
+
+    from engine.audit.store import AuditStore
+    from explain.audit import record_html, record_text
+    with AuditStore.open(db) as store:
+        record = store.record(1)
+    plan = record.plan
+    del plan["review"]  # as if today's plan model had gained a required field since
+    older = dataclasses.replace(record, plan_json=json.dumps(plan))
+    text = record_text(older, [])
+    assert "cannot render" in text and '"phases"' in text and "Rule firings" in text
+    assert record_html(older, []).startswith("<!DOCTYPE html>")

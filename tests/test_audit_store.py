@@ -160,3 +160,26 @@ def test_a_failed_write_leaves_no_trace(tmp_path, monkeypatch):
             record_case(store, FIXTURES / "client-b.json", kb_dir)
         assert store.head()[0] == 3 and len(store.kb_sources()) == 1
     assert file_digest(path) == before
+
+
+def test_the_stored_source_follows_the_content_hash_if_it_ever_covers_more_files(tmp_path, monkeypatch):
+    """Should dsl/kb.py one day hash more than rule files and the instrument, replay still works."""
+    import hashlib
+    from types import SimpleNamespace
+
+    from engine.audit.store import kb_source_files
+
+    def hash_everything(root):
+        digest = hashlib.sha256()
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
+        return digest.hexdigest()
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(CORE_KB, kb_dir)
+    (kb_dir / "policies.toml").write_text("# a file a future knowledge base might need\n")
+    monkeypatch.setattr(chain, "content_hash", hash_everything)
+    files = kb_source_files(SimpleNamespace(root=str(kb_dir), content_hash=hash_everything(kb_dir)))
+    assert "policies.toml" in files and "instrument.toml" in files
+    with pytest.raises(GroundworkError) as caught:
+        kb_source_files(SimpleNamespace(root=str(kb_dir), content_hash="0" * 64))
+    assert caught.value.first.code == "E717"

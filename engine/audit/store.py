@@ -251,14 +251,22 @@ class AuditStore:
 
 
 def kb_source_files(kb: KnowledgeBase) -> dict[str, bytes]:
-    """Every file that makes up the knowledge base's content hash, checked against that hash."""
+    """Every file that makes up the knowledge base's content hash, checked against that hash.
+
+    First the files dsl/kb.py hashes today (rule files and the instrument); should the hash ever
+    cover more, every file below the root, so that a replay can still rebuild the same KB.
+    """
     root = Path(kb.root)
-    paths = rule_files(root) + [p for p in [root / INSTRUMENT_FILE] if p.is_file()]
-    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
-    if chain.files_hash(files) != kb.content_hash:
-        raise audit_error("E717", "the knowledge base changed on disk while it was in use; "
-                                  "nothing was recorded", str(root), hint="run the command again")
-    return files
+    hashed = rule_files(root) + [p for p in [root / INSTRUMENT_FILE] if p.is_file()]
+    everything = [p for p in sorted(root.rglob("*")) if p.is_file()
+                  and not any(part.startswith(".") or part == "__pycache__"
+                              for part in p.relative_to(root).parts)]
+    for paths in (hashed, everything):
+        files = {p.relative_to(root).as_posix(): p.read_bytes() for p in paths}
+        if chain.files_hash(files) == kb.content_hash:
+            return files
+    raise audit_error("E717", "the knowledge base changed on disk while it was in use; "
+                              "nothing was recorded", str(root), hint="run the command again")
 
 
 def _connect(path: Path, mode: str, make_parents: bool) -> sqlite3.Connection:
