@@ -183,3 +183,10 @@ def test_the_stored_source_follows_the_content_hash_if_it_ever_covers_more_files
     with pytest.raises(GroundworkError) as caught:
         kb_source_files(SimpleNamespace(root=str(kb_dir), content_hash="0" * 64))
     assert caught.value.first.code == "E717"
+
+
+def test_a_record_has_exactly_the_hashed_fields():
+    import dataclasses
+
+    from engine.audit.store import Record
+    assert tuple(f.name for f in dataclasses.fields(Record)) == chain.FIELDS

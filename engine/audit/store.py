@@ -23,6 +23,7 @@ from engine.audit.trace import trace_of
 from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
 
 DB_ENV = "GROUNDWORK_DB"
+RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
@@ -136,7 +137,8 @@ class AuditStore:
 
     @_guarded
     def get(self, record_id: int) -> Record | None:
-        row = self.conn.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE id = ?",
+                                (record_id,)).fetchone()
         return Record(*row) if row else None
 
     def record(self, record_id: int, kind: str | None = None) -> Record:
@@ -156,7 +158,7 @@ class AuditStore:
     @_guarded
     def records(self, client: str | None = None, since: str | None = None,
                 kind: str | None = None) -> list[Record]:
-        query, args = "SELECT * FROM records WHERE 1 = 1", []
+        query, args = f"SELECT {RECORD_COLUMNS} FROM records WHERE 1 = 1", []
         for column, value, op in (("client_id", client, "="), ("recorded_at", since, ">="),
                                   ("kind", kind, "=")):
             if value is not None:
@@ -167,13 +169,13 @@ class AuditStore:
     @_guarded
     def iter_records(self):
         """Every record in id order, one at a time (the store may be large)."""
-        for row in self.conn.execute("SELECT * FROM records ORDER BY id"):
+        for row in self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY id"):
             yield Record(*row)
 
     @_guarded
     def feedback_for(self, record_id: int) -> list[Record]:
-        rows = self.conn.execute("SELECT * FROM records WHERE kind = 'feedback' AND target_id = ? "
-                                 "ORDER BY id", (record_id,))
+        rows = self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records "
+                                 "WHERE kind = 'feedback' AND target_id = ? ORDER BY id", (record_id,))
         return [Record(*row) for row in rows]
 
     @_guarded
