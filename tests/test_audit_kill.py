@@ -73,3 +73,17 @@ def test_a_writer_killed_between_writing_and_committing_leaves_nothing(tmp_path)
     assert process.stdout.readline() == "mid-write\n"
     _kill(process)
     assert _check(db) == before  # neither the record nor the new knowledge base's source
+
+
+def test_two_writers_at_once_keep_one_unbroken_chain(tmp_path):
+    db = tmp_path / "audit.sqlite"
+    first = _writer(db, "loop")
+    assert first.stdout.readline() == "ready\n"  # the store exists before the second one starts
+    second = _writer(db, "loop")
+    assert second.stdout.readline() == "ready\n"
+    ids = {process: [int(process.stdout.readline()) for _ in range(15)] for process in (first, second)}
+    _kill(first)
+    _kill(second)
+    assert not set(ids[first]) & set(ids[second])  # no id handed out twice
+    records, _ = _check(db)
+    assert records >= 30
