@@ -18,7 +18,8 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
     """`groundwork ARGS` in a fresh process, exactly as a user runs it (exit codes included)."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     # Never the user's audit store: a throwaway one unless the test names its own.
-    full_env.setdefault("GROUNDWORK_DB", os.path.join(tempfile.mkdtemp(prefix="gw-test-"), "audit.sqlite"))
+    if "GROUNDWORK_DB" not in full_env:
+        full_env["GROUNDWORK_DB"] = os.path.join(tempfile.mkdtemp(prefix="gw-test-"), "audit.sqlite")
     return subprocess.run(
         [sys.executable, "-c", "from groundwork.cli import main; main()", *args],
         cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, input=stdin, timeout=300)
