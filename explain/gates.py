@@ -1,0 +1,148 @@
+"""The constraints the sequencer checks before an intervention can be active, with their values.
+
+The open/closed decision for rule, region and arousal gates comes from the engine's Sequencer
+(engine/sequence.py); this module only words each gate and names the value it was checked on.
+Gates are listed in the sequencer's order of precedence.
+"""
+
+from __future__ import annotations
+
+from dsl import ast
+from dsl.evaluate import describe, show_value
+from dsl.vocabulary import PHASE_ORDER, Phase
+from explain.context import Context
+from explain.evidence import rule_miss
+from explain.models import Gate
+
+
+def _words(values) -> str:
+    return ", ".join(v.replace("_", " ") for v in values) or "none"
+
+
+def gates(ctx: Context, intervention: str) -> tuple[Gate, ...]:
+    iv = ctx.kb.interventions[intervention]
+    phase = ctx.kb.phase_of_region(iv.region)
+    out = [_avoid_gate(ctx, intervention)]
+    out.append(_contraindication_gate(ctx, iv))
+    out.append(_rule_gate(ctx, intervention))
+    out.append(_age_gate(ctx, iv))
+    out.append(_settings_gate(ctx, iv))
+    out.append(_region_gate(ctx, phase))
+    out.append(_arousal_gate(ctx, phase))
+    out.append(_prerequisite_gate(ctx, iv))
+    return tuple(g for g in out if g is not None)
+
+
+def _avoid_gate(ctx: Context, intervention: str) -> Gate | None:
+    fired = ctx.findings.avoids.get(intervention, [])
+    if fired:
+        rules = tuple(sorted({r.id for r, _ in fired}))
+        reasons = "; ".join(sorted({a.reason for _, a in fired}))
+        return Gate(kind="avoid", passed=False, rules=rules, value=reasons,
+                    text=f"Avoided by {', '.join(rules)}, which wins over any recommendation.")
+    could = ctx.rules_acting_on(intervention, ast.Avoid)
+    if not could:
+        return None
+    misses = [rule_miss(ctx, r) for r in could]
+    value = "; ".join(f"{m.rule}: {m.first_failing.fact} = {m.first_failing.actual}"
+                      if m.first_failing and m.first_failing.fact else f"{m.rule}: {m.note}"
+                      for m in misses)
+    return Gate(kind="avoid", passed=True, rules=tuple(m.rule for m in misses), value=value,
+                text="No rule avoids it for this client.")
+
+
+def _contraindication_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
+    if not iv.contraindicated:
+        return None
+    client = ctx.values.get("sensitivities") or frozenset()
+    hit = sorted(client & set(iv.contraindicated))
+    value = f"sensitivities = {show_value(client)}"
+    if hit:
+        return Gate(kind="contraindication", passed=False, value=value,
+                    text=f"The catalog contraindicates it for a client with {_words(hit)}.")
+    return Gate(kind="contraindication", passed=True, value=value,
+                text=f"Not contraindicated: the catalog lists {_words(iv.contraindicated)}, "
+                     "and the client has none of them.")
+
+
+def _rule_gate(ctx: Context, intervention: str) -> Gate | None:
+    defers = ctx.findings.defers.get(intervention, [])
+    if not defers:
+        return None
+    closed = ctx.sequencer.rule_gate(defers)
+    if closed is not None:
+        text, holding, rules = closed
+        return Gate(kind="rule", passed=False, rules=rules, value=holding,
+                    text=f"Rule {', '.join(rules)} defers it {text}.")
+    rules = tuple(sorted({r.id for r, _ in defers}))
+    until = "; ".join(sorted({_until(a) for _, a in defers}))
+    return Gate(kind="rule", passed=True, rules=rules, value=until,
+                text=f"Rule {', '.join(rules)} would defer it, but its condition holds now.")
+
+
+def _until(action: ast.Defer) -> str:
+    return f"until {describe(action.until)}"
+
+
+def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
+    needed = iv.min_developmental_age_months
+    if not needed:
+        return None
+    estimate = ctx.plan.developmental_age_months
+    return Gate(kind="developmental_age", passed=estimate >= needed,
+                value=f"developmental age estimate = {estimate} months",
+                text=f"It needs a developmental age of at least {needed} months.")
+
+
+def _settings_gate(ctx: Context, iv: ast.Intervention) -> Gate:
+    recs = ctx.findings.recommends.get(iv.id, [])
+    client = set(ctx.outcome.assessment.settings)
+    fits = ctx.sequencer._settings(iv, recs, client)  # the sequencer's own choice of settings
+    value = f"the client is in {', '.join(ctx.outcome.assessment.settings)}"
+    if fits:
+        return Gate(kind="settings", passed=True, value=value,
+                    text=f"It is offered in {', '.join(iv.settings)}; it fits {', '.join(fits)}.")
+    return Gate(kind="settings", passed=False, value=value,
+                text=f"It is offered only in {', '.join(iv.settings)}.")
+
+
+def _region_gate(ctx: Context, phase: Phase) -> Gate:
+    closed = ctx.sequencer.region_gate(phase)
+    if closed is not None:
+        return Gate(kind="region", passed=False, value=closed[1],
+                    text=f"It waits {closed[0]}: work moves up only when the regions below are "
+                         "no longer compromised.")
+    lower = [r for r in ctx.plan.regions if PHASE_ORDER[Phase(r.phase)] < PHASE_ORDER[phase]]
+    if not lower:
+        return Gate(kind="region", passed=True, value=f"{phase.value} is the first phase",
+                    text="No region lies below its phase.")
+    bands = ", ".join(f"{r.region} band = {r.band}" for r in lower)
+    return Gate(kind="region", passed=True, value=bands,
+                text=f"No region below the {phase.value} phase is compromised "
+                     f"({' or '.join(ctx.kb.compromised)}).")
+
+
+def _arousal_gate(ctx: Context, phase: Phase) -> Gate:
+    current = ctx.outcome.assessment.arousal.current
+    closed = ctx.sequencer.arousal_gate(phase)
+    if closed is not None:
+        return Gate(kind="arousal", passed=False, value=closed[1],
+                    text=f"It waits {closed[0]}: in {current} the client cannot reach "
+                         f"{phase.value} work.")
+    reaches = ", ".join(ctx.kb.reachable.get(current, ()))
+    return Gate(kind="arousal", passed=True, value=f"arousal.current = {current}",
+                text=f"In {current} the client can reach {reaches} work.")
+
+
+def _prerequisite_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
+    if not iv.requires:
+        return None
+    active = {r.intervention for phase in ctx.plan.phases for r in phase.recommendations}
+    missing = [r for r in iv.requires if r not in active]
+    names = ", ".join(iv.requires)
+    if missing:
+        return Gate(kind="prerequisite", passed=False,
+                    value="not in the active plan: " + ", ".join(missing),
+                    text=f"It needs {names} under way first.")
+    return Gate(kind="prerequisite", passed=True, value=f"{names} in the active plan",
+                text=f"It needs {names} first; that is in the plan and starts before it.")
