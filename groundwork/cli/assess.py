@@ -1,7 +1,13 @@
-"""`groundwork assess CASE.json`: the explained, phased plan for one client."""
+"""`groundwork assess CASE.json`: the explained, phased plan for one client.
+
+Formats: text (clinicians), json (the output contract), html (a self-contained report), dot/svg
+(the client's region map). `--trace` adds every rule firing, in canonical order, to text, json
+and html.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -12,7 +18,13 @@ import typer
 from engine.audit.store import AuditStore
 from engine.intake import read_assessment_file
 from engine.pipeline import assess as run_assessment, plan_json
+from explain.context import Context
+from explain.dot import region_map
+from explain.html import render_report
+from explain.plain import trace_lines
+from explain.svg import render_svg
 from explain.text import render_plan
+from explain.trace import build_trace
 from groundwork.cli import app
 from groundwork.cli.audit import DbOption
 from groundwork.cli.common import KbOption, load_kb, write_output
@@ -21,14 +33,19 @@ from groundwork.cli.common import KbOption, load_kb, write_output
 class PlanFormat(str, Enum):
     text = "text"
     json = "json"
+    html = "html"
+    dot = "dot"
+    svg = "svg"
 
 
 @app.command()
 def assess(
     case: Path = typer.Argument(..., help="Assessment JSON file.", metavar="CASE.json"),
-    format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f", help="Output format."),
+    format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f",
+                                      help="Output format (dot and svg: the region map)."),
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
+    trace: bool = typer.Option(False, "--trace", help="Add every rule firing (text, json, html)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
     db: Optional[Path] = DbOption,
     no_audit: bool = typer.Option(False, "--no-audit", help="Do not append this plan to the audit store."),
@@ -37,7 +54,7 @@ def assess(
     knowledge = load_kb(kb)
     assessment, raw = read_assessment_file(case, knowledge)
     outcome = run_assessment(assessment, raw, knowledge, drafts=drafts)
-    text = plan_json(outcome.plan) if format is PlanFormat.json else render_plan(outcome.plan)
+    text = render(Context(knowledge, outcome), format, trace)  # rendered first: a bad format writes nothing
     appended = None
     if not no_audit:  # recorded before it is shown: no plan reaches a clinician unrecorded
         with AuditStore.open(db, mode="create") as store:
@@ -45,3 +62,24 @@ def assess(
     write_output(text, out)
     if appended is not None:
         print(f"audit record {appended.id} (head {appended.record_hash[:12]})", file=sys.stderr)
+
+
+def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
+    plan = ctx.plan
+    firings = build_trace(ctx) if trace else None
+    if format is PlanFormat.json:
+        if firings is None:
+            return plan_json(plan)
+        payload = plan.model_dump(mode="json") | {"trace": firings.model_dump(mode="json")}
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if format is PlanFormat.html:
+        return render_report(ctx, firings)
+    if format in (PlanFormat.dot, PlanFormat.svg):
+        source = region_map(plan, ctx.kb).source
+        return source if format is PlanFormat.dot else render_svg(source)
+    text = render_plan(plan)
+    if firings is None:
+        return text
+    # The trace goes before the closing disclaimer line, which stays last.
+    body, _, disclaimer = text.rstrip("\n").rpartition("\n")
+    return "\n".join([body, "", *trace_lines(firings), "", disclaimer]) + "\n"
