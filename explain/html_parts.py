@@ -99,6 +99,8 @@ def why_html(why: Why) -> str:
     out.append(f"<p>Why here and now: it targets the {e(seq.target_region)}, so it belongs to "
                f"{e(seq.phase)}. {e(order)}</p>")
     out.append('<ul class="gates">' + "".join(gate_html(g) for g in seq.gates) + "</ul>")
+    if seq.dose_notes:
+        out.append("<p>Dose changed: " + e("; ".join(seq.dose_notes)) + ".</p>")
     return "".join(out)
 
 

@@ -133,6 +133,8 @@ class Sequencing(_Out):
     order_rule: str = Field(title="Order rule", description="How the start order is decided")
     gates: tuple[Gate, ...] = Field(title="Gates", description="Every constraint checked, in order")
     dose: Dose = Field(title="Dose", description="The dose in the plan")
+    dose_notes: tuple[str, ...] = Field((), title="Dose notes",
+                                        description="How and why the catalog's default dose was changed")
     settings: tuple[str, ...] = Field(title="Settings", description="Where it is delivered")
 
 

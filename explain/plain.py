@@ -46,12 +46,21 @@ def rule_block(rule: RuleEvidence, indent: str, lead: str = "Rule") -> list[str]
                  f"Status: {rule.status}. Written at {rule.location}.", inner)
     if rule.says:
         out += _wrap("It says: " + "; ".join(rule.says) + ".", inner)
-    verdict = "It fired because:" if rule.conditions.holds else "Its conditions now:"
-    out.append(inner + verdict)
-    out += _conditions(rule.conditions, inner + "  ")
+    return out + _because(rule, inner)
+
+
+def _because(rule: RuleEvidence, indent: str) -> list[str]:
+    out = [indent + ("It fired because:" if rule.conditions.holds else "Its conditions now:")]
+    out += _conditions(rule.conditions, indent + "  ")
     for fact in rule.derived_facts:
-        out += derived_block(fact, inner)
+        out += derived_block(fact, indent)
     return out
+
+
+def chain_block(rule: RuleEvidence, indent: str) -> list[str]:
+    """A rule in a chain of derived facts: who it is and why it fired (its header is one query away)."""
+    out = _wrap(f"Derived by rule {rule.rule} {rule.version}: {_sentence(rule.title)}", indent)
+    return out + _because(rule, indent + "  ")
 
 
 def _conditions(check, indent: str) -> list[str]:
@@ -64,7 +73,7 @@ def derived_block(fact: DerivedFact, indent: str) -> list[str]:
     if fact.derived:
         out = _wrap(f"{fact.fact} is a derived fact: {_sentence(fact.description)}", indent)
         for rule in fact.derived_by:
-            out += rule_block(rule, indent + "  ", lead="Derived by rule")
+            out += chain_block(rule, indent + "  ")
         return out
     out = _wrap(f"{fact.fact} is not derived for this client: {_sentence(fact.description)}", indent)
     for miss in fact.could_derive:
@@ -128,6 +137,8 @@ def render_why(why: Why) -> str:
     dose = seq.dose
     out += _wrap(f"Dose: {dose.frequency} per {dose.period}, {dose.minutes} minutes, by "
                  f"{_words(dose.delivered_by)}; in {', '.join(seq.settings)}.", "  ")
+    for note in seq.dose_notes:
+        out += _wrap(f"Dose changed: {_sentence(note)}", "    ")
     return _finish(out)
 
 

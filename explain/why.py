@@ -47,4 +47,5 @@ def sequencing(ctx: Context, located: Located) -> Sequencing:
         phase=located.phase, phase_number=located.phase_number, target_region=rec.target_region,
         position=located.position, of=located.of, priority=rec.priority,
         prerequisites=rec.prerequisites, starts_after=located.before, order_rule=ORDER_RULE,
-        gates=gates(ctx, rec.intervention), dose=rec.dose, settings=rec.settings)
+        gates=gates(ctx, rec.intervention), dose=rec.dose, dose_notes=rec.dose_notes,
+        settings=rec.settings)
