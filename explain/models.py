@@ -226,3 +226,7 @@ def to_json(model: BaseModel) -> str:
 
 for _model in (Check, DerivedFact, RuleEvidence, RuleMiss):
     _model.model_rebuild()
+
+
+if __name__ == "__main__":  # python -m explain.models > docs/explanation.schema.json
+    print(schema_json(), end="")
