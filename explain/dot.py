@@ -158,6 +158,10 @@ def _work_label(plan: Plan, kb: KnowledgeBase, region: str, phase: str) -> str:
     rows += [f"active: {name}" for name in active] or ["nothing active"]
     if deferred:
         rows.append(f"{len(deferred)} deferred, e.g. {deferred[0].gate}")
+    for label, entries in (("avoided", plan.avoided), ("not suitable", plan.not_suitable)):
+        count = sum(kb.interventions[x.intervention].region == region for x in entries)
+        if count:
+            rows.append(f"{count} {label}")
     return html_label(*rows)
 
 

@@ -72,6 +72,7 @@ def region_map_html(ctx: Context) -> str:
         work = f"<ul>{work}</ul>" if work else "<p>Nothing active.</p>"
         if deferred:
             work += f"<p>{len(deferred)} deferred: {e(deferred[0].gate)}.</p>"
+        work += "".join(f"<p>{count} {label}.</p>" for label, count in _held(ctx, region.region))
         domains = "".join(
             f'<li class="band-{e(d.band)}">{e(d.domain.replace("_", " "))}: <strong>{e(d.band)}</strong>'
             + ("" if d.score is None else f" ({d.score:.2f})") + "</li>"
@@ -90,6 +91,15 @@ def region_map_html(ctx: Context) -> str:
             "planned for it; below it, the domains that mostly draw on it.</p>"
             f'<ol class="ladder">{"".join(columns)}</ol>'
             f'<ul class="legend" aria-label="band colours">{legend}</ul></section>')
+
+
+def _held(ctx: Context, region: str) -> list[tuple[str, int]]:
+    """How many interventions for a region are avoided or not suitable (each listed below)."""
+    targets = ctx.kb.interventions
+    counts = [("avoided", sum(targets[a.intervention].region == region for a in ctx.plan.avoided)),
+              ("not suitable", sum(targets[n.intervention].region == region
+                                   for n in ctx.plan.not_suitable))]
+    return [(label, count) for label, count in counts if count]
 
 
 def _phases(ctx: Context) -> str:

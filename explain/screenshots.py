@@ -55,7 +55,7 @@ def shoot(html: str, out_dir: Path) -> list[Path]:
         page_file = Path(tmp) / "report.html"
         page_file.write_text(html, encoding="utf-8")
         browser = launch(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
         page.goto(page_file.as_uri())
         top = out_dir / "report.png"
         page.screenshot(path=str(top))
