@@ -89,6 +89,8 @@ def rule_miss(ctx: Context, rule: ast.Rule, seen: frozenset[str] = frozenset()) 
     notes = {"draft": "a draft rule: it runs only with --drafts",
              "retired": "a retired rule: it never runs"}
     note = notes.get(rule.status or "")
+    if rule.status == "draft" and ctx.plan.provenance.drafts:
+        note = None  # drafts ran: a draft that did not fire failed a condition like any rule
     if check.holds:
         note = f"{note}; its conditions hold now" if note else "its conditions hold now"
     failing = first_failing(check)

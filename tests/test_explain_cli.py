@@ -156,3 +156,18 @@ def test_graph_formats(fmt):
         assert "  - sensory-grounding (after co-regulation-coaching)" in result.stdout
     else:
         assert result.stdout.startswith("digraph dependencies")
+
+
+def test_drafts_change_what_why_not_says_about_a_draft_rule():
+    plain = " ".join(run_cli("why-not", ALARM, "mentoring", *KB).stdout.split())
+    assert "mentoring-draft 0.1.0" in plain and "a draft rule: it runs only with --drafts" in plain
+    drafts = " ".join(run_cli("why-not", ALARM, "mentoring", *KB, "--drafts").stdout.split())
+    assert "It is deferred until brainstem is mild or better" in drafts
+    assert "runs only with --drafts" not in drafts
+
+
+def test_a_prerequisite_gate_names_the_missing_prerequisite_and_why_it_is_missing():
+    solo = "tests/fixtures/explain/cases/fx-solo.json"
+    out = " ".join(run_cli("why-not", solo, "sensory-grounding", *KB).stdout.split())
+    assert "deferred until Caregiver co-regulation coaching is under way" in out
+    assert "caregivers.dysregulated = 0, required > 0: false" in out

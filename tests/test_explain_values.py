@@ -117,7 +117,7 @@ def test_the_fixtures_reach_every_status():
         seen |= {"active" if isinstance(a, Why) else a.status for _, a in answers(ctx)}
         seen |= {d.gate_kind for d in ctx.plan.deferred}
     assert {"active", "deferred", "avoided", "not_suitable", "never_proposed",
-            "region", "arousal", "rule"} <= seen
+            "region", "arousal", "rule", "prerequisite"} <= seen
 
 
 def test_avoid_names_the_rules_it_overrode():
