@@ -114,9 +114,14 @@ def test_assess_html_writes_a_self_contained_report(tmp_path):
 
 
 def test_svg_needs_dot_and_says_how_to_install_it(tmp_path):
-    out = tmp_path / "map.svg"
-    env = {"PATH": os.path.dirname(sys.executable)}
-    result = run_cli("assess", ALARM, *KB, "--format", "svg", "--out", str(out), env=env)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "map.svg"
+    bare = tmp_path / "bin"  # a PATH with python on it and nothing else
+    bare.mkdir()
+    (bare / "python").symlink_to(sys.executable)
+    result = run_cli("assess", ALARM, *KB, "--format", "svg", "--out", str(out),
+                     env={"PATH": str(bare)})
     assert result.returncode == 2
     assert "install Graphviz" in result.stderr and "apt-get install graphviz" in result.stderr
     assert not out.exists()
