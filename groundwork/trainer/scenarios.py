@@ -59,9 +59,10 @@ def display_path(path: Path, kb_root: Path, kb_display: str) -> str:
     return f"{kb_display.rstrip('/')}/{relative.as_posix()}"
 
 
-def load_scenarios(files: list[tuple[Path, str]], kb: KnowledgeBase) \
+def load_scenarios(files: list[tuple[Path, str]], kb: KnowledgeBase, expectations: bool = True) \
         -> tuple[list[Scenario], list[Diagnostic]]:
-    """(scenarios, diagnostics) for (file, display) pairs; diagnostics include W342 warnings."""
+    """(scenarios, diagnostics) for (file, display) pairs; diagnostics include W342 warnings.
+    Without `expectations`, only the clients are checked (for running them as cases)."""
     scenarios: list[Scenario] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, str] = {}
@@ -78,7 +79,7 @@ def load_scenarios(files: list[tuple[Path, str]], kb: KnowledgeBase) \
                                           f"{seen[spec.name]}"))
                 continue
             seen[spec.name] = display
-            problems = check_references(spec, where, kb)
+            problems = check_references(spec, where, kb, expectations)
             diagnostics.extend(_field(display, p.path, p.code, p.message, p.severity)
                                for p in problems)
             if any(p.severity == "error" for p in problems):
