@@ -94,12 +94,16 @@ def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
 def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
     from dsl.analysis.context import Analysis
     out = Analysis(sources=dict(kb.sources))
+    grouped: dict[tuple[str, str], list[str]] = {}
     for gap in coverage_gaps(kb, drafts):
-        out.add("W360", f"no guidance for {gap.describe()}: no rule recommends, defers or avoids "
-                f"work for {gap.region}, or says no action is needed",
-                _region_position(kb, gap.region), path=kb.root,
-                hint="write a rule for this profile, even if it only says 'no action needed "
-                     "because \"…\"'")
+        grouped.setdefault((gap.region, gap.band), []).append(gap.arousal)
+    for (region, band), states in grouped.items():
+        shown = ", ".join(states[:-1]) + (" or " if len(states) > 1 else "") + states[-1]
+        out.add("W360", f"no guidance for {region}.band = {band} with arousal.current = {shown} "
+                f"(other regions typical): no rule recommends, defers or avoids work for "
+                f"{region}, or says no action is needed", _region_position(kb, region),
+                path=kb.root, hint="write a rule for this profile, even if it only says "
+                                   "'no action needed because \"…\"'")
     return out.diagnostics
 
 
@@ -108,4 +112,8 @@ def _scenario_findings(kb: KnowledgeBase, root: Path | None) -> tuple[list[Diagn
     files = scenario_files([kb_dir])
     pairs = [(f, display_path(f, kb_dir, locate.display(root))) for f in files]
     scenarios, diagnostics = load_scenarios(pairs, kb)
-    return diagnostics, len(scenarios)
+    # In a lint report every finding shows its code: the field path goes into the message.
+    shown = [Diagnostic(d.code, f"{d.field_path}: {d.message}" if d.field_path else d.message,
+                        d.path, d.line, d.column, d.severity, d.hint, d.source_line)
+             for d in diagnostics]
+    return shown, len(scenarios)
