@@ -108,8 +108,12 @@ def _parse(path: Path, display: str, diagnostics: list[Diagnostic]):
     try:
         return text, fmt.ScenarioFile.model_validate(data)
     except ValidationError as error:
+        errors = error.errors()
+        # A list whose items failed is also reported as too short; the items say more.
+        errors = [e for e in errors if not (e["type"] == "too_short" and any(
+            o["loc"][:len(e["loc"])] == e["loc"] and len(o["loc"]) > len(e["loc"]) for o in errors))]
         diagnostics.extend(_field(display, field_path(e["loc"]), "E501", _message(e))
-                           for e in error.errors())
+                           for e in errors)
         return None
 
 
