@@ -24,12 +24,12 @@ def render_text(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBas
     lines = [_kb_line("base", base_shown, base), _kb_line("head", head_shown, head)]
     for kind, rules in rule_changes(base, head).items():
         lines.append(f"rules {kind}: " + (", ".join(rules) if rules else "none"))
+    unchanged = [case for case in cases if not case.changes]
     for case in cases:
+        if not case.changes:
+            continue
         lines.append("")
         name = f"{case.case} ({case.source})" if case.source else case.case
-        if not case.changes:
-            lines.append(f"{name}: no change")
-            continue
         lines.append(f"{name}:")
         for change in case.changes:
             mark = MARK.get(change.kind, "!")
@@ -37,6 +37,10 @@ def render_text(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBas
             if change.rules:
                 lines.append(f"    {'':<18} rules: {', '.join(change.rules)}")
     lines.append("")
+    if unchanged:
+        lines.append(f"no change: {len(unchanged)} case{'s' if len(unchanged) != 1 else ''} "
+                     "(--format json lists every case)")
+        lines.append("")
     return "\n".join(lines) + "\n" + summary_table(cases)
 
 
@@ -48,7 +52,8 @@ def counts(case: CaseImpact) -> dict[str, int]:
 
 
 def summary_table(cases: list[CaseImpact]) -> str:
-    table = Table(title="Impact summary", box=box.SIMPLE_HEAVY, title_justify="left")
+    table = Table(title="Impact summary (cases that changed)", box=box.SIMPLE_HEAVY,
+                  title_justify="left")
     table.add_column("case", overflow="fold")
     for kind in KINDS:
         table.add_column(kind, justify="right")
@@ -57,7 +62,8 @@ def summary_table(cases: list[CaseImpact]) -> str:
         row = counts(case)
         for kind in KINDS:
             totals[kind] += row[kind]
-        table.add_row(case.case, *(str(row[k]) for k in KINDS))
+        if case.changes:
+            table.add_row(case.case, *(str(row[k]) for k in KINDS))
     changed = sum(1 for c in cases if c.changes)
     table.add_row(f"{changed} of {len(cases)} cases changed", *(str(totals[k]) for k in KINDS),
                   style="bold")

@@ -32,6 +32,7 @@ class LintReport:
     rules: int = 0
     interventions: int = 0
     scenarios: int = 0
+    one_file: bool = False  # only the findings in one rule file are reported
 
     @property
     def errors(self) -> int:
@@ -45,8 +46,8 @@ class LintReport:
         counts = (f"{self.errors} error{'s' if self.errors != 1 else ''}, "
                   f"{self.warnings} warning{'s' if self.warnings != 1 else ''}")
         silenced = f" ({self.silenced} silenced by '# lint: allow')" if self.silenced else ""
-        if self.rules == 0 and self.errors:
-            return f"{self.path}: {counts}"
+        if self.one_file or (self.rules == 0 and self.errors):
+            return f"{self.path}: {counts}{silenced}"
         return (f"{self.path}: {self.rules} rules, {self.interventions} interventions, "
                 f"{self.scenarios} scenarios: {counts}{silenced}")
 
@@ -62,7 +63,8 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
     root = locate.kb_root_of(path) if only_file is not None else path
     if only_file is not None and root is None:
         root = only_file.parent
-    report = LintReport(str(path) if path is not None else locate.BUNDLED_DISPLAY)
+    report = LintReport(str(path) if path is not None else locate.BUNDLED_DISPLAY,
+                        one_file=only_file is not None)
     try:
         kb = locate.load(root)
     except GroundworkError as error:
