@@ -66,3 +66,32 @@ def test_every_lint_finding_is_documented_with_an_example():
     documented = {block.options["lint"] for block, _ in EXAMPLES}
     assert reported_codes() >= {"E401", "W310", "W330", "W350", "W360"}
     assert reported_codes() <= documented, sorted(reported_codes() - documented)
+
+
+def regenerate() -> None:
+    """Rewrite the printed line of every lint example in docs/dsl.md from what lint prints now:
+    `python -m tests.test_lint_docs --regenerate` (then review the diff)."""
+    import os
+    import tempfile
+
+    class _Chdir:
+        def chdir(self, path):
+            os.chdir(path)
+
+    doc = ROOT / "docs" / "dsl.md"
+    lines = doc.read_text(encoding="utf-8").split("\n")
+    here = os.getcwd()
+    for block, _ in EXAMPLES:
+        actual = first_line(Path(tempfile.mkdtemp()), _Chdir(), block, block.options["lint"])
+        os.chdir(here)
+        index = block.line
+        while not lines[index].startswith("```text"):
+            index += 1
+        lines[index + 1] = actual
+    doc.write_text("\n".join(lines), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["--regenerate"]:
+        regenerate()

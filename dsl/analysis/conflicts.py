@@ -64,22 +64,27 @@ def _regions_named(rule: ast.Rule, kb) -> set[str]:
 def check_no_action_conflicts(kb, out: Analysis) -> None:
     for rule, action in _actions(out.rules, ast.NoAction):
         regions = _regions_named(rule, kb)
+        clashes = []  # (other rule, interventions it recommends for those regions, example)
         for other in out.rules:
-            targets = [kb.interventions[a.intervention] for a in other.actions
+            targets = [a.intervention for a in other.actions
                        if isinstance(a, ast.Recommend) and a.intervention in kb.interventions
                        and kb.interventions[a.intervention].region in regions]
-            if not targets or other.id == rule.id:
-                continue
-            branch = _together(out, rule, other)
-            if branch is None:
-                continue
-            covered = sorted({iv.region for iv in targets}, key=kb.region_names.index)
-            shown = ", ".join(f"'{iv.id}'" for iv in targets)
-            out.add("W311", f"rule '{rule.id}' says no action is needed, but rule '{other.id}' "
-                    f"recommends {shown} ({', '.join(covered)}) on the same client, e.g. "
-                    f"{example_text(out.logic, branch)}", action.pos, related=(other.pos,),
-                    hint="narrow the 'no action needed' rule so that it cannot fire together "
-                         "with the other")
+            if targets and other.id != rule.id:
+                branch = _together(out, rule, other)
+                if branch is not None:
+                    clashes.append((other, targets, branch))
+        if not clashes:
+            continue
+        listed = "; ".join(f"'{other.id}' recommends " + ", ".join(f"'{t}'" for t in targets)
+                           for other, targets, _ in clashes)
+        first = clashes[0]
+        out.add("W311", f"rule '{rule.id}' says no action is needed for "
+                f"{' and '.join(sorted(regions, key=kb.region_names.index))}, but on the same "
+                f"client {listed} (e.g. with '{first[0].id}': "
+                f"{example_text(out.logic, first[2])})", action.pos,
+                related=tuple(other.pos for other, _, _ in clashes),
+                hint="narrow the 'no action needed' rule so that it cannot fire together with "
+                     "these rules, or narrow them")
 
 
 def _dose_text(dose: ast.Dose) -> str:
