@@ -12,13 +12,14 @@ for a real assessment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.kb import KnowledgeBase
 from dsl.vocabulary import BANDS, INSUFFICIENT
 from engine.intake import validate_assessment
 from engine.models import Assessment
-from engine.scoring import _round, band_for
+from engine.scoring import band_for
 
 ASSESSMENT_DATE = "2024-01-01"  # fixed, so that a synthetic client always hashes the same
 
@@ -49,6 +50,11 @@ class Profile:
     history: dict[str, tuple[str, str]] = field(default_factory=dict)  # period → (adversity, poverty)
 
 
+def _hundredths(value: float) -> float:
+    """Rounded as engine/scoring.py rounds a score (half up, two decimals)."""
+    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 def region_ratings(count: int, band: str, kb: KnowledgeBase) -> list[int | None]:
     """Ratings for `count` items whose mean falls in `band` (None for every item: insufficient)."""
     if band == INSUFFICIENT:
@@ -59,7 +65,7 @@ def region_ratings(count: int, band: str, kb: KnowledgeBase) -> list[int | None]
             return [value] * count
     for low in range(top):
         for high_count in range(1, count):
-            mean = _round((high_count * (low + 1) + (count - high_count) * low) / count)
+            mean = _hundredths((high_count * (low + 1) + (count - high_count) * low) / count)
             if band_for(mean, kb) == band:
                 return [low + 1] * high_count + [low] * (count - high_count)
     raise GroundworkError([Diagnostic(

@@ -53,13 +53,6 @@ def region_compromised(kb, region: str) -> ast.Condition:
     return ast.Membership(f"{region}.band", bands, MODEL)
 
 
-def intervention_phase(kb, intervention: str) -> str | None:
-    iv = kb.interventions.get(intervention)
-    if iv is None or iv.region not in kb.region_names:
-        return None
-    return kb.region(iv.region).phase
-
-
 def example_text(logic: Logic, branch) -> str:
     """An example client, by the facts that differ from a typical, calm client."""
     facts = logic.example(branch, typical=False)

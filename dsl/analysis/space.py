@@ -31,7 +31,6 @@ from dsl.vocabulary import (BANDS, DEVELOPMENTAL_PERIODS, INSUFFICIENT, RELATION
 SCORE_SCALE = 100  # scores are rounded to two decimals: hundredths are exact
 MAX_YEARS = 120  # the assessment model's upper bound on age
 MAX_COUNT = 99  # no caseload has more trusted adults than this; the exact cap does not matter
-DERIVED_PREFIX = "derived "
 
 
 @dataclass(frozen=True)
@@ -193,13 +192,6 @@ class Space:
                 preferred = _preferred(path, fact_type.kind)
                 var = self._var(path, 0, len(scale) - 1, False, preferred, _show_scale(path, scale))
                 self.views[path] = PathView(var, var.universe, _same, fact_type.kind)
-
-    def derived_var(self, fact: str) -> Var:
-        """A derived fact that cannot be expanded (a positive cycle): a yes/no variable."""
-        name = DERIVED_PREFIX + fact
-        if name not in self.vars:
-            self._var(name, 0, 1, False, 0, lambda v, f=fact: f if v else f"not {f}")
-        return self.vars[name]
 
     def _bands_to_scores(self, ranks: Values) -> Values:
         out = Values((), ranks.unknown)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dsl import ast
 from dsl.analysis import analyse
+from dsl.analysis.context import Analysis
 from dsl.analysis.suppress import split_suppressed
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.kb import KnowledgeBase
@@ -94,7 +95,6 @@ def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
 
 
 def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
-    from dsl.analysis.context import Analysis
     out = Analysis(sources=dict(kb.sources))
     grouped: dict[tuple[str, str], list[str]] = {}
     for gap in coverage_gaps(kb, drafts):
