@@ -65,7 +65,7 @@ profile = { bands = { brainstem = "moderate", limbic = "moderate" } }
 [scenario.expect]
 deferred = [{ intervention = "dyadic-play", gate = "brainstem" }]
 flags = [{ code = "LIMBIC", severity = "warning" }]
-explanations = [{ intervention = "walk-and-talk", contains = "brainstem.band >= moderate" }]
+explanations = [{ intervention = "walk-and-talk", contains = "brainstem.band = moderate, required >= moderate: true" }]
 '''
 
 FAILING = '''

@@ -8,8 +8,29 @@ from dataclasses import dataclass
 from dsl.kb import KnowledgeBase
 from engine.pipeline import Outcome
 from groundwork.trainer import scenario_format as fmt
+from explain.context import Context
+from explain.plain import render_why, render_why_not
+from explain.why import explain_why
+from explain.why_not import explain_why_not
 from groundwork.trainer.outcome import (explain_flag, explain_intervention, explain_rule,
                                         intervention_status, plan_summary)
+
+
+DISCLAIMER_START = "Decision support for a qualified clinician"
+
+
+def explanation_text(outcome: Outcome, kb: KnowledgeBase, intervention: str) -> str:
+    """What `groundwork explain` (active) or `groundwork why-not` (otherwise) says about it."""
+    context = Context(kb, outcome)
+    why = explain_why(context, intervention)
+    if why is not None:
+        return render_why(why)
+    return render_why_not(explain_why_not(context, intervention))
+
+
+def _flat(text: str) -> str:
+    """Case and line breaks do not matter when looking for words in an explanation."""
+    return " ".join(text.split()).lower()
 
 
 @dataclass(frozen=True)
@@ -17,6 +38,7 @@ class Failure:
     expected: str
     actual: str
     explanation: tuple[str, ...] = ()
+    label: str = "why:"  # what the explanation lines are
 
 
 class Checker:
@@ -45,11 +67,12 @@ class Checker:
             failures += self.deferred(item)
         failures += self.flags(expect)
         for item in expect.explanations:
-            text = "\n".join(self._why(item.intervention))
-            if item.contains.lower() not in text.lower():
+            text = explanation_text(self.outcome, self.kb, item.intervention)
+            if _flat(item.contains) not in _flat(text):
+                shown = tuple(line for line in text.rstrip("\n").split("\n")
+                              if line.strip() and not line.startswith(DISCLAIMER_START))
                 failures.append(Failure(f"the explanation of '{item.intervention}' contains "
-                                        f"'{item.contains}'", "it does not",
-                                        self._why(item.intervention)))
+                                        f"'{item.contains}'", "it does not", shown, "explains:"))
         failures += self.no_action(expect)
         failures += self.rules(expect)
         return failures

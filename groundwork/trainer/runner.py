@@ -70,7 +70,7 @@ def render(results: list[Result], cover: Coverage | None, kb: KnowledgeBase) -> 
             lines.append(f"        expected: {failure.expected}")
             lines.append(f"        actual:   {failure.actual}")
             for index, line in enumerate(failure.explanation):
-                lines.append(f"        {'why:' if index == 0 else '':<9} {line}")
+                lines.append(f"        {failure.label if index == 0 else '':<9} {line}")
     if cover is not None:
         lines.append("")
         lines.append(f"rule coverage: {cover.percent:.1f}% ({len(cover.considered) - len(cover.unfired)}"
