@@ -32,8 +32,7 @@ def diff(
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="Output format."),
     drafts: bool = typer.Option(False, "--drafts", help="Fire draft rules in both."),
 ) -> None:
-    """Per case: recommendations added, removed, moved between phases, newly deferred or avoided,
-    with the rules responsible; then a summary table."""
+    """Compare two knowledge bases on cases: work added, removed, moved, deferred, avoided."""
     locate.require_paths([base, head, *cases])
     base_kb, head_kb = locate.load(base), locate.load(head)
     results = impact(list(cases), base_kb, head_kb, drafts)
