@@ -1,31 +1,64 @@
-"""`groundwork lint [DIR…]`: check knowledge bases and report every problem in one run."""
+"""`groundwork lint [PATHS…] [--format text|json]`: every problem in one run; docs/lint.md lists them.
+
+Text: each finding as `path:line:column: error|warning: CODE: message`, with the source line, a
+caret and a hint, on stderr (errors first, so the first stderr line is an error when there is
+one); one summary line per knowledge base on stdout. JSON: one object on stdout. Exit 1 when any
+error was found, 0 otherwise (warnings alone do not fail; `--strict` makes them).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from dsl.errors import GroundworkError
 from groundwork.cli import app
-from groundwork.cli.common import load_kb
+from groundwork.trainer import locate
+from groundwork.trainer.lint import LintReport, lint_path
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 @app.command()
-def lint(paths: Optional[List[Path]] = typer.Argument(None, help="Knowledge base directories "
-                                                      "(default: the bundled one).")) -> None:
-    """Check rule files: syntax, names, types, headers, duplicates, stratification, cycles."""
-    failed = False
-    for path in paths or [None]:
-        try:
-            kb = load_kb(path)
-        except GroundworkError as error:
-            typer.echo(error.render(), err=True)
-            failed = True
-            continue
-        for warning in kb.warnings:
-            typer.echo(warning.render(), err=True)
-        typer.echo(f"{path or 'knowledge_base/core'}: {len(kb.rules)} rules, "
-                   f"{len(kb.interventions)} interventions: no errors")
+def lint(
+    paths: Optional[List[Path]] = typer.Argument(
+        None, help="Knowledge base directories, or single rule files (default: the bundled "
+                   "knowledge base)."),
+    format: LintFormat = typer.Option(LintFormat.text, "--format", "-f", help="Output format."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+    drafts: bool = typer.Option(False, "--drafts", help="Count draft rules when looking for "
+                                "coverage gaps."),
+) -> None:
+    """Check rule files: syntax, names, types, contradictions, conflicts, gaps, ordering, status."""
+    paths = list(paths or [])
+    locate.require_paths(paths)
+    reports = [lint_path(path, drafts) for path in (paths or [None])]
+    if format is LintFormat.json:
+        sys.stdout.write(json.dumps(_as_json(reports), indent=2, ensure_ascii=False) + "\n")
+    else:
+        for report in reports:
+            for diagnostic in report.diagnostics:
+                typer.echo(diagnostic.render(), err=True)
+            typer.echo(report.summary())
+    failed = any(r.errors or (strict and r.warnings) for r in reports)
     raise typer.Exit(1 if failed else 0)
+
+
+def _as_json(reports: list[LintReport]) -> dict:
+    return {
+        "knowledge_bases": [
+            {"path": r.path, "rules": r.rules, "interventions": r.interventions,
+             "scenarios": r.scenarios, "errors": r.errors, "warnings": r.warnings,
+             "silenced": r.silenced} for r in reports],
+        "diagnostics": [
+            {"path": d.path, "line": d.line, "column": d.column, "severity": d.severity,
+             "code": d.code, "message": d.message, "hint": d.hint, "field_path": d.field_path}
+            for r in reports for d in r.diagnostics],
+    }

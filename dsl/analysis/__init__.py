@@ -1,0 +1,37 @@
+"""Static analysis of a checked knowledge base, for `groundwork lint`.
+
+Each analysis is a small pure function (kb, findings) in a module of its own, listed in order in
+ANALYSES; the semantic passes of dsl/check.py have already run. Findings that need the engine
+(coverage gaps) and the rule scenarios are added by the trainer tools (groundwork/trainer/), which
+keeps this package free of engine imports. docs/lint.md lists every code.
+"""
+
+from __future__ import annotations
+
+from dsl.analysis import conflicts, lifecycle, ordering, subsumption, unsat
+from dsl.analysis.context import Analysis
+from dsl.analysis.logic import Logic
+from dsl.kb import KnowledgeBase
+
+ANALYSES = (
+    unsat.check_unsatisfiable,
+    conflicts.check_recommend_avoid,
+    conflicts.check_no_action_conflicts,
+    conflicts.check_dose_conflicts,
+    subsumption.check_subsumed,
+    ordering.check_ordering,
+    lifecycle.check_drafts_in_release,
+    lifecycle.check_retired_derivations,
+    lifecycle.check_unused_interventions,
+)
+
+
+def analyse(kb: KnowledgeBase, findings: Analysis | None = None) -> Analysis:
+    """Run every analysis over the knowledge base; retired rules never fire, so they take no part."""
+    rules = tuple(r for r in kb.rules if r.status != "retired")
+    findings = findings or Analysis(sources=dict(kb.sources))
+    findings.logic = Logic(kb, rules)
+    findings.rules = rules
+    for run in ANALYSES:
+        run(kb, findings)
+    return findings

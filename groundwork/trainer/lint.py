@@ -1,0 +1,121 @@
+"""`groundwork lint`: every check over one knowledge base, collected into one report.
+
+1. loading runs the parser and the semantic passes (dsl/check.py); their errors stop here, since
+   nothing else can be analysed reliably without a well-formed knowledge base;
+2. the static analyses (dsl/analysis/);
+3. coverage gaps, through the real engine (engine/gaps.py), reported at the region declaration;
+4. the knowledge base's rule scenarios are read and checked against it (not run: that is
+   `groundwork test`);
+5. `# lint: allow CODE` comments silence the warnings they name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsl import ast
+from dsl.analysis import analyse
+from dsl.analysis.context import Analysis
+from dsl.analysis.suppress import split_suppressed
+from dsl.errors import Diagnostic, GroundworkError
+from dsl.kb import KnowledgeBase
+from engine.gaps import coverage_gaps
+from groundwork.trainer import locate
+from groundwork.trainer.scenarios import display_path, load_scenarios, scenario_files
+
+
+@dataclass
+class LintReport:
+    path: str  # the knowledge base (or file) as the user named it
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    silenced: int = 0
+    rules: int = 0
+    interventions: int = 0
+    scenarios: int = 0
+    one_file: bool = False  # only the findings in one rule file are reported
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == "warning")
+
+    def summary(self) -> str:
+        counts = (f"{self.errors} error{'s' if self.errors != 1 else ''}, "
+                  f"{self.warnings} warning{'s' if self.warnings != 1 else ''}")
+        silenced = f" ({self.silenced} silenced by '# lint: allow')" if self.silenced else ""
+        if self.one_file or (self.rules == 0 and self.errors):
+            return f"{self.path}: {counts}{silenced}"
+        return (f"{self.path}: {self.rules} rules, {self.interventions} interventions, "
+                f"{self.scenarios} scenarios: {counts}{silenced}")
+
+
+def order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Errors first, then warnings; each in file, line, column order."""
+    return sorted(diagnostics, key=lambda d: (d.severity != "error", d.sort_key()))
+
+
+def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
+    """Lint a knowledge base directory, or one rule file (reporting only what lies in it)."""
+    only_file = path if path is not None and path.is_file() else None
+    root = locate.kb_root_of(path) if only_file is not None else path
+    if only_file is not None and root is None:
+        root = only_file.parent
+    report = LintReport(str(path) if path is not None else locate.BUNDLED_DISPLAY,
+                        one_file=only_file is not None)
+    try:
+        kb = locate.load(root)
+    except GroundworkError as error:
+        report.diagnostics = order(list(error.diagnostics))
+        return report
+    report.rules, report.interventions = len(kb.rules), len(kb.interventions)
+    findings = analyse(kb)
+    diagnostics = list(kb.warnings) + findings.diagnostics
+    related = {i + len(kb.warnings): p for i, p in findings.related.items()}
+    diagnostics += _gap_findings(kb, drafts)
+    scenario_diagnostics, report.scenarios = _scenario_findings(kb, root)
+    diagnostics += scenario_diagnostics
+    kept, silenced = split_suppressed(kb, diagnostics, related)
+    if only_file is not None:
+        shown = display_path(only_file, Path(kb.root), locate.display(root))
+        kept = [d for d in kept if d.path == shown]
+    report.diagnostics, report.silenced = order(kept), len(silenced)
+    return report
+
+
+def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
+    for source in kb.files:
+        for item in source.items:
+            if isinstance(item, ast.RegionDecl) and item.name == region:
+                return item.pos
+    return None
+
+
+def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
+    out = Analysis(sources=dict(kb.sources))
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for gap in coverage_gaps(kb, drafts):
+        grouped.setdefault((gap.region, gap.band), []).append(gap.arousal)
+    for (region, band), states in grouped.items():
+        shown = ", ".join(states[:-1]) + (" or " if len(states) > 1 else "") + states[-1]
+        out.add("W360", f"no guidance for {region}.band = {band} with arousal.current = {shown} "
+                f"(other regions typical): no rule recommends, defers or avoids work for "
+                f"{region}, or says no action is needed", _region_position(kb, region),
+                path=kb.root, hint="write a rule for this profile, even if it only says "
+                                   "'no action needed because \"…\"'")
+    return out.diagnostics
+
+
+def _scenario_findings(kb: KnowledgeBase, root: Path | None) -> tuple[list[Diagnostic], int]:
+    kb_dir = Path(kb.root)
+    files = scenario_files([kb_dir])
+    pairs = [(f, display_path(f, kb_dir, locate.display(root))) for f in files]
+    scenarios, diagnostics = load_scenarios(pairs, kb)
+    # In a lint report every finding shows its code: the field path goes into the message.
+    shown = [Diagnostic(d.code, f"{d.field_path}: {d.message}" if d.field_path else d.message,
+                        d.path, d.line, d.column, d.severity, d.hint, d.source_line)
+             for d in diagnostics]
+    return shown, len(scenarios)

@@ -1,0 +1,143 @@
+"""The rule-scenario file format (`*.scenario.toml`), as pydantic models; docs/trainers.md shows it.
+
+A file holds one or more `[[scenario]]` tables. Each names a client — a shorthand `profile`, or a
+full `assessment` (a path to an assessment JSON file, relative to the scenario file, or an inline
+table) — and what the plan for that client must show (`expect`). Unknown keys are errors, so a
+misspelt expectation can never pass silently.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from dsl import vocabulary as v
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+
+Band = Literal[v.BANDS + (v.INSUFFICIENT,)]  # type: ignore[valid-type]
+PhaseName = Literal["regulate", "relate", "reason"]
+Severity = Literal[v.SEVERITIES]  # type: ignore[valid-type]
+
+
+def _named(key: str):
+    """Let a plain string stand for a table with only `key` (`"x"` = `{ intervention = "x" }`)."""
+    return BeforeValidator(lambda value: {key: value} if isinstance(value, str) else value)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgeSpec(_Strict):
+    years: int = Field(ge=0, le=120, description="Whole years")
+    months: int = Field(0, ge=0, le=11, description="Months beyond the whole years")
+
+
+class ArousalSpec(_Strict):
+    current: Literal[v.AROUSAL_STATES] = "calm"  # type: ignore[valid-type]
+    baseline: Literal[v.AROUSAL_STATES] = "calm"  # type: ignore[valid-type]
+    dissociative: bool = False
+
+
+class CaregiverSpec(_Strict):
+    role: Literal[v.CAREGIVER_ROLES] = "parent"  # type: ignore[valid-type]
+    regulation: Literal[v.CAREGIVER_REGULATION] = "well_regulated"  # type: ignore[valid-type]
+    settings: tuple[Literal[v.SETTINGS], ...] = Field(("home",), min_length=1)  # type: ignore[valid-type]
+
+
+class HistorySpec(_Strict):
+    adversity: Severity = "none"
+    relational_poverty: Severity = "none"
+
+
+class RelationalHealthSpec(_Strict):
+    family: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
+    community: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
+    cultural: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
+
+
+class ProfileSpec(_Strict):
+    """The shorthand: only what matters for the rules under test; the rest is neutral."""
+
+    age: Union[int, AgeSpec] = 10
+    bands: dict[str, Band] = {}
+    ratings: dict[str, Union[int, None]] = {}
+    arousal: ArousalSpec = ArousalSpec()
+    sensitivities: tuple[Literal[v.SENSITIVITIES], ...] = ()  # type: ignore[valid-type]
+    safeguarding: tuple[Literal[v.SAFEGUARDING_CONCERNS], ...] = ()  # type: ignore[valid-type]
+    settings: tuple[Literal[v.SETTINGS], ...] = Field(("home", "school"), min_length=1)  # type: ignore[valid-type]
+    caregivers: tuple[CaregiverSpec, ...] = (CaregiverSpec(),)
+    relational_health: RelationalHealthSpec = RelationalHealthSpec()
+    history: dict[Literal[v.DEVELOPMENTAL_PERIODS], HistorySpec] = {}  # type: ignore[valid-type]
+
+
+class Recommended(_Strict):
+    intervention: str
+    phase: PhaseName | None = None
+    before: str | None = None
+
+
+class Deferred(_Strict):
+    intervention: str
+    gate: str | None = Field(None, description="Text the gate (or the value holding it) mentions")
+
+
+class FlagSpec(_Strict):
+    code: str
+    severity: Literal[v.SEVERITY_OF_FLAG] | None = None  # type: ignore[valid-type]
+
+
+class Explanation(_Strict):
+    intervention: str
+    contains: str = Field(min_length=1)
+
+
+class Intervention(_Strict):
+    intervention: str
+
+
+class Rule(_Strict):
+    rule: str
+
+
+class Flag(_Strict):
+    code: str
+
+
+class Expect(_Strict):
+    recommended: tuple[Annotated[Recommended, _named("intervention")], ...] = ()
+    not_recommended: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
+    avoided: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
+    deferred: tuple[Annotated[Deferred, _named("intervention")], ...] = ()
+    flags: tuple[Annotated[FlagSpec, _named("code")], ...] = ()
+    not_flags: tuple[Annotated[Flag, _named("code")], ...] = ()
+    explanations: tuple[Explanation, ...] = ()
+    no_action: bool | None = None
+    fired: tuple[Annotated[Rule, _named("rule")], ...] = ()
+    not_fired: tuple[Annotated[Rule, _named("rule")], ...] = ()
+
+    def count(self) -> int:
+        lists = (self.recommended, self.not_recommended, self.avoided, self.deferred, self.flags,
+                 self.not_flags, self.explanations, self.fired, self.not_fired)
+        return sum(len(x) for x in lists) + (self.no_action is not None)
+
+
+class ScenarioSpec(_Strict):
+    name: str = Field(pattern=NAME, description="Unique name; letters, digits, '-' or '_'")
+    description: str = ""
+    profile: ProfileSpec | None = None
+    assessment: Union[str, dict, None] = None
+    expect: Expect
+
+
+class ScenarioFile(_Strict):
+    scenario: tuple[ScenarioSpec, ...] = Field(min_length=1)
+
+
+def known_keys() -> set[str]:
+    """Every key the format knows, for 'did you mean' on a misspelt one."""
+    models = (ScenarioFile, ScenarioSpec, Expect, ProfileSpec, AgeSpec, ArousalSpec, CaregiverSpec,
+              HistorySpec, RelationalHealthSpec, Recommended, Deferred, FlagSpec, Explanation)
+    return {name for model in models for name in model.model_fields}
