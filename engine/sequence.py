@@ -4,7 +4,8 @@ For each proposed intervention, in this order of precedence: avoided (by a rule,
 contraindication the client has), not suitable (above the developmental-age estimate, or no setting
 the client lives in), deferred (a rule's `defer … until` gate, a compromised lower region, an
 arousal state that cannot reach its phase, a prerequisite not under way), else active in the phase
-of its target region. Regions that share a phase are worked on together, lowest first; work for a
+of its target region. An intervention that no fired rule recommends is never deferred or placed
+(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions that share a phase are worked on together, lowest first; work for a
 later phase waits while any region of an earlier phase is compromised.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
 from dsl.kb import KnowledgeBase
+from dsl.plain import plain
 from dsl.vocabulary import AROUSAL_STATES, PHASE_ORDER, Phase
 from engine import plan as p
 from engine.dosing import choose_dose
@@ -97,7 +99,7 @@ class Sequencer:
             if not result.value:
                 failing = result.first_failing()
                 holding = _leaf_text(failing) if failing else describe(action.until)
-                return f"until {describe(action.until)}", holding, (rule.id,)
+                return f"until {plain(action.until, self.types)}", holding, (rule.id,)
         return None
 
     # ---- the plan ----
@@ -137,15 +139,8 @@ class Sequencer:
                     reason="contraindicated for a client with " + ", ".join(
                         h.replace("_", " ") for h in hit) + " (catalog entry)"))
                 continue
-            gate = self.rule_gate(findings.defers.get(iv_id, []))
-            if gate is not None:
-                text, holding, defer_rules = gate
-                deferred.append(p.Deferred(intervention=iv_id, name=iv.name, phase=phase.value,
-                                           gate=text, gate_kind="rule", holding_value=holding,
-                                           rules=tuple(sorted(set(rec_rules + defer_rules)))))
-                continue
             if not recs:
-                continue
+                continue  # a `defer` gates a recommendation; alone it proposes nothing
             if iv.min_developmental_age_months > facts.developmental_age_months:
                 not_suitable.append(p.NotSuitable(
                     intervention=iv_id, name=iv.name, rules=rec_rules,
@@ -158,6 +153,13 @@ class Sequencer:
                     intervention=iv_id, name=iv.name, rules=rec_rules,
                     reason="offered only in " + ", ".join(iv.settings)
                            + "; the client is in " + ", ".join(sorted(client_settings))))
+                continue
+            gate = self.rule_gate(findings.defers.get(iv_id, []))
+            if gate is not None:
+                text, holding, defer_rules = gate
+                deferred.append(p.Deferred(intervention=iv_id, name=iv.name, phase=phase.value,
+                                           gate=text, gate_kind="rule", holding_value=holding,
+                                           rules=tuple(sorted(set(rec_rules + defer_rules)))))
                 continue
             for kind, gate in (("region", self.region_gate(phase)), ("arousal", self.arousal_gate(phase))):
                 if gate is not None:

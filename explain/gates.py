@@ -8,7 +8,8 @@ Gates are listed in the sequencer's order of precedence.
 from __future__ import annotations
 
 from dsl import ast
-from dsl.evaluate import describe, show_value
+from dsl.evaluate import show_value
+from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
 from explain.context import Context
 from explain.evidence import rule_miss
@@ -24,9 +25,9 @@ def gates(ctx: Context, intervention: str) -> tuple[Gate, ...]:
     phase = ctx.kb.phase_of_region(iv.region)
     out = [_avoid_gate(ctx, intervention)]
     out.append(_contraindication_gate(ctx, iv))
-    out.append(_rule_gate(ctx, intervention))
     out.append(_age_gate(ctx, iv))
     out.append(_settings_gate(ctx, iv))
+    out.append(_rule_gate(ctx, intervention))
     out.append(_region_gate(ctx, phase))
     out.append(_arousal_gate(ctx, phase))
     out.append(_prerequisite_gate(ctx, iv))
@@ -75,13 +76,13 @@ def _rule_gate(ctx: Context, intervention: str) -> Gate | None:
         return Gate(kind="rule", passed=False, rules=rules, value=holding,
                     text=f"Rule {', '.join(rules)} defers it {text}.")
     rules = tuple(sorted({r.id for r, _ in defers}))
-    until = "; ".join(sorted({_until(a) for _, a in defers}))
+    until = "; ".join(sorted({_until(a, ctx.kb.fact_types()) for _, a in defers}))
     return Gate(kind="rule", passed=True, rules=rules, value=until,
                 text=f"Rule {', '.join(rules)} would defer it, but its condition holds now.")
 
 
-def _until(action: ast.Defer) -> str:
-    return f"until {describe(action.until)}"
+def _until(action: ast.Defer, types) -> str:
+    return f"until {plain(action.until, types)}"
 
 
 def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:

@@ -29,7 +29,7 @@ expect = { no_action = false }
 
 [[scenario]]
 name = "cortex-mild-alert"
-profile = { bands = { cortex = "mild" }, arousal = { current = "alert" } }
+profile = { bands = { cortex = "mild" }, arousal = { current = "alert" }, settings = ["home", "clinic"] }
 expect = { no_action = false }
 
 [[scenario]]
