@@ -41,3 +41,11 @@ def test_examples_round_trip(case):
     first = Assessment.model_validate(json.loads(case.read_text()))
     again = Assessment.model_validate(json.loads(first.model_dump_json()))
     assert again == first
+
+
+def test_committed_plan_schema_matches_the_model():
+    from engine.plan import Plan
+    schema = Plan.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    committed = json.loads((ROOT / "docs" / "plan.schema.json").read_text(encoding="utf-8"))
+    assert committed == schema, "regenerate docs/plan.schema.json from engine.plan.Plan"
