@@ -22,7 +22,7 @@ demo: $(STAMP) system-deps
 	$(BIN)/groundwork assess examples/school-age-child.json
 
 test: $(STAMP) system-deps
-	$(BIN)/groundwork lint
+	$(BIN)/groundwork lint --strict
 	$(BIN)/python -m pytest
 
 golden: $(STAMP)

@@ -18,25 +18,13 @@ from tests.test_lint_docs import EXAMPLES
 
 CODES = sorted({block.options["lint"] for block, _ in EXAMPLES})
 
-# Findings the shipped knowledge base still has; they are listed for its authors to resolve (the
-# checks are right: each finding names a real client profile). Remove a code once it is clean.
-KNOWN_IN_SHIPPED = {
-    "W310": "two recommendations of weighted-deep-pressure meet the under-three avoid "
-            "(an intended override: mark the avoid with '# lint: allow W310')",
-    "W311": "'no action needed' rules that can fire together with recommendations for their region",
-    "W350": "relate and reason rules that rely on the sequencer's region gate instead of stating it",
-}
-
-
 @pytest.fixture(scope="module")
 def shipped():
     return lint_path(None)
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_check_is_silent_on_the_shipped_knowledge_base(code, shipped, request):
-    if code in KNOWN_IN_SHIPPED:
-        request.applymarker(pytest.mark.xfail(reason=KNOWN_IN_SHIPPED[code], strict=False))
+def test_check_is_silent_on_the_shipped_knowledge_base(code, shipped):
     assert [d.render() for d in shipped.diagnostics if d.code == code] == []
 
 
