@@ -97,9 +97,8 @@ class Sequencer:
         for rule, action in defers:
             result = evaluate(action.until, self.facts.values, self.derived, self.types)
             if not result.value:
-                failing = result.first_failing()
-                holding = _leaf_text(failing) if failing else describe(action.until)
-                return f"until {plain(action.until, self.types)}", holding, (rule.id,)
+                return (f"until {plain(action.until, self.types)}", _holding(result) or
+                        describe(action.until), (rule.id,))
         return None
 
     # ---- the plan ----
@@ -130,7 +129,8 @@ class Sequencer:
                 pairs = findings.avoids[iv_id]
                 avoided.append(p.Avoided(
                     intervention=iv_id, name=iv.name, rules=tuple(sorted({r.id for r, _ in pairs})),
-                    reason="; ".join(sorted({a.reason for _, a in pairs})), proposed_by=rec_rules))
+                    reason=join_reasons(a.reason for _, a in pairs),
+                    proposed_by=rec_rules))
                 continue
             hit = sorted(sensitivities & set(iv.contraindicated))
             if hit and recs:
@@ -283,5 +283,18 @@ class Sequencer:
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
 
 
-def _leaf_text(evaluation) -> str:
-    return f"{describe(evaluation.node)}: actual {show_value(evaluation.actual)}"
+def _holding(result) -> str:
+    """The client's values that keep a gate shut: every fact whose test is false, once each."""
+    values = {}
+    for leaf in result.leaves():
+        if not leaf.value and hasattr(leaf.node, "path"):
+            values.setdefault(leaf.node.path, show_value(leaf.actual))
+        elif not leaf.value and isinstance(leaf.node, ast.FactRef):
+            values.setdefault(leaf.node.name, "not derived")
+    return ", ".join(f"{path} = {value}" for path, value in values.items())
+
+
+def join_reasons(reasons) -> str:
+    """Distinct reasons as sentences, in a stable order."""
+    sentences = {r.strip() if r.strip().endswith((".", "!", "?")) else r.strip() + "." for r in reasons}
+    return " ".join(sorted(sentences))

@@ -11,6 +11,7 @@ from dsl import ast
 from dsl.evaluate import show_value
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
+from engine.sequence import join_reasons
 from explain.context import Context
 from explain.evidence import rule_miss
 from explain.models import Gate
@@ -38,7 +39,7 @@ def _avoid_gate(ctx: Context, intervention: str) -> Gate | None:
     fired = ctx.findings.avoids.get(intervention, [])
     if fired:
         rules = tuple(sorted({r.id for r, _ in fired}))
-        reasons = "; ".join(sorted({a.reason for _, a in fired}))
+        reasons = join_reasons(a.reason for _, a in fired)
         return Gate(kind="avoid", passed=False, rules=rules, value=reasons,
                     text=f"Avoided by {', '.join(rules)}, which wins over any recommendation.")
     could = ctx.rules_acting_on(intervention, ast.Avoid)

@@ -365,7 +365,7 @@ def test_defer_until_holds_while_its_condition_is_false(tmp_path):
         "baseline": "alarm", "current": "calm", "dissociative": False})
     [deferred] = plan_for(kb, anxious).deferred
     assert (deferred.intervention, deferred.gate_kind, deferred.gate) == \
-        ("talking-therapy", "rule", "until arousal.baseline <= alert")
+        ("talking-therapy", "rule", "until the client is usually alert or calmer")
     assert "alarm" in deferred.holding_value
     settled = plan_for(kb, raw_assessment(kb, {"cortex": "moderate"}))
     assert settled.deferred == ()

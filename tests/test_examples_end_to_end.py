@@ -66,8 +66,11 @@ def test_no_reasoning_work_while_a_lower_region_is_compromised(case):
 def test_a_client_with_severe_lower_regions_gets_regulate_work_only():
     plan = json.loads(_assess_json(ROOT / "examples" / "school-age-child.json"))
     assert [p["name"] for p in plan["phases"]] == ["regulate"]
-    assert any(d["gate"].startswith("until brainstem and diencephalon are mild or better")
-               for d in plan["deferred"])
+    relate = [d for d in plan["deferred"] if d["phase"] == "relate"]
+    assert relate and all(
+        d["gate"].startswith("until brainstem is mild or better and diencephalon is mild or better")
+        and "brainstem.band = severe, diencephalon.band = severe" in d["holding_value"]
+        for d in relate)
 
 
 def test_the_readme_demo_prints_an_explained_plan():

@@ -70,7 +70,7 @@ def test_diff_reports_each_kind_of_change_with_its_rules(change):
     assert "  ! avoided            walk-and-talk: avoided: Example.\n" \
            "                       rules: no-walks (new rule), walk (retired)" in out
     assert "  ~ moved              dyadic-play: relate -> regulate" in out
-    assert "  ! deferred           talking-therapy: deferred until arousal.current = calm\n" \
+    assert "  ! deferred           talking-therapy: deferred until the client is calm\n" \
            "                       rules: talk (changed)" in out
     assert "  ! flag raised        ALL_TYPICAL: info\n" \
            "                       rules: typical-calm (new rule)" in out
