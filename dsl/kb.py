@@ -54,7 +54,13 @@ class KnowledgeBase:
         return fact_types(self.region_names, self.domain_names)
 
     def rule(self, rule_id: str) -> ast.Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        index = self.__dict__.get("_rule_index")
+        if index is None:  # built on first use; the knowledge base never changes afterwards
+            index = {}
+            for rule in self.rules:
+                index.setdefault(rule.id, rule)  # the first of duplicates, as a scan would find
+            object.__setattr__(self, "_rule_index", index)
+        return index.get(rule_id)
 
     def active_rules(self, drafts: bool = False) -> tuple[ast.Rule, ...]:
         allowed = {"approved", "draft"} if drafts else {"approved"}
