@@ -32,5 +32,12 @@ def dependency_graph(kb: KnowledgeBase) -> nx.DiGraph:
 def start_order(active: dict[str, tuple[int, int, str]], kb: KnowledgeBase) -> list[str]:
     """Active interventions in the order to start them: prerequisites first, then by
     (region order, priority, id). `active` maps id → that sort key."""
-    graph = prerequisite_graph(kb.interventions).subgraph(active)
+    # Only the prerequisite edges among the active interventions (what `.subgraph(active)` of the
+    # whole catalog's graph holds), built directly: this runs once per assessment.
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(active))
+    for iv_id in active:
+        for prerequisite in kb.interventions[iv_id].requires:
+            if prerequisite in active and prerequisite != iv_id:
+                graph.add_edge(prerequisite, iv_id)
     return list(nx.lexicographical_topological_sort(graph, key=lambda node: active[node]))
