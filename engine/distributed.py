@@ -92,8 +92,8 @@ def connect(address: str):
     except ImportError:
         raise GroundworkError([Diagnostic("E205", "--dask needs dask.distributed, which is not "
                                           "installed", address, hint=INSTALL_HINT)]) from None
-    try:
-        return Client(address, timeout="15s")
+    try:  # how long to try: Dask's own setting, distributed.comm.timeouts.connect (default 30 s)
+        return Client(address)
     except (OSError, TimeoutError, ValueError) as error:
         raise GroundworkError([Diagnostic(
             "E205", f"cannot reach the Dask scheduler ({type(error).__name__})", address,

@@ -30,7 +30,7 @@ def batch(
                                        metavar="CASES…"),
     out: Path = typer.Option(..., "--out", "-o", help="Results file (JSON lines, one per case); "
                              "written only when every case is done.", metavar="RESULTS.jsonl"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+    workers: Optional[int] = typer.Option(None, "--workers", "-w",
                                           help="Worker processes (default: one per CPU)."),
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
@@ -41,6 +41,8 @@ def batch(
                                help="Record every case in the audit store (default: off)."),
 ) -> None:
     """Evaluate a caseload: one result line per case; exit 1 if any case failed."""
+    if workers is not None and workers < 1:
+        raise GroundworkError([Diagnostic("E208", "--workers must be 1 or more", "--workers")])
     if not out.parent.is_dir():
         raise GroundworkError([Diagnostic("E206", "the directory for the results does not exist",
                                           str(out), field_path="(file)")])
