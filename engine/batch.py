@@ -13,6 +13,7 @@ written to a temporary file beside the target and renamed only when every case i
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -229,7 +230,15 @@ def evaluate_local(cases: Sequence[CaseInput], kb: KnowledgeBase, workers: int =
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque = deque()
         try:
-            for chunk in chunked(cases, chunk_size):
+            for index, chunk in enumerate(chunked(cases, chunk_size)):
+                if index == 0:
+                    # The first submit forks every worker. Frozen objects (the knowledge base, the
+                    # compiled rules, the modules) are never visited by the workers' garbage
+                    # collector, so their pages stay shared instead of being copied.
+                    gc.freeze()
+                    pending.append(pool.submit(_evaluate_chunk, chunk))
+                    gc.unfreeze()
+                    continue
                 pending.append(pool.submit(_evaluate_chunk, chunk))
                 if len(pending) >= 2 * workers:  # bounded: a huge caseload is never all queued
                     yield pending.popleft().result()
