@@ -24,11 +24,11 @@ import knowledge_base
 SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask")
 FULL = {"cases": {"shipped": 2000, "small": 1000, "large": 200},
         "shapes": {"small": SMALL, "large": LARGE}, "frontend": LARGE,
-        "memory": 100_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5}
+        "memory": 100_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5}
 QUICK = {"cases": {"shipped": 60, "small": 30, "large": 10},
          "shapes": {"small": Shape(40, 12), "large": Shape(240, 40)},
          "frontend": Shape(240, 40), "memory": 500, "batch": 200, "invalid_every": 10,
-         "cold_reps": 1}
+         "cold_reps": 1, "batch_reps": 1}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,7 +83,8 @@ def run_suites(results: dict, only: list[str], sizes: dict, reps: int, scratch: 
     if "cold" in only:
         results["cold"] = process.cold_start(scratch, max(reps, sizes["cold_reps"]))
     if "batch" in only:
-        results["batch"] = process.batch_scaling(scratch, sizes["batch"], sizes["invalid_every"], reps)
+        results["batch"] = process.batch_scaling(scratch, sizes["batch"], sizes["invalid_every"],
+                                                 max(reps, sizes["batch_reps"]))
         _progress("batch")
     if "dask" in only:
         results["dask"] = process.dask_scaling(scratch, sizes["batch"], sizes["invalid_every"])

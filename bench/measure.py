@@ -82,3 +82,29 @@ def machine() -> dict:
             versions[package] = None
     return {"cpu": cpu, "cores": cores, "platform": platform.platform(),
             "python": sys.version.split()[0], "packages": versions}
+
+
+def _spin(count: int) -> int:
+    total = 0
+    for number in range(count):
+        total += number * number
+    return total
+
+
+def parallel_ceiling(count: int = 3_000_000) -> float:
+    """How much faster two forked processes finish two equal pure-Python loops than one process
+    running both, right now: the best a 2-worker run can do on this (shared) machine."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    _spin(count)
+    _spin(count)
+    serial = time.perf_counter() - started
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    workers = [context.Process(target=_spin, args=(count,)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return serial / (time.perf_counter() - started)

@@ -13,7 +13,7 @@ from pathlib import Path
 from time import perf_counter
 
 from bench.cases import caseload, write_jsonl
-from bench.measure import median
+from bench.measure import median, parallel_ceiling
 
 REPO = Path(__file__).resolve().parent.parent
 FLOOR = "import durable.lang, lark, networkx, pydantic"
@@ -89,17 +89,22 @@ def check_results(out: Path, caseload_path: Path, expected: dict[int, str], run:
 
 
 def batch_scaling(workdir: Path, count: int, invalid_every: int, repetitions: int) -> dict:
+    """One worker, then two, in every repetition, each pair next to a measurement of how much
+    parallelism the (shared) machine offered at that moment."""
     path, expected = make_caseload(workdir, count, invalid_every)
     runs: dict[int, list[dict]] = {1: [], 2: []}
+    ceilings = []
     for _ in range(repetitions):
+        ceilings.append(parallel_ceiling())
         for workers in (1, 2):
             runs[workers].append(run_batch(path, workdir / f"results-{workers}.jsonl",
                                            ["--workers", str(workers)]))
     same = (workdir / "results-1.jsonl").read_bytes() == (workdir / "results-2.jsonl").read_bytes()
+    speedups = [b["rate"] / a["rate"] for a, b in zip(runs[1], runs[2])]
     return {"cases": count, "rate_1": median(r["rate"] for r in runs[1]),
             "rate_2": median(r["rate"] for r in runs[2]),
-            "speedup_2_over_1": median(b["rate"] / a["rate"] for a, b in zip(runs[1], runs[2])),
-            "identical_results": same,
+            "speedup_2_over_1": median(speedups), "speedups": speedups,
+            "ceilings": ceilings, "identical_results": same,
             "check": check_results(workdir / "results-2.jsonl", path, expected, runs[2][-1])}
 
 
@@ -113,6 +118,7 @@ def dask_scaling(workdir: Path, count: int, invalid_every: int) -> dict:
     local = workdir / "results-1.jsonl"
     result: dict = {"cases": count}
     os.environ["PYTHONPATH"] = _env()["PYTHONPATH"]  # spawned workers import the package
+    result["ceiling"] = parallel_ceiling()
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           host="127.0.0.1", dashboard_address=None) as cluster:
