@@ -24,10 +24,10 @@ import knowledge_base
 SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask")
 FULL = {"cases": {"shipped": 2000, "small": 1000, "large": 200},
         "shapes": {"small": SMALL, "large": LARGE}, "frontend": LARGE,
-        "memory": 100_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5}
+        "memory": 100_000, "memory_generated": 20_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5}
 QUICK = {"cases": {"shipped": 60, "small": 30, "large": 10},
          "shapes": {"small": Shape(40, 12), "large": Shape(240, 40)},
-         "frontend": Shape(240, 40), "memory": 500, "batch": 200, "invalid_every": 10,
+         "frontend": Shape(240, 40), "memory": 500, "memory_generated": 200, "batch": 200, "invalid_every": 10,
          "cold_reps": 1, "batch_reps": 1}
 
 
@@ -78,7 +78,11 @@ def run_suites(results: dict, only: list[str], sizes: dict, reps: int, scratch: 
         results["frontend"] = fe.frontend(sizes["frontend"], scratch, reps)
         _progress("front end")
     if "memory" in only:
-        results["memory"] = memory.rss_growth(shipped, sizes["memory"])
+        results["memory"] = {"shipped": memory.rss_growth(shipped, sizes["memory"])}
+        name = results["meta"].get("small_generated")
+        if name:  # the same on 200 rules, where each durable-rules session holds far more
+            kb = load_knowledge_base(scratch / name, name)
+            results["memory"][name] = memory.rss_growth(kb, sizes["memory_generated"])
         _progress("memory")
     if "cold" in only:
         results["cold"] = process.cold_start(scratch, max(reps, sizes["cold_reps"]))

@@ -21,6 +21,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
         assert figures["pipeline"]["p99_ms"] >= figures["pipeline"]["p50_ms"] > 0
     assert set(results["stages"]["us_per_case"]) == {
         "validate", "facts", "match", "sequence", "explain", "serialise"}
+    assert set(results["memory"]) == {"shipped", "generated-40"}
     assert results["batch"]["identical_results"]
     check = results["batch"]["check"]
     assert check["lines"] == 200 and check["all_invalid_with_expected_field"]
