@@ -17,6 +17,7 @@ import gc
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from collections import deque
@@ -211,6 +212,11 @@ def _evaluate_chunk(chunk: list[CaseInput]) -> list[CaseResult]:
     return [evaluate_case(case, kb, drafts) for case in chunk]
 
 
+def _ignore_interrupt() -> None:
+    """In a worker: Ctrl-C is for the main process, which stops the batch and cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def chunked(cases: Sequence[CaseInput], size: int) -> Iterator[list[CaseInput]]:
     for start in range(0, len(cases), size):
         yield list(cases[start:start + size])
@@ -227,7 +233,8 @@ def evaluate_local(cases: Sequence[CaseInput], kb: KnowledgeBase, workers: int =
             yield _evaluate_chunk(chunk)
         return
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_ignore_interrupt) as pool:
         pending: deque = deque()
         try:
             for index, chunk in enumerate(chunked(cases, chunk_size)):

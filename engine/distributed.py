@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator, Sequence
@@ -102,24 +103,25 @@ def connect(address: str):
 
 def evaluate_on_cluster(client, cases: Sequence[CaseInput], bundle: KnowledgeBaseBundle,
                         partition_size: int = PARTITION_SIZE) -> Iterator[list[CaseResult]]:
-    """Chunks of results in input order, evaluated by the cluster's workers."""
-    from distributed import as_completed
+    """Chunks of results in input order, evaluated by the cluster's workers.
 
+    Each partition is scattered as data (not embedded in the task graph) and at most a few
+    partitions per worker thread are in flight, so a long caseload never sits whole in memory.
+    """
     shipped = client.scatter(bundle, broadcast=True)
-    partitions = [[load_case(case) for case in part] for part in chunked(cases, partition_size)]
-    futures = client.map(evaluate_partition, partitions, bundle=shipped, pure=False)
-    position = {future.key: index for index, future in enumerate(futures)}
-    done: dict[int, list[CaseResult]] = {}
-    next_index = 0
+    window = max(2, 2 * sum(client.nthreads().values()))
+    pending: deque = deque()
     try:
-        for future in as_completed(futures):
-            done[position[future.key]] = future.result()
-            while next_index in done:  # hand results on in input order
-                yield done.pop(next_index)
-                next_index += 1
+        for part in chunked(cases, partition_size):
+            [data] = client.scatter([[load_case(case) for case in part]], hash=False)
+            pending.append(client.submit(evaluate_partition, data, shipped, pure=False))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
     except (EngineFailure, GroundworkError):
         raise
     except Exception as error:  # noqa: BLE001 - a worker lost or a partition that raised
         raise EngineFailure(f"a Dask partition failed ({type(error).__name__}: {error})") from None
     finally:
-        client.cancel(futures)
+        client.cancel(list(pending))

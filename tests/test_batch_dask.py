@@ -41,6 +41,7 @@ def test_cluster_results_equal_local_results(cluster, tmp_path):
 
     assert run.returncode == 1, run.stderr  # the deliberately invalid cases
     assert run.stdout.startswith(f"300 cases, {local.errors} with errors")
+    assert run.stderr.splitlines()[0].startswith(f"{cases}:9: ")  # a diagnostic, not a warning
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     with distributed.Client(cluster.scheduler_address) as client:
         compiled = client.run(lambda: len(__import__("engine.distributed").distributed._rebuilt))

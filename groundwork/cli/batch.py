@@ -49,20 +49,29 @@ def batch(
     recorder = _audit_recorder() if audit else None
     knowledge = load_kb(kb)
     found = find_cases(cases, exclude=[out])
-    with _progress(len(found)) as advance:
-        if dask:
-            from engine.distributed import bundle_knowledge_base, connect, evaluate_on_cluster
-            bundle = bundle_knowledge_base(knowledge, str(kb) if kb else "knowledge_base/core", drafts)
-            with connect(dask) as client:
-                chunks = evaluate_on_cluster(client, found, bundle)
+    try:
+        with _progress(len(found)) as advance:
+            if dask:
+                summary = _on_cluster(dask, knowledge, str(kb) if kb else "knowledge_base/core",
+                                      drafts, found, out, advance, recorder)
+            else:
+                chunks = evaluate_local(found, knowledge, workers or _default_workers(), drafts)
                 summary = write_results(out, chunks, advance, recorder)
-        else:
-            chunks = evaluate_local(found, knowledge, workers or _default_workers(), drafts)
-            summary = write_results(out, chunks, advance, recorder)
+    except KeyboardInterrupt:  # handled here: click would turn it into a silent exit code
+        print("aborted: the batch was interrupted; no results were written", file=sys.stderr)
+        raise SystemExit(2) from None
     _report(summary, out)
     # SystemExit, not typer.Exit: main() runs click with standalone_mode=False, where click
     # returns typer.Exit's code instead of raising it, and the code would be lost.
     raise SystemExit(1 if summary.errors else 0)
+
+
+def _on_cluster(address, knowledge, display, drafts, found, out, advance, recorder) -> BatchSummary:
+    from engine.distributed import bundle_knowledge_base, connect, evaluate_on_cluster
+
+    bundle = bundle_knowledge_base(knowledge, display, drafts)
+    with connect(address) as client:
+        return write_results(out, evaluate_on_cluster(client, found, bundle), advance, recorder)
 
 
 def _audit_recorder():
