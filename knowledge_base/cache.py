@@ -1,9 +1,10 @@
 """A disk cache of checked knowledge bases, so that a cold `groundwork …` skips parsing and checks.
 
-The key is everything the checked knowledge base depends on: its content hash, the name it is
-shown under (positions in messages carry it), the engine version, the Python version, and a
-fingerprint of the `dsl` package's own source, so that a changed grammar, parser or checker never
-meets an AST it did not build. Only knowledge bases without errors are cached.
+The key is everything the checked knowledge base holds or depends on: its content hash, its
+directory and the name it is shown under (positions in messages carry it), the engine version,
+the Python version, and a fingerprint of the `dsl` package's own source, so that a changed
+grammar, parser or checker never meets an AST it did not build. Only knowledge bases without
+errors are cached.
 
 A pickle runs code when it is loaded, so a cache file is trusted only as far as this user's own
 files are: it is loaded only from a directory owned by this user and writable by no one else, only
@@ -57,8 +58,8 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(content_hash: str, display: str) -> bytes:
-    return f"{content_hash}|{display}|{code_fingerprint()}".encode("utf-8")
+def cache_key(content_hash: str, root: str, display: str) -> bytes:
+    return f"{content_hash}|{root}|{display}|{code_fingerprint()}".encode("utf-8")
 
 
 def load(root: str, display: str, content_hash: str,
@@ -67,7 +68,7 @@ def load(root: str, display: str, content_hash: str,
     directory = cache_dir()
     if directory is None:
         return build(root, display)
-    key = cache_key(content_hash, display)
+    key = cache_key(content_hash, root, display)
     path = directory / (hashlib.sha256(key).hexdigest()[:40] + ".pickle")
     cached = _read(path, key, content_hash)
     if cached is not None:

@@ -66,6 +66,14 @@ def test_another_display_name_is_another_entry(kb_dir, cache_dir):
     assert build.calls == 2
 
 
+def test_same_content_elsewhere_is_another_entry(kb_dir, cache_dir, tmp_path):
+    copy = shutil.copytree(kb_dir, tmp_path / "copy")
+    build = CountingBuild()
+    _load(kb_dir, build)
+    assert _load(copy, build).root == str(copy)  # never the other directory's path
+    assert build.calls == 2
+
+
 def _only_file(cache_dir):
     (path,) = [p for p in cache_dir.iterdir() if p.suffix == ".pickle"]
     return path
