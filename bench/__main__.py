@@ -35,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 3; quick 1)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out",
+                        help="where results.json and report.md go (default: bench/out)")
     parser.add_argument("--only", default=",".join(SUITES), help="comma-separated suites: "
                         + ", ".join(SUITES))
     args = parser.parse_args(argv)

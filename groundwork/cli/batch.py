@@ -35,8 +35,9 @@ def batch(
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
     dask: Optional[str] = typer.Option(None, "--dask", metavar="ADDRESS",
-                                       help="Evaluate on an existing Dask cluster "
-                                            "(scheduler address; needs groundwork-cds[dask])."),
+                                       help="Evaluate on the existing Dask cluster whose "
+                                            "scheduler is at ADDRESS (needs the optional "
+                                            "extra 'dask'; see docs/scale.md)."),
     audit: bool = typer.Option(False, "--audit/--no-audit",
                                help="Record every case in the audit store (default: off)."),
 ) -> None:
