@@ -32,6 +32,7 @@ from dsl import kb as dsl_kb
 from dsl.kb import KnowledgeBase
 
 MAGIC = b"groundwork-kb-cache 1\n"
+MAX_ENTRIES = 16  # each edit of a knowledge base makes a new entry; the oldest go
 
 
 def cache_dir() -> Path | None:
@@ -118,5 +119,12 @@ def _write(directory: Path, path: Path, key: bytes, kb: KnowledgeBase) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+        _evict(directory)
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return
+
+
+def _evict(directory: Path) -> None:
+    entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[MAX_ENTRIES:]:
+        old.unlink(missing_ok=True)

@@ -136,3 +136,13 @@ def test_knowledge_base_with_errors_is_not_cached(kb_dir, cache_dir):
         with pytest.raises(GroundworkError, match="unknown region 'brainstom'"):
             _load(kb_dir, CountingBuild())
     assert not cache_dir.exists() or not list(cache_dir.glob("*.pickle"))
+
+
+def test_only_the_newest_entries_are_kept(kb_dir, cache_dir, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 2)
+    build = CountingBuild()
+    for display in ("one", "two", "three"):
+        _load(kb_dir, build, display)
+    assert len(list(cache_dir.glob("*.pickle"))) == 2
+    _load(kb_dir, build, "three")
+    assert build.calls == 3  # the newest is still there
