@@ -228,7 +228,7 @@ def evaluate_local(cases: Sequence[CaseInput], kb: KnowledgeBase, workers: int =
     global _worker_kb
     runner_for(kb, drafts)  # compile and register before forking, so that workers inherit it
     _worker_kb = (kb, drafts)
-    if workers <= 1:
+    if workers <= 1 or not cases:
         for chunk in chunked(cases, chunk_size):
             yield _evaluate_chunk(chunk)
         return
@@ -236,16 +236,10 @@ def evaluate_local(cases: Sequence[CaseInput], kb: KnowledgeBase, workers: int =
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_ignore_interrupt) as pool:
         pending: deque = deque()
+        chunks = chunked(cases, chunk_size)
         try:
-            for index, chunk in enumerate(chunked(cases, chunk_size)):
-                if index == 0:
-                    # The first submit forks every worker. Frozen objects (the knowledge base, the
-                    # compiled rules, the modules) are never visited by the workers' garbage
-                    # collector, so their pages stay shared instead of being copied.
-                    gc.freeze()
-                    pending.append(pool.submit(_evaluate_chunk, chunk))
-                    gc.unfreeze()
-                    continue
+            pending.append(_fork_and_submit(pool, next(chunks)))
+            for chunk in chunks:
                 pending.append(pool.submit(_evaluate_chunk, chunk))
                 if len(pending) >= 2 * workers:  # bounded: a huge caseload is never all queued
                     yield pending.popleft().result()
@@ -253,6 +247,17 @@ def evaluate_local(cases: Sequence[CaseInput], kb: KnowledgeBase, workers: int =
                 yield pending.popleft().result()
         except BrokenProcessPool:
             raise EngineFailure("a batch worker process died; no results were written") from None
+
+
+def _fork_and_submit(pool: ProcessPoolExecutor, chunk: list[CaseInput]):
+    """The first submit forks every worker. Objects frozen meanwhile (the knowledge base, the
+    compiled rules, the modules) are never visited by the workers' garbage collector, so their
+    memory pages stay shared with this process instead of being copied."""
+    gc.freeze()
+    try:
+        return pool.submit(_evaluate_chunk, chunk)
+    finally:
+        gc.unfreeze()
 
 
 def write_results(out: Path, chunks: Iterable[list[CaseResult]],
