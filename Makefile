@@ -1,18 +1,19 @@
 # Two commands do all set-up on a fresh machine with Python 3.11 or 3.12:
 #   make demo   assess the bundled example client and print the explained, phased plan
 #   make test   run the whole test suite
+#   make bench  the speed-and-scale benchmark (bench/RESULTS.md); a few minutes
 PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint golden system-deps clean
+.PHONY: demo test lint golden bench system-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13), "Python 3.11 or 3.12 is needed (durable-rules does not build on 3.13)"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dask]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
 system-deps:
@@ -24,6 +25,10 @@ demo: $(STAMP) system-deps
 test: $(STAMP) system-deps
 	$(BIN)/groundwork lint --strict
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dask]'
+	$(BIN)/python -m bench
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden --regenerate

@@ -56,7 +56,8 @@ class KnowledgeBase:
         return tuple(d.name for d in self.domains)
 
     def region(self, name: str) -> ast.RegionDecl:
-        return next(r for r in self.regions if r.name == name)
+        found = self._index("_region_index", self.regions, "name").get(name)
+        return found if found is not None else next(r for r in self.regions if r.name == name)
 
     def phase_of_region(self, name: str) -> Phase:
         return Phase(self.region(name).phase)
@@ -65,7 +66,18 @@ class KnowledgeBase:
         return fact_types(self.region_names, self.domain_names)
 
     def rule(self, rule_id: str) -> ast.Rule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+        return self._index("_rule_index", self.rules, "id").get(rule_id)
+
+    def _index(self, attribute: str, items, key: str) -> dict:
+        """Items by key, built on first use (asked for on every assessment; the knowledge base
+        never changes once built). The first of duplicates wins, as a scan would find it."""
+        index = self.__dict__.get(attribute)
+        if index is None:
+            index = {}
+            for item in items:
+                index.setdefault(getattr(item, key), item)
+            object.__setattr__(self, attribute, index)
+        return index
 
     def active_rules(self, drafts: bool = False) -> tuple[ast.Rule, ...]:
         allowed = {"approved", "draft"} if drafts else {"approved"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 
 class Phase(str, Enum):
@@ -82,8 +83,10 @@ class FactType:
         return SCALE_OF_KIND.get(self.kind, ())
 
 
+@lru_cache(maxsize=32)
 def fact_types(regions: tuple[str, ...], domains: tuple[str, ...]) -> dict[str, FactType]:
-    """Every fact path a rule may use, for the declared regions and domains."""
+    """Every fact path a rule may use, for the declared regions and domains. Cached (it is asked
+    for on every assessment): the dict is shared, so callers must not change it."""
     types: dict[str, FactType] = {}
     for name in regions + domains:
         types[f"{name}.band"] = FactType(Kind.BAND, f"band of {name} (or insufficient)")

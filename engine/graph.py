@@ -32,5 +32,14 @@ def dependency_graph(kb: KnowledgeBase) -> nx.DiGraph:
 def start_order(active: dict[str, tuple[int, int, str]], kb: KnowledgeBase) -> list[str]:
     """Active interventions in the order to start them: prerequisites first, then by
     (region order, priority, id). `active` maps id → that sort key."""
-    graph = prerequisite_graph(kb.interventions).subgraph(active)
+    # Only the prerequisite edges among the active interventions (what `.subgraph(active)` of the
+    # whole catalog's graph holds), built directly: this runs once per assessment.
+    edges = [(prerequisite, iv_id) for iv_id in active
+             for prerequisite in kb.interventions[iv_id].requires
+             if prerequisite in active and prerequisite != iv_id]
+    if not edges:  # nothing to put first: the order is the sort key (unique: it ends in the id)
+        return sorted(active, key=active.__getitem__)
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(active))
+    graph.add_edges_from(edges)
     return list(nx.lexicographical_topological_sort(graph, key=lambda node: active[node]))

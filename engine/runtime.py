@@ -51,6 +51,7 @@ class _QuietHost(durable.Host):
 class _Session:
     sid: str
     firings: list[Firing] = field(default_factory=list)
+    seen: set[Firing] = field(default_factory=set)  # the same firings, for a constant-time check
     derived: dict[str, list[str]] = field(default_factory=dict)  # fact → deriving rules
     errors: list[str] = field(default_factory=list)
     pending: list[dict] = field(default_factory=list)
@@ -100,16 +101,17 @@ class RuleRunner:
         with _lock:  # one session at a time per process: the host is shared
             session = _Session(sid=f"s{next(_session_ids)}")
             self._session = session
+            profile = encode_profile(values, self.types, session.sid)  # the same for every set
             try:
                 for ruleset in self.compiled.rulesets:
-                    self._run_ruleset(ruleset, values, session)
+                    self._run_ruleset(ruleset, profile, session)
             finally:
                 self._session = None
         firings = tuple(sorted(session.firings, key=Firing.sort_key))
         derived = {fact: tuple(sorted(set(rules))) for fact, rules in sorted(session.derived.items())}
         return firings, derived
 
-    def _run_ruleset(self, ruleset: CompiledRuleSet, values: dict, session: _Session) -> None:
+    def _run_ruleset(self, ruleset: CompiledRuleSet, profile: dict, session: _Session) -> None:
         host = _get_host()
         try:
             # Facts from lower strata go in first, so a negated pattern already sees them.
@@ -118,7 +120,7 @@ class RuleRunner:
                     host.assert_fact(ruleset.name, {"t": DERIVED, "name": fact,
                                                     "by": "+".join(session.derived[fact]),
                                                     "sid": session.sid})
-            host.assert_fact(ruleset.name, encode_profile(values, self.types, session.sid))
+            host.assert_fact(ruleset.name, profile)  # durable-rules only serialises it
             state = host.get_state(ruleset.name, session.sid)
         except Exception as error:  # noqa: BLE001 - anything from the C engine aborts the run
             raise EngineFailure(f"rule set {ruleset.name} failed: {type(error).__name__}: {error}") from None
@@ -148,8 +150,9 @@ class RuleRunner:
                 matched = tuple((k, profile.get(k)) for k in referenced)
                 firing = Firing(rule_id, rule.version or "", ruleset.name, ruleset.stratum,
                                 matched, joined, derives)
-                if firing in session.firings:
+                if firing in session.seen:
                     return  # the same match seen again through another alternative
+                session.seen.add(firing)
                 session.firings.append(firing)
                 for fact in derives:
                     first = fact not in session.derived

@@ -11,6 +11,7 @@ later phase waits while any region of an earlier phase is compromised.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from dsl import ast
@@ -71,6 +72,10 @@ class Sequencer:
         self.derived = frozenset(derived)
         self.types = kb.fact_types()
         self.bands = {s.name: s.band for s in facts.regions}
+        # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
+        # for once per proposed intervention: remember each answer.
+        self.region_gate = functools.cache(self.region_gate)
+        self.arousal_gate = functools.cache(self.arousal_gate)
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> tuple[str, str] | None:

@@ -6,6 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from dsl.kb import KnowledgeBase, content_hash, load_knowledge_base
+from knowledge_base import cache
 
 BUNDLED = Path(__file__).parent / "core"
 
@@ -21,4 +22,5 @@ def load(path: str | Path | None = None) -> KnowledgeBase:
 
 @lru_cache(maxsize=8)
 def _load_cached(root: str, display: str, digest: str) -> KnowledgeBase:
-    return load_knowledge_base(root, display)
+    # In memory for this process; on disk (knowledge_base/cache.py) for the next one.
+    return cache.load(root, display, digest, load_knowledge_base)

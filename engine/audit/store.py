@@ -198,20 +198,14 @@ class AuditStore:
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
 
-    # ---- writing: one transaction per record ----
+    # ---- writing: one transaction per record, or per batch chunk ----
     def append_assessment(self, outcome: Outcome, raw: dict, kb: KnowledgeBase) -> Appended:
-        plan, assessment = outcome.plan, outcome.assessment
-        fields = {
-            "kind": "assessment", "client_id": assessment.client_id,
-            "assessor_id": assessment.assessor_id,
-            "assessment_date": assessment.assessment_date.isoformat(),
-            "input_hash": input_hash(raw), "input_json": canonical_json(raw),
-            "kb_hash": kb.content_hash, "kb_name": kb.name, "kb_version": kb.version,
-            "engine_version": plan.provenance.engine_version, "drafts": int(plan.provenance.drafts),
-            "plan_json": plan_json(plan), "trace_json": canonical_json(trace_of(outcome)),
-        }
+        return self.append_assessments([assessment_fields(outcome, raw)], kb)[0]
+
+    def append_assessments(self, entries: list[dict], kb: KnowledgeBase) -> list[Appended]:
+        """Several assessments under one knowledge base, in ONE transaction (all or nothing)."""
         source = None if self.kb_files(kb.content_hash) else kb_source_files(kb)
-        return self._append(fields, kb, source)
+        return self._append(entries, kb, source)
 
     def append_feedback(self, target: Record, intervention: str, outcome: str, reason: str | None,
                         comment: str | None, assessor_id: str | None, engine_version: str) -> Appended:
@@ -219,10 +213,12 @@ class AuditStore:
                   "engine_version": engine_version, "target_id": target.id,
                   "intervention": intervention, "outcome": outcome, "reason": reason,
                   "comment": comment}
-        return self._append(fields, None, None)
+        return self._append([fields], None, None)[0]
 
     @_guarded
-    def _append(self, fields: dict, kb: KnowledgeBase | None, source: dict | None) -> Appended:
+    def _append(self, entries: list[dict], kb: KnowledgeBase | None,
+                source: dict | None) -> list[Appended]:
+        appended = []
         with self._transaction() as conn:
             if source is not None:
                 conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
@@ -231,15 +227,18 @@ class AuditStore:
                                  [(kb.content_hash, p, data) for p, data in sorted(source.items())])
             last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
             last_id, last_hash = last if last else (0, chain.GENESIS)
-            row = {name: None for name in chain.FIELDS}
-            row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
-                       recorded_at=utc_now(), prev_hash=last_hash)
-            row["record_hash"] = chain.record_hash(row)
-            columns = ", ".join(chain.FIELDS)
-            marks = ", ".join("?" for _ in chain.FIELDS)
-            conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
-                         [row[name] for name in chain.FIELDS])
-        return Appended(row["id"], row["record_hash"])
+            for fields in entries:
+                row = {name: None for name in chain.FIELDS}
+                row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
+                           recorded_at=utc_now(), prev_hash=last_hash)
+                row["record_hash"] = chain.record_hash(row)
+                columns = ", ".join(chain.FIELDS)
+                marks = ", ".join("?" for _ in chain.FIELDS)
+                conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
+                             [row[name] for name in chain.FIELDS])
+                appended.append(Appended(row["id"], row["record_hash"]))
+                last_id, last_hash = row["id"], row["record_hash"]
+        return appended
 
     @contextmanager
     def _transaction(self):
@@ -250,6 +249,21 @@ class AuditStore:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+
+def assessment_fields(outcome: Outcome, raw: dict) -> dict:
+    """The fields of one assessment record (computed where the plan is made, even in a worker)."""
+    plan, assessment = outcome.plan, outcome.assessment
+    return {
+        "kind": "assessment", "client_id": assessment.client_id,
+        "assessor_id": assessment.assessor_id,
+        "assessment_date": assessment.assessment_date.isoformat(),
+        "input_hash": input_hash(raw), "input_json": canonical_json(raw),
+        "kb_hash": plan.provenance.kb_hash, "kb_name": plan.provenance.kb_name,
+        "kb_version": plan.provenance.kb_version,
+        "engine_version": plan.provenance.engine_version, "drafts": int(plan.provenance.drafts),
+        "plan_json": plan_json(plan), "trace_json": canonical_json(trace_of(outcome)),
+    }
 
 
 def kb_source_files(kb: KnowledgeBase) -> dict[str, bytes]:
