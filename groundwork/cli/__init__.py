@@ -15,7 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from groundwork.cli import assess, audit, explain, graph, lint, schema  # noqa: E402,F401 - registers the commands
+from groundwork.cli import assess, audit, explain, graph, lint, schema, serve  # noqa: E402,F401 - registers the commands
 
 
 def main() -> None:
