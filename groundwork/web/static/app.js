@@ -29,7 +29,7 @@
     }
   }
 
-  function explain(kind, intervention, trigger) {
+  function explain(kind, intervention, name, trigger) {
     returnTo = trigger || null;
     panelBody.setAttribute("aria-busy", "true");
     panelBody.textContent = "Loading…";
@@ -38,7 +38,7 @@
       .then(function (response) {
         return response.text().then(function (body) {
           var title = document.createElement("h3");
-          title.textContent = (kind === "why" ? "Why " : "Why not ") + intervention + "?";
+          title.textContent = (kind === "why" ? "Why " : "Why not ") + name + "?";
           if (response.ok) {
             panelBody.innerHTML = body;  // server-rendered by explain/html_parts.py, every value escaped
           } else {
@@ -63,7 +63,8 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-explain]");
     if (button) {
-      explain(button.getAttribute("data-explain"), button.getAttribute("data-intervention"), button);
+      explain(button.getAttribute("data-explain"), button.getAttribute("data-intervention"),
+              button.getAttribute("data-name"), button);
       return;
     }
     var feedbackButton = event.target.closest("[data-feedback]");
@@ -78,7 +79,9 @@
   ask.addEventListener("submit", function (event) {
     event.preventDefault();
     var kind = (event.submitter && event.submitter.value) || "why";
-    explain(kind, document.getElementById("ask-intervention").value, event.submitter);
+    var choice = document.getElementById("ask-intervention");
+    var name = choice.options[choice.selectedIndex].getAttribute("data-name");
+    explain(kind, choice.value, name, event.submitter);
   });
 
   function onFeedback(button) {
