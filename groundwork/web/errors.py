@@ -56,6 +56,7 @@ class ApiError(Exception):
 
 def entry(diagnostic: Diagnostic, path: str | None = None) -> ErrorEntry:
     where = path or diagnostic.field_path or "(body)"
+    where = "(body)" if where == "(file)" else where  # the CLI's file is the request's body
     if diagnostic.line is not None and path is None:
         where = f"(body):{diagnostic.line}:{diagnostic.column}"
     return ErrorEntry(code=diagnostic.code, path=where, message=diagnostic.message, hint=diagnostic.hint)
