@@ -21,8 +21,8 @@ BASE = "http://testserver"  # TestClient's base URL, and the public URL the JWT'
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def settings(tmp_path: Path, **overrides) -> Settings:
-    values = dict(token=TOKEN, db=tmp_path / "audit.sqlite", public_url=BASE,
+def settings(tmp_path: Path | None, **overrides) -> Settings:
+    values = dict(token=TOKEN, db=tmp_path / "audit.sqlite" if tmp_path else None, public_url=BASE,
                   cds_clients={ISSUER: CdsClient(ISSUER, SECRET, "HS256")})
     values.update(overrides)
     return Settings(**values)
