@@ -195,7 +195,12 @@ def test_request_size_limit(tmp_path):
         declared = test_client.post("/api/assessments", content=b"x" * 1001, headers=AUTH)
         chunked = test_client.post("/api/assessments", headers=AUTH,
                                    content=(b"x" * 400 for _ in range(4)))
-    assert declared.status_code == chunked.status_code == 413
+        chunked_json = test_client.post("/api/plans/1/feedback", headers=AUTH | {
+            "Content-Type": "application/json"}, content=(b" " * 400 for _ in range(4)))
+        small_chunked = test_client.post("/api/assessments", headers=AUTH,
+                                         content=(part for part in (b"[1,", b" 2]")))
+    assert declared.status_code == chunked.status_code == chunked_json.status_code == 413
+    assert small_chunked.status_code == 422  # read in full and handed on
     assert declared.json()["errors"][0]["code"] == "E802"
 
 

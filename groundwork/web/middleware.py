@@ -37,12 +37,9 @@ async def _send_error(send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimit:
-    """413 for a body over `limit` bytes, by its Content-Length or, if chunked, as it arrives."""
+    """413 for a body over `limit` bytes: by its Content-Length, or, when it has none (chunked),
+    by reading it first (at most `limit` bytes are ever held) and handing the app what was read."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -52,28 +49,24 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope["headers"]).get(b"content-length")
         message = f"the request body is larger than {self.limit} bytes"
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            return await _send_error(send, 413, "E802", message)
-        seen, started = 0, False
-
-        async def counted():
-            nonlocal seen
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.limit:
+                return await _send_error(send, 413, "E802", message)
+            return await self.app(scope, receive, send)
+        events, size = [], 0
+        while True:
             event = await receive()
-            seen += len(event.get("body", b""))
-            if seen > self.limit:
-                raise _TooLarge()
-            return event
+            events.append(event)
+            size += len(event.get("body", b""))
+            if size > self.limit:
+                return await _send_error(send, 413, "E802", message)
+            if event["type"] != "http.request" or not event.get("more_body"):
+                break
 
-        async def watched(event):
-            nonlocal started
-            started = started or event["type"] == "http.response.start"
-            await send(event)
+        async def replay():
+            return events.pop(0) if events else await receive()
 
-        try:
-            await self.app(scope, counted, watched)
-        except _TooLarge:
-            if not started:
-                await _send_error(send, 413, "E802", message)
+        await self.app(scope, replay, send)
 
 
 class SecurityHeaders:
