@@ -132,7 +132,14 @@ def shoot(case_path: Path, out_dir: Path) -> list[Path]:
         page.locator("#region-map").scroll_into_view_if_needed()
         written.append(_shot(page, out_dir / "web-plan.png"))
         open_first_why(page)
-        page.locator("#phases-h").scroll_into_view_if_needed()
+        # the page at the phases (the panel sticks beside them), the panel at the rule's
+        # conditions on the client's values
+        page.evaluate("""() => {
+            document.getElementById('phases-h').scrollIntoView({block: 'start'});
+            const panel = document.getElementById('explain-panel');
+            const checks = panel.querySelector('.checks');
+            panel.scrollTop = checks.getBoundingClientRect().top - panel.getBoundingClientRect().top - 330;
+        }""")
         written.append(_shot(page, out_dir / "web-why.png"))
         page.set_viewport_size(NARROW)
         page.locator("#region-map").scroll_into_view_if_needed()
