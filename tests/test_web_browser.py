@@ -5,34 +5,18 @@ and see the client's values, record feedback; by keyboard too, and on a narrow s
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from tests.helpers import EXAMPLES
+from tests.helpers import EXAMPLES, browser_or_skip
 from tests.web_support import AUTH, TOKEN
 
-CHROMIUM = "/usr/bin/chromium"
 CASE = EXAMPLES / "school-age-child.json"
-
-
-def _browser_or_skip():
-    missing = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (pip install playwright)")
-    if not os.path.exists(CHROMIUM):
-        missing.append("Debian chromium (apt-get install chromium)")
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests; missing " + " and ".join(missing))
-        pytest.skip("missing " + " and ".join(missing) + "; never `playwright install`")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _browser_or_skip()
+    browser_or_skip()
     from groundwork.web.screenshots import running_server
     db = tmp_path_factory.mktemp("web-browser") / "audit.sqlite"
     with running_server(db, TOKEN) as base:
