@@ -256,3 +256,15 @@ def test_openapi_publishes_the_shared_models(tmp_path):
 def test_examples_are_all_there():
     assert len(example_paths()) >= 3 and (EXAMPLES / "school-age-child.json").exists()
     assert example_text()
+
+
+def test_generating_the_openapi_leaves_the_published_schemas_alone(tmp_path):
+    """Regression: FastAPI's schema generator altered pydantic's cached schema of the recursive
+    Check model, so docs/explanation.schema.json no longer matched in the same process."""
+    from explain.models import schema_json
+    from groundwork.cli.schema import assessment_schema_json
+    before = (schema_json(), assessment_schema_json())
+    with client(tmp_path) as test_client:
+        test_client.app.openapi_schema = None
+        test_client.get("/openapi.json")
+    assert (schema_json(), assessment_schema_json()) == before

@@ -7,12 +7,11 @@ Explanations are of the plan as stored: rebuilt from the record's own input and 
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import Field
 
 from dsl.errors import GroundworkError
 from dsl.kb import KnowledgeBase
@@ -22,7 +21,7 @@ from engine.audit.store import Record
 from engine.plan import Plan
 from explain.evidence import location
 from explain.html_parts import why_html, why_not_html
-from explain.models import Why, WhyNot
+from explain.models import Why
 from explain.why_not import explain_why_not
 from groundwork import service
 from groundwork.web import plans
@@ -37,14 +36,19 @@ router = APIRouter(prefix="/api", dependencies=[Depends(require_api)], responses
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Audit id of the plan (assessment record)")]
 InterventionPath = Annotated[str, Path(min_length=1, max_length=120,
                                        description="Catalog id or name of an intervention")]
-AnyExplanation = Annotated[Union[Why, WhyNot], Field(discriminator="kind")]
 ASSESSMENT_BODY = {"requestBody": {"required": True, "description": "An assessment, exactly as "
                                    "`groundwork assess CASE.json` reads it (`groundwork schema`)",
                                    "content": {"application/json": {
                                        "schema": {"$ref": "#/components/schemas/Assessment"}}}}}
-HTML_TOO = {200: {"content": {"text/html": {"schema": {"type": "string"}}},
-                  "description": "JSON; or, with `Accept: text/html`, the explanation as an HTML "
-                                 "fragment (what the web page shows)"}}
+# The explanation models are published from pydantic directly (app.openapi): FastAPI's schema
+# generator would alter pydantic's cached schema of the recursive Check model in this process.
+def _explained_by(*models: str) -> dict:
+    refs = [{"$ref": f"#/components/schemas/{m}"} for m in models]
+    return {200: {"description": "The explanation as JSON; or, with `Accept: text/html`, as an "
+                                 "HTML fragment (what the web page shows)",
+                  "content": {"application/json": {"schema": refs[0] if len(refs) == 1
+                                                   else {"oneOf": refs}},
+                              "text/html": {"schema": {"type": "string"}}}}}
 FEEDBACK_PATHS = {"E712": "intervention", "E720": "outcome", "E721": "reason", "E722": "reason",
                   "E723": "reason", "E724": "comment"}
 
@@ -97,22 +101,25 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept and "application/json" not in accept
 
 
-@router.get("/plans/{plan_id}/why/{intervention}", response_model=AnyExplanation, responses=HTML_TOO,
+@router.get("/plans/{plan_id}/why/{intervention}", response_model=None,
+            responses=_explained_by("Why", "WhyNot"),
             summary="Why this intervention (why not, when it is not active)")
 def why(plan_id: PlanId, intervention: InterventionPath, request: Request):
     ctx, intervention_id = _explained(request, plan_id, intervention)
     answer = service.explanation(ctx, intervention_id)
     if _wants_html(request):
         return HTMLResponse(why_html(answer) if isinstance(answer, Why) else why_not_html(answer))
-    return answer
+    return JSONResponse(answer.model_dump(mode="json"))
 
 
-@router.get("/plans/{plan_id}/why-not/{intervention}", response_model=WhyNot, responses=HTML_TOO,
-            summary="Why not this intervention")
+@router.get("/plans/{plan_id}/why-not/{intervention}", response_model=None,
+            responses=_explained_by("WhyNot"), summary="Why not this intervention")
 def why_not(plan_id: PlanId, intervention: InterventionPath, request: Request):
     ctx, intervention_id = _explained(request, plan_id, intervention)
     answer = explain_why_not(ctx, intervention_id)
-    return HTMLResponse(why_not_html(answer)) if _wants_html(request) else answer
+    if _wants_html(request):
+        return HTMLResponse(why_not_html(answer))
+    return JSONResponse(answer.model_dump(mode="json"))
 
 
 @router.post("/plans/{plan_id}/feedback", response_model=FeedbackOut, status_code=201,

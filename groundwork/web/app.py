@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 import knowledge_base
 from engine import __version__
 from engine.models import Assessment
+from explain.models import Explanation
 from groundwork.web import api, cds_hooks, errors, pages
 from groundwork.web.middleware import BodyLimit, Guard, SecurityHeaders
 from groundwork.web.models import Health
@@ -60,8 +61,9 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def openapi(app: FastAPI) -> dict:
-    """The generated schema, plus the Assessment model (read raw, validated like the CLI) and the
-    security schemes each path needs."""
+    """The generated schema, plus the models published from pydantic directly (the Assessment is
+    read raw and validated like the CLI; the explanations are returned as JSON) and the security
+    schemes each path needs."""
     if app.openapi_schema:
         return app.openapi_schema
     from fastapi.openapi.utils import get_openapi
@@ -69,9 +71,10 @@ def openapi(app: FastAPI) -> dict:
                          routes=app.routes)
     components = schema.setdefault("components", {})
     models = components.setdefault("schemas", {})
-    assessment = Assessment.model_json_schema(ref_template="#/components/schemas/{model}")
-    models.update(assessment.pop("$defs", {}))
-    models["Assessment"] = assessment
+    for name, model in (("Assessment", Assessment), ("Explanation", Explanation)):
+        published = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        models.update(published.pop("$defs", {}))
+        models[name] = published
     components["securitySchemes"] = {
         "apiToken": {"type": "http", "scheme": "bearer",
                      "description": "GROUNDWORK_TOKEN (or the token printed at start)"},
