@@ -55,3 +55,22 @@ def ratings_for_bands(bands: dict[str, str]) -> list[dict]:
     value_for = {"typical": 0, "mild": 1, "moderate": 2, "severe": 3}
     return [{"item": i.id, "value": value_for[bands.get(i.region, "typical")],
              "informant": "caregiver"} for i in knowledge_base.load().instrument.items]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def browser_or_skip() -> None:
+    """Skip a browser test, saying why, when Playwright or Debian's chromium is missing; in CI, fail."""
+    import pytest
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package (pip install playwright)")
+    if not os.path.exists(CHROMIUM):
+        missing.append("Debian chromium (apt-get install chromium)")
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests; missing " + " and ".join(missing))
+        pytest.skip("missing " + " and ".join(missing) + "; never `playwright install`")

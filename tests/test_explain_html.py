@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from html.parser import HTMLParser
 
@@ -11,9 +10,9 @@ import pytest
 from explain.html import render_report
 from explain.plain import DISCLAIMER
 from tests.explain_cases import all_cases, case_id, context
+from tests.helpers import browser_or_skip
 
 CASES = all_cases()
-CHROMIUM = "/usr/bin/chromium"
 
 
 class _Outline(HTMLParser):
@@ -60,24 +59,10 @@ def test_report_has_every_part_and_no_external_resource(case):
     assert render_report(ctx) == page
 
 
-def _browser_or_skip():
-    missing = []
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package (pip install playwright)")
-    if not os.path.exists(CHROMIUM):
-        missing.append("Debian chromium (apt-get install chromium)")
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests; missing " + " and ".join(missing))
-        pytest.skip("missing " + " and ".join(missing) + "; never `playwright install`")
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_report_opens_in_headless_chromium_with_region_map_and_phases_visible(case, tmp_path):
-    _browser_or_skip()
+    browser_or_skip()
     from playwright.sync_api import sync_playwright
 
     from explain.screenshots import launch

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from dsl.errors import did_you_mean
+from engine.audit.diff import placements
 from engine.audit.errors import audit_error
+from engine.audit.store import Appended, AuditStore
 
 OUTCOMES = ("accepted", "overridden")
 
@@ -46,3 +48,21 @@ def check_feedback(outcome: str, reason: str | None, comment: str | None) -> Non
     if comment is not None and len(comment) > MAX_COMMENT:
         # the comment itself is never echoed: it may identify a person
         raise audit_error("E724", f"the comment is {len(comment)} characters; at most {MAX_COMMENT}")
+
+
+def record_feedback(store: AuditStore, record_id: int, intervention: str, outcome: str,
+                    reason: str | None, comment: str | None, by: str | None,
+                    engine_version: str) -> Appended:
+    """Check the feedback, then append it to `store` as a record chained after the plan's record.
+
+    Used by `groundwork audit feedback`, the HTTP API and the CDS Hooks feedback endpoint alike.
+    """
+    check_feedback(outcome, reason, comment)
+    target = store.record(record_id, kind="assessment")
+    known = placements(target.plan)
+    if intervention not in known:
+        shown = f" '{intervention}'" if re.fullmatch(r"[a-z0-9-]{1,64}", intervention) else ""
+        hint = did_you_mean(intervention, known) if shown else None
+        raise audit_error("E712", f"intervention{shown} is not in the plan of record {record_id}",
+                          store.display, hint=hint or "in that plan: " + ", ".join(sorted(known)))
+    return store.append_feedback(target, intervention, outcome, reason, comment, by, engine_version)

@@ -20,7 +20,7 @@ from engine.audit.diff import PlanDiff, plan_diff
 from engine.audit.store import AuditStore, Record
 from engine.audit.trace import trace_of
 from engine.intake import validate_assessment
-from engine.pipeline import assess, plan_json
+from engine.pipeline import Outcome, assess, plan_json
 
 
 @dataclass
@@ -40,48 +40,62 @@ def kb_label(name: str, version: str, kb_hash: str) -> str:
     return f"{name} {version} ({kb_hash[:12]})"
 
 
+class ReplayFailure(Exception):
+    """A stored record cannot be re-run; the message says why, for the reviewer."""
+
+
 def replay(store: AuditStore, record_id: int, kb: KnowledgeBase | None = None) -> ReplayResult:
     """Re-run record `record_id`; `kb` None means the knowledge base stored with the record."""
     record = store.record(record_id, kind="assessment")
     if kb is not None:
-        return _run(record, kb, kb_label(kb.name, kb.version, kb.content_hash) + " from " + kb.root)
-    label = kb_label(record.kb_name, record.kb_version, record.kb_hash) + ", as stored"
-    files = store.kb_files(record.kb_hash)
-    if not files:
-        return ReplayResult(record, label, failure="the record's knowledge-base source is missing "
-                                                   "from the store (run `groundwork audit verify`)")
-    with tempfile.TemporaryDirectory(prefix="groundwork-replay-") as directory:
-        try:
-            chain.materialise(files, Path(directory))
-        except ValueError:
-            return ReplayResult(record, label, failure="the stored knowledge base has an unsafe "
-                                                       "file path (run `groundwork audit verify`)")
-        if chain.files_hash(files) != record.kb_hash:
-            return ReplayResult(record, label, failure="the stored knowledge-base source does not "
-                                                       "match its hash (run `groundwork audit verify`)")
-        try:
-            stored = load_knowledge_base(directory, f"audit-kb-{record.kb_hash[:12]}")
-        except GroundworkError as error:
-            return ReplayResult(record, label, failure="the stored knowledge base no longer loads "
-                                                       "with this engine:\n" + error.render())
-        return _run(record, stored, label)
-
-
-def _run(record: Record, kb: KnowledgeBase, label: str) -> ReplayResult:
+        label = kb_label(kb.name, kb.version, kb.content_hash) + " from " + kb.root
+    else:
+        label = kb_label(record.kb_name, record.kb_version, record.kb_hash) + ", as stored"
     result = ReplayResult(record, label)
-    raw = json.loads(record.input_json)
     try:
-        assessment = validate_assessment(raw, f"record {record.id} input", kb)
-    except GroundworkError as error:  # the messages name fields, never the case's values
-        result.failure = "the stored input is not a valid assessment under this knowledge base:\n" \
-            + error.render()
+        knowledge = kb if kb is not None else stored_kb(store, record)
+        outcome = rerun(record, knowledge)
+    except ReplayFailure as failure:
+        result.failure = str(failure)
         return result
-    outcome = assess(assessment, raw, kb, drafts=bool(record.drafts))  # EngineFailure: exit 3
     now_plan = json.loads(plan_json(outcome.plan))
     result.diff = plan_diff(record.plan, now_plan, record.trace, trace_of(outcome))
     if record.engine_version != __version__:
         result.notes.append(f"recorded by engine {record.engine_version}; replayed by engine {__version__}")
-    if kb.content_hash != record.kb_hash:
+    if knowledge.content_hash != record.kb_hash:
         result.notes.append(f"recorded under knowledge base "
                             f"{kb_label(record.kb_name, record.kb_version, record.kb_hash)}")
     return result
+
+
+def stored_kb(store: AuditStore, record: Record) -> KnowledgeBase:
+    """The knowledge base stored with `record`, loaded by the ordinary loader (or ReplayFailure)."""
+    files = store.kb_files(record.kb_hash)
+    if not files:
+        raise ReplayFailure("the record's knowledge-base source is missing from the store "
+                            "(run `groundwork audit verify`)")
+    with tempfile.TemporaryDirectory(prefix="groundwork-replay-") as directory:
+        try:
+            chain.materialise(files, Path(directory))
+        except ValueError:
+            raise ReplayFailure("the stored knowledge base has an unsafe file path "
+                                "(run `groundwork audit verify`)") from None
+        if chain.files_hash(files) != record.kb_hash:
+            raise ReplayFailure("the stored knowledge-base source does not match its hash "
+                                "(run `groundwork audit verify`)")
+        try:  # the loader reads every file into memory: the directory may go afterwards
+            return load_knowledge_base(directory, f"audit-kb-{record.kb_hash[:12]}")
+        except GroundworkError as error:
+            raise ReplayFailure("the stored knowledge base no longer loads with this engine:\n"
+                                + error.render()) from None
+
+
+def rerun(record: Record, kb: KnowledgeBase) -> Outcome:
+    """The record's stored input through the ordinary pipeline under `kb` (EngineFailure: exit 3)."""
+    raw = json.loads(record.input_json)
+    try:
+        assessment = validate_assessment(raw, f"record {record.id} input", kb)
+    except GroundworkError as error:  # the messages name fields, never the case's values
+        raise ReplayFailure("the stored input is not a valid assessment under this knowledge "
+                            "base:\n" + error.render()) from None
+    return assess(assessment, raw, kb, drafts=bool(record.drafts))

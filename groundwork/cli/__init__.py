@@ -15,7 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from groundwork.cli import assess, audit, batch, diff, explain, graph, lint, rule_tests, schema  # noqa: E402,F401,E501 - registers the commands
+from groundwork.cli import (  # noqa: E402,F401 - registers the commands
+    assess, audit, batch, diff, explain, graph, lint, rule_tests, schema, serve)
 
 
 def main() -> None:

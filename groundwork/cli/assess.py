@@ -15,9 +15,8 @@ from typing import Optional
 
 import typer
 
-from engine.audit.store import AuditStore
 from engine.intake import read_assessment_file
-from engine.pipeline import assess as run_assessment, plan_json
+from engine.pipeline import plan_json
 from explain.context import Context
 from explain.dot import region_map
 from explain.html import render_report
@@ -28,6 +27,7 @@ from explain.trace import build_trace
 from groundwork.cli import app
 from groundwork.cli.audit import DbOption
 from groundwork.cli.common import KbOption, load_kb, write_output
+from groundwork.service import assessed, record_plan
 
 
 class PlanFormat(str, Enum):
@@ -53,12 +53,10 @@ def assess(
     """Assess one client and print the explained, phased plan (recorded in the audit store)."""
     knowledge = load_kb(kb)
     assessment, raw = read_assessment_file(case, knowledge)
-    outcome = run_assessment(assessment, raw, knowledge, drafts=drafts)
-    text = render(Context(knowledge, outcome), format, trace)  # rendered first: a bad format writes nothing
-    appended = None
-    if not no_audit:  # recorded before it is shown: no plan reaches a clinician unrecorded
-        with AuditStore.open(db, mode="create") as store:
-            appended = store.append_assessment(outcome, raw, knowledge)
+    ctx = assessed(assessment, raw, knowledge, drafts)
+    text = render(ctx, format, trace)  # rendered first: a bad format writes nothing
+    # recorded before it is shown: no plan reaches a clinician unrecorded
+    appended = None if no_audit else record_plan(ctx, raw, db)
     write_output(text, out)
     if appended is not None:
         print(f"audit record {appended.id} (head {appended.record_hash[:12]})", file=sys.stderr)

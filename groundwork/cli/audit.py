@@ -19,7 +19,6 @@ import typer
 from dsl.errors import did_you_mean
 from engine import __version__
 from engine.audit import chain, feedback as vocabulary
-from engine.audit.diff import placements
 from engine.audit.errors import audit_error
 from engine.audit.export import export_bundle
 from engine.audit.history import client_history
@@ -223,17 +222,11 @@ def feedback(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Record a clinician's response to one recommendation, as its own chained record."""
-    vocabulary.check_feedback(outcome, reason, comment)
+    vocabulary.check_feedback(outcome, reason, comment)  # before the store is opened
     by = pseudonym(by, "--by") if by is not None else None
     with AuditStore.open(db, mode="append") as store:
-        target = store.record(record_id, kind="assessment")
-        known = placements(target.plan)
-        if intervention not in known:
-            shown = f" '{intervention}'" if re.fullmatch(r"[a-z0-9-]{1,64}", intervention) else ""
-            hint = did_you_mean(intervention, known) if shown else None
-            raise audit_error("E712", f"intervention{shown} is not in the plan of record {record_id}",
-                              store.display, hint=hint or "in that plan: " + ", ".join(sorted(known)))
-        appended = store.append_feedback(target, intervention, outcome, reason, comment, by, __version__)
+        appended = vocabulary.record_feedback(store, record_id, intervention, outcome, reason,
+                                              comment, by, __version__)
     typer.echo(f"audit record {appended.id}: {intervention} {outcome} on record {record_id} "
                f"(head {appended.record_hash[:12]})")
 

@@ -10,17 +10,16 @@ import typer
 
 from dsl.errors import Diagnostic, GroundworkError
 from engine.intake import read_assessment_file
-from engine.pipeline import assess as run_assessment
 from explain.catalog import resolve
 from explain.context import Context
 from explain.dot import derivation_graph
-from explain.models import to_json
+from explain.models import WhyNot, to_json
 from explain.plain import render_why, render_why_not
 from explain.svg import render_svg
-from explain.why import explain_why
 from explain.why_not import explain_why_not
 from groundwork.cli import app
 from groundwork.cli.common import KbOption, load_kb, write_output
+from groundwork.service import assessed, explanation
 
 CaseArgument = typer.Argument(..., help="Assessment JSON file.", metavar="CASE.json")
 InterventionArgument = typer.Argument(..., help="Catalog id or name of an intervention.",
@@ -41,12 +40,12 @@ class WhyNotFormat(str, Enum):
     json = "json"
 
 
-def assessed(case: Path, kb: Optional[Path], drafts: bool, intervention: str) -> tuple[Context, str]:
+def assessed_case(case: Path, kb: Optional[Path], drafts: bool, intervention: str) -> tuple[Context, str]:
     """The assessed client's context and the catalog id meant by `intervention`."""
     knowledge = load_kb(kb)
     intervention_id = resolve(knowledge, intervention)
     assessment, raw = read_assessment_file(case, knowledge)
-    return Context(knowledge, run_assessment(assessment, raw, knowledge, drafts=drafts)), intervention_id
+    return assessed(assessment, raw, knowledge, drafts), intervention_id
 
 
 @app.command("explain")
@@ -59,22 +58,21 @@ def explain_command(
     out: Optional[Path] = OutOption,
 ) -> None:
     """Why this intervention: the rules, the client's values behind them, and its place in the plan."""
-    ctx, intervention_id = assessed(case, kb, drafts, intervention)
-    why = explain_why(ctx, intervention_id)
-    if why is None:
+    ctx, intervention_id = assessed_case(case, kb, drafts, intervention)
+    answer = explanation(ctx, intervention_id)
+    if isinstance(answer, WhyNot):
         if format in (WhyFormat.dot, WhyFormat.svg):
             raise GroundworkError([Diagnostic(
                 "E221", f"'{intervention_id}' is not recommended for this client, so it has no "
                         "derivation graph", path=str(case),
                 hint=f"`groundwork why-not {case} {intervention_id}` says what holds it back")])
-        answer = explain_why_not(ctx, intervention_id)
         text = to_json(answer) if format is WhyFormat.json else render_why_not(answer)
     elif format is WhyFormat.json:
-        text = to_json(why)
+        text = to_json(answer)
     elif format is WhyFormat.text:
-        text = render_why(why)
+        text = render_why(answer)
     else:
-        source = derivation_graph(why).source
+        source = derivation_graph(answer).source
         text = source if format is WhyFormat.dot else render_svg(source)
     write_output(text, out)
 
@@ -89,6 +87,6 @@ def why_not_command(
     out: Optional[Path] = OutOption,
 ) -> None:
     """Why not this intervention: the gate, rule or missing condition that holds it back."""
-    ctx, intervention_id = assessed(case, kb, drafts, intervention)
+    ctx, intervention_id = assessed_case(case, kb, drafts, intervention)
     answer = explain_why_not(ctx, intervention_id)
     write_output(to_json(answer) if format is WhyNotFormat.json else render_why_not(answer), out)

@@ -1,0 +1,92 @@
+"""The FastAPI application: `create_app(settings)` builds one server (see `groundwork serve`).
+
+Layers, outermost first: security headers, the error guard (no request content in logs), the
+body-size limit, optional CORS (off unless origins are configured), then the routes: /healthz
+(open), /api (token or session), /cds-services (CDS Hooks JWT), the web pages and /static.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+import knowledge_base
+from engine import __version__
+from engine.models import Assessment
+from explain.models import Explanation
+from groundwork.web import api, cds_hooks, errors, pages
+from groundwork.web.middleware import BodyLimit, Guard, SecurityHeaders
+from groundwork.web.models import Health
+from groundwork.web.plans import Contexts
+from groundwork.web.security import SESSION_COOKIE, SeenTokens, Sessions
+from groundwork.web.settings import Settings
+
+DESCRIPTION = ("Explainable, bottom-up intervention planning (regulate -> relate -> reason). "
+               "Decision support for a qualified clinician; never a substitute for clinical "
+               "judgement. Not affiliated with the Neurosequential Network. See docs/web.md.")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="Groundwork", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None)  # the interactive docs load scripts from a CDN
+    state = app.state
+    state.settings = settings
+    state.kb = knowledge_base.load(settings.kb)
+    state.sessions = Sessions(settings.session_hours)
+    state.seen_tokens = SeenTokens()
+    state.contexts = Contexts()
+    errors.install(app)
+
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Open: is the server up")
+    def healthz() -> Health:
+        return Health()
+
+    app.include_router(api.router)
+    app.include_router(cds_hooks.router)
+    app.include_router(pages.router)
+    static = resources.files("groundwork.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_credentials=False,
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(Guard)
+    app.add_middleware(SecurityHeaders)
+    app.openapi = lambda: openapi(app)
+    return app
+
+
+def openapi(app: FastAPI) -> dict:
+    """The generated schema, plus the models published from pydantic directly (the Assessment is
+    read raw and validated like the CLI; the explanations are returned as JSON) and the security
+    schemes each path needs."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    components = schema.setdefault("components", {})
+    models = components.setdefault("schemas", {})
+    for name, model in (("Assessment", Assessment), ("Explanation", Explanation)):
+        published = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        models.update(published.pop("$defs", {}))
+        models[name] = published
+    components["securitySchemes"] = {
+        "apiToken": {"type": "http", "scheme": "bearer",
+                     "description": "GROUNDWORK_TOKEN (or the token printed at start)"},
+        "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+                    "description": "Set by the login form; changes also need X-CSRF-Token"},
+        "cdsJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                   "description": "CDS Hooks: signed by a configured client; aud = endpoint URL"}}
+    for path, operations in schema["paths"].items():
+        needs = ([{"apiToken": []}, {"session": []}] if path.startswith("/api/")
+                 else [{"cdsJwt": []}] if path.startswith("/cds-services") else None)
+        for operation in operations.values():
+            if needs is not None:
+                operation["security"] = needs
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,118 @@
+"""ASGI middleware: a size limit on request bodies, security headers on every response, and a
+guard that turns any unexpected exception into a plain 500 without logging anything a request
+carried (no body, no exception message: only its type and the path)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from groundwork.web.errors import TITLES
+
+log = logging.getLogger("groundwork.web")
+
+# No inline script or style anywhere: the page's JavaScript and CSS are static files.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"no-referrer",
+    b"x-frame-options": b"DENY",
+    b"cross-origin-opener-policy": b"same-origin",
+    b"content-security-policy": CSP.encode(),
+}
+
+
+def _error_body(status: int, code: str, message: str) -> bytes:
+    return json.dumps({"status": status, "title": TITLES.get(status, "error"),
+                       "errors": [{"code": code, "path": "(request)", "message": message,
+                                   "hint": None, "suggestions": []}]}).encode()
+
+
+async def _send_error(send, status: int, code: str, message: str) -> None:
+    body = _error_body(status, code, message)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """413 for a body over `limit` bytes: by its Content-Length, or, when it has none (chunked),
+    by reading it first (at most `limit` bytes are ever held) and handing the app what was read."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        message = f"the request body is larger than {self.limit} bytes"
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.limit:
+                return await _send_error(send, 413, "E802", message)
+            return await self.app(scope, receive, send)
+        events, size = [], 0
+        while True:
+            event = await receive()
+            events.append(event)
+            size += len(event.get("body", b""))
+            if size > self.limit:
+                return await _send_error(send, 413, "E802", message)
+            if event["type"] != "http.request" or not event.get("more_body"):
+                break
+
+        async def replay():
+            return events.pop(0) if events else await receive()
+
+        await self.app(scope, replay, send)
+
+
+class SecurityHeaders:
+    """Headers every response gets, unless a route set its own (the printable report's CSP)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        static = scope["path"].startswith("/static/")
+
+        async def with_headers(event):
+            if event["type"] == "http.response.start":
+                present = {name.lower() for name, _ in event.get("headers", [])}
+                extra = [(k, v) for k, v in HEADERS.items() if k not in present]
+                if not static and b"cache-control" not in present:
+                    extra.append((b"cache-control", b"no-store"))  # plans are health data
+                event = {**event, "headers": list(event.get("headers", [])) + extra}
+            await send(event)
+
+        await self.app(scope, receive, with_headers)
+
+
+class Guard:
+    """The outermost layer: an unexpected exception becomes a 500 naming only its type."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def watched(event):
+            nonlocal started
+            started = started or event["type"] == "http.response.start"
+            await send(event)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            log.error("internal error (%s) on %s %s", type(error).__name__, scope.get("method"),
+                      scope.get("path"))
+            if not started:
+                await _send_error(send, 500, "E399", "internal error; please report it with the "
+                                                     "time of the request")

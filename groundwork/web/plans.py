@@ -1,0 +1,103 @@
+"""Stored plans for the web interfaces: find a record, rebuild its explanation context (cached),
+find the intervention a person meant, and assess + record a new case. Errors become ApiErrors."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from dsl.errors import GroundworkError
+from dsl.kb import KnowledgeBase
+from engine.audit.store import Appended, AuditStore, Record
+from explain.catalog import nearest_ids
+from explain.context import Context
+from groundwork import service
+from groundwork.web.errors import ApiError, from_groundwork
+from groundwork.web.settings import Settings
+
+CACHED_CONTEXTS = 32
+
+
+class Contexts:
+    """Rebuilt contexts by record id. Records never change (the store is append-only), so a
+    context rebuilt once explains its record for as long as the server runs."""
+
+    def __init__(self, size: int = CACHED_CONTEXTS):
+        self._items: OrderedDict[tuple[int, str], Context] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str]) -> Context | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, str], ctx: Context) -> None:
+        with self._lock:
+            self._items[key] = ctx
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+def open_store(settings: Settings, mode: str = "read") -> AuditStore:
+    try:
+        return AuditStore.open(settings.db, mode=mode)
+    except GroundworkError as error:
+        raise from_groundwork(error, 500, "(audit store)") from None
+
+
+def assessment_record(store: AuditStore, record_id: int) -> Record:
+    """The assessment record `record_id`, or 404 saying what the id is instead."""
+    record = store.get(record_id) if 0 < record_id < 2**63 else None
+    if record is None:
+        last, _ = store.head()
+        known = f"plans have ids 1 to {last}" if last else "no plan has been recorded yet"
+        raise ApiError(404, "E710", f"no plan {record_id} ({known})", path="id")
+    if record.kind != "assessment":
+        raise ApiError(404, "E711", f"record {record_id} is feedback on plan {record.target_id}, "
+                                    "not a plan", path="id")
+    return record
+
+
+def context_of(state, record: Record) -> Context:
+    """The explanation context of a stored plan (409 when it cannot be rebuilt exactly)."""
+    key = (record.id, record.record_hash)
+    found = state.contexts.get(key)
+    if found is None:
+        with open_store(state.settings) as store:
+            try:
+                found = service.stored_context(store, record, state.kb)
+            except service.NotReproduced as error:
+                raise from_groundwork(error, 409, "id") from None
+        state.contexts.put(key, found)
+    return found
+
+
+def intervention_id(kb: KnowledgeBase, typed: str) -> str:
+    """The catalog id meant by `typed` (an id or a name), or 404 with the nearest ids."""
+    wanted = typed.strip()
+    if wanted in kb.interventions:
+        return wanted
+    by_key = {i.lower(): i for i in kb.interventions}
+    by_key |= {iv.name.lower(): iv.id for iv in kb.interventions.values() if iv.name}
+    if wanted.lower() in by_key:
+        return by_key[wanted.lower()]
+    near = nearest_ids(kb, wanted.lower())
+    shown = f"'{typed[:64]}'"
+    raise ApiError(404, "E220", f"{shown} is not an intervention in the catalog of knowledge base "
+                                f"{kb.name}", path="intervention", suggestions=near,
+                   hint=("did you mean " + " or ".join(near) + "?") if near else
+                   "GET /api/knowledge-base lists every intervention")
+
+
+def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended]:
+    """Validate, assess and record one case given as JSON text (422 naming the field if bad)."""
+    ctx, raw = service.assess_text(text, display, state.kb)
+    try:
+        appended = service.record_plan(ctx, raw, state.settings.db)
+    except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
+        raise from_groundwork(error, 500, "(audit store)") from None
+    state.contexts.put((appended.id, appended.record_hash), ctx)
+    return ctx, appended

@@ -1,0 +1,282 @@
+"""CDS Hooks 2.0: discovery, cards built from an example client (summaries <= 140 characters,
+`source` naming rules and their citations, indicators from flags), feedback recorded in the audit
+store, and the JWT checks (issuer, audience, expiry, one use per jti, signature)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+import knowledge_base
+from engine.audit.store import AuditStore
+from groundwork.web.cards import SUMMARY_MAX, make_uuid
+from groundwork.web.settings import (CdsClient, cds_clients_from, from_environment, settings_error,
+                                     token_from)
+from dsl.errors import GroundworkError
+from tests.helpers import example_paths
+from tests.web_support import (BASE, ISSUER, SECRET, cds_headers, cds_jwt, client, example,
+                               hook_request)
+
+SERVICE = "/cds-services/groundwork-plan"
+FEEDBACK = SERVICE + "/feedback"
+
+
+def _cards(test_client, assessment: dict, where: str = "prefetch"):
+    response = test_client.post(SERVICE, json=hook_request(assessment, where), headers=cds_headers(SERVICE))
+    assert response.status_code == 200, response.text
+    return response.json()["cards"]
+
+
+def test_discovery_lists_the_patient_view_service(tmp_path):
+    with client(tmp_path) as test_client:
+        response = test_client.get("/cds-services", headers=cds_headers("/cds-services"))
+    assert response.status_code == 200
+    (service,) = response.json()["services"]
+    assert service["hook"] == "patient-view" and service["id"] == "groundwork-plan"
+    assert "prefetch.groundworkAssessment" in service["usageRequirements"]
+
+
+@pytest.mark.parametrize("case", example_paths(), ids=lambda p: p.stem)
+def test_cards_for_an_example_client_are_valid_and_name_their_rules(tmp_path, case):
+    kb = knowledge_base.load()
+    assessment = json.loads(case.read_text())
+    with client(tmp_path) as test_client:
+        cards = _cards(test_client, assessment)
+        plan = test_client.get("/api/plans/1", headers={"Authorization": "Bearer " + test_client.app.state.settings.token}).json()["plan"]
+    critical = [f for f in plan["flags"] if f["severity"] == "critical"]
+    phase_cards = [c for c in cards if c["suggestions"]]
+    assert len(phase_cards) == len(plan["phases"])
+    assert len(cards) == len(critical) + len(plan["phases"]) + bool(
+        plan["deferred"] or plan["avoided"] or plan["not_suitable"])
+    assert len({c["uuid"] for c in cards}) == len(cards)
+    for card in cards:
+        assert 0 < len(card["summary"]) <= SUMMARY_MAX
+        assert card["indicator"] in ("info", "warning", "critical")
+        label = card["source"]["label"]
+        rule_id = label.split("Groundwork rule ", 1)[1].split(":", 1)[0]
+        assert kb.rule(rule_id) is not None and kb.rule(rule_id).source in label
+        assert "Not affiliated with the Neurosequential Network" in card["detail"]
+    worst = {f["severity"] for f in plan["flags"]}
+    expected = "critical" if "critical" in worst else "warning" if "warning" in worst else "info"
+    assert {c["indicator"] for c in phase_cards} <= {expected}
+    for card, phase in zip(phase_cards, plan["phases"]):
+        assert phase["name"] in card["summary"]
+        assert [s["label"].split(":")[0] for s in card["suggestions"]] == [
+            f"Start {r['name']}" for r in phase["recommendations"]]
+        for rec in phase["recommendations"]:  # the "because": rule and the client's values
+            for reason in rec["because"]:
+                assert f"Because rule `{reason['rule']}`" in card["detail"]
+                for condition in reason["conditions"]:
+                    assert f"client value **{condition['actual']}**" in card["detail"]
+        assert {r["code"] for r in card["overrideReasons"]} >= {"client_declined", "other"}
+
+
+def test_critical_flags_get_critical_cards(tmp_path):
+    with client(tmp_path) as test_client:
+        cards = _cards(test_client, example("child-in-crisis.json"))
+    critical = [c for c in cards if c["summary"].startswith("Critical:")]
+    assert critical and all(c["indicator"] == "critical" for c in critical)
+
+
+def test_the_assessment_may_come_in_the_context(tmp_path):
+    with client(tmp_path) as test_client:
+        assert _cards(test_client, example(), where="context")
+
+
+def test_every_cds_call_is_recorded_in_the_audit_store(tmp_path):
+    with client(tmp_path) as test_client:
+        _cards(test_client, example())
+    with AuditStore.open(tmp_path / "audit.sqlite") as store:
+        (record,) = store.records()
+    assert record.kind == "assessment" and record.client_id == example()["client_id"]
+
+
+def test_missing_assessment_is_412_and_invalid_is_400_with_the_full_path(tmp_path):
+    bad = example()
+    bad["ratings"][1]["value"] = 9
+    with client(tmp_path) as test_client:
+        missing = test_client.post(SERVICE, json=hook_request(example()) | {"prefetch": {}},
+                                   headers=cds_headers(SERVICE))
+        invalid = test_client.post(SERVICE, json=hook_request(bad), headers=cds_headers(SERVICE))
+        wrong_hook = test_client.post(SERVICE, json=hook_request(example()) | {"hook": "order-select"},
+                                      headers=cds_headers(SERVICE))
+        unknown = test_client.post("/cds-services/nope", json=hook_request(example()),
+                                   headers=cds_headers("/cds-services/nope"))
+    assert missing.status_code == 412 and missing.json()["errors"][0]["code"] == "E808"
+    assert invalid.status_code == 400
+    assert invalid.json()["errors"][0]["path"] == "prefetch.groundworkAssessment.ratings[1].value"
+    assert wrong_hook.status_code == 400 and wrong_hook.json()["errors"][0]["path"] == "hook"
+    assert unknown.status_code == 404 and unknown.json()["errors"][0]["suggestions"] == ["groundwork-plan"]
+    assert not (tmp_path / "audit.sqlite").exists()
+
+
+def _feedback(test_client, items):
+    return test_client.post(FEEDBACK, json={"feedback": items}, headers=cds_headers(FEEDBACK))
+
+
+def test_feedback_on_cards_is_recorded_with_override_reasons(tmp_path):
+    with client(tmp_path) as test_client:
+        cards = _cards(test_client, example())
+        regulate = [c for c in cards if c["suggestions"]][0]
+        items = [{"card": regulate["uuid"], "outcome": "accepted",
+                  "acceptedSuggestions": [{"id": regulate["suggestions"][1]["uuid"]}],
+                  "outcomeTimestamp": "2026-09-14T10:00:00Z"}]
+        flag_or_held = [c for c in cards if not c["suggestions"]]
+        items += [{"card": c["uuid"], "outcome": "accepted"} for c in flag_or_held]
+        response = _feedback(test_client, items)
+        plan = test_client.get("/api/plans/1", headers={
+            "Authorization": "Bearer " + test_client.app.state.settings.token}).json()["plan"]
+    assert response.status_code == 200, response.text
+    assert response.json()["not_recorded"] == [c["uuid"] for c in flag_or_held]
+    second = plan["phases"][0]["recommendations"][1]["intervention"]
+    with AuditStore.open(tmp_path / "audit.sqlite") as store:
+        (record,) = store.feedback_for(1)
+    assert (record.intervention, record.outcome, record.reason) == (second, "accepted", None)
+
+
+def test_an_overridden_card_records_each_of_its_recommendations(tmp_path):
+    with client(tmp_path) as test_client:
+        card = [c for c in _cards(test_client, example()) if c["suggestions"]][0]
+        response = _feedback(test_client, [{"card": card["uuid"], "outcome": "overridden",
+                                            "overrideReason": {"reason": card["overrideReasons"][1],
+                                                               "userComment": "PRIVATE"}}])
+    assert response.status_code == 200
+    with AuditStore.open(tmp_path / "audit.sqlite") as store:
+        records = store.feedback_for(1)
+    assert len(records) == len(card["suggestions"]) == len(response.json()["recorded"])
+    assert {(r.outcome, r.reason, r.comment) for r in records} == {("overridden", "client_declined", "PRIVATE")}
+
+
+@pytest.mark.parametrize("change,path", [
+    ("forged", "feedback[0].card"), ("unknown-record", "feedback[0].card"),
+    ("no-reason", "feedback[0].overrideReason.reason"), ("foreign-reason", "feedback[0].overrideReason.reason"),
+    ("suggestion-as-card", "feedback[0].card"), ("other-card-suggestion", "feedback[0].acceptedSuggestions[0].id")])
+def test_bad_card_feedback_is_refused_and_nothing_recorded(tmp_path, change, path):
+    with client(tmp_path) as test_client:
+        cards = [c for c in _cards(test_client, example()) if c["suggestions"]]
+        card = cards[0]
+        item = {"card": card["uuid"], "outcome": "overridden",
+                "overrideReason": {"reason": {"code": "client_declined",
+                                              "system": "urn:groundwork:override-reason"}}}
+        if change == "forged":
+            item["card"] = card["uuid"][:-1] + ("0" if card["uuid"][-1] != "0" else "1")
+        elif change == "unknown-record":
+            item["card"] = make_uuid(7, "0" * 64, 1)
+        elif change == "no-reason":
+            item.pop("overrideReason")
+        elif change == "foreign-reason":
+            item["overrideReason"]["reason"]["system"] = "http://example.org/other"
+        elif change == "suggestion-as-card":
+            item["card"] = card["suggestions"][0]["uuid"]
+        else:
+            item = {"card": card["uuid"], "outcome": "accepted",
+                    "acceptedSuggestions": [{"id": cards[1]["suggestions"][0]["uuid"] if len(cards) > 1
+                                             else make_uuid(1, "0" * 64, 2)}]}
+        response = _feedback(test_client, [item])
+    assert response.status_code in (400, 404)
+    assert response.json()["errors"][0]["path"] == path
+    with AuditStore.open(tmp_path / "audit.sqlite") as store:
+        assert store.feedback_for(1) == []
+
+
+@pytest.mark.parametrize("options,reason", [
+    ({"issuer": "https://intruder.example"}, "not a configured CDS client"),
+    ({"audience": BASE + "/cds-services/other"}, "audience (aud)"),
+    ({"audience": "https://elsewhere.example" + SERVICE}, "audience (aud)"),
+    ({"expires_in": -120}, "expired"),
+    ({"key": "k" * 40}, "signature"),
+    ({"drop": ("jti",)}, "required claim"),
+    ({"drop": ("exp",)}, "required claim"),
+])
+def test_jwt_refused(tmp_path, options, reason):
+    with client(tmp_path) as test_client:
+        response = test_client.post(SERVICE, json=hook_request(example()),
+                                    headers=cds_headers(SERVICE, **options))
+    assert response.status_code == 401
+    assert reason in response.json()["errors"][0]["message"]
+
+
+def test_a_jwt_is_good_for_one_call(tmp_path):
+    token = cds_jwt("/cds-services", jti="once")
+    with client(tmp_path) as test_client:
+        first = test_client.get("/cds-services", headers={"Authorization": "Bearer " + token})
+        again = test_client.get("/cds-services", headers={"Authorization": "Bearer " + token})
+    assert first.status_code == 200 and again.status_code == 401
+    assert "jti" in again.json()["errors"][0]["message"]
+
+
+def test_unsigned_and_other_algorithm_tokens_are_refused(tmp_path):
+    import jwt as pyjwt
+    claims = json.loads(json.dumps({"iss": ISSUER, "aud": BASE + "/cds-services", "exp": 2**40,
+                                    "iat": 1, "jti": "x"}))
+    unsigned = pyjwt.encode(claims, None, algorithm="none")
+    other = pyjwt.encode(claims, SECRET, algorithm="HS512")
+    with client(tmp_path) as test_client:
+        for token in (unsigned, other, "not-a-jwt"):
+            assert test_client.get("/cds-services", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def _hs256_by_hand(claims: dict, key: bytes) -> str:
+    """The classic forgery: an HMAC keyed with the public key (PyJWT itself refuses to make one)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    signing = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(json.dumps(claims).encode())
+    return signing + "." + b64(hmac.new(key, signing.encode(), hashlib.sha256).digest())
+
+
+def test_es384_client_with_a_public_key(tmp_path):
+    private = ec.generate_private_key(ec.SECP384R1())
+    public = private.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    clients = {"https://ehr2.example": CdsClient("https://ehr2.example", public, "ES384")}
+    with client(tmp_path, cds_clients=clients) as test_client:
+        good = test_client.get("/cds-services", headers=cds_headers(
+            "/cds-services", issuer="https://ehr2.example", key=pem, algorithm="ES384"))
+        forged = _hs256_by_hand({"iss": "https://ehr2.example", "aud": BASE + "/cds-services",
+                                 "exp": 2**40, "iat": 1, "jti": "f"}, public.encode())
+        hmac_forgery = test_client.get("/cds-services", headers={"Authorization": "Bearer " + forged})
+    assert good.status_code == 200 and hmac_forgery.status_code == 401
+
+
+def test_cds_clients_configuration():
+    clients = cds_clients_from({"GROUNDWORK_CDS_CLIENTS": json.dumps(
+        {ISSUER: {"secret": SECRET, "alg": "HS256"}})})
+    assert clients == {ISSUER: CdsClient(ISSUER, SECRET, "HS256")}
+    assert cds_clients_from({}) == {}
+    for text, fragment in (("{", "malformed JSON at line 1"), ("[]", "expected a JSON object"),
+                           (json.dumps({ISSUER: {"secret": "short", "alg": "HS256"}}), "at least 32"),
+                           (json.dumps({ISSUER: {"secret": SECRET, "alg": "none"}}), "alg must be"),
+                           (json.dumps({ISSUER: {"alg": "ES384"}}), 'needs "public_key"')):
+        with pytest.raises(GroundworkError) as raised:
+            cds_clients_from({"GROUNDWORK_CDS_CLIENTS": text})
+        assert fragment in raised.value.render() and SECRET not in raised.value.render()
+
+
+def test_cds_clients_from_a_file(tmp_path):
+    path = tmp_path / "clients.json"
+    path.write_text(json.dumps({ISSUER: {"secret": SECRET, "alg": "HS384"}}))
+    assert cds_clients_from({"GROUNDWORK_CDS_CLIENTS_FILE": str(path)})[ISSUER].algorithm == "HS384"
+    with pytest.raises(GroundworkError):
+        cds_clients_from({"GROUNDWORK_CDS_CLIENTS_FILE": str(tmp_path / "missing.json")})
+
+
+def test_token_configuration():
+    token, generated = token_from({})
+    assert generated and len(token) >= 32
+    assert token_from({"GROUNDWORK_TOKEN": "t" * 20}) == ("t" * 20, False)
+    with pytest.raises(GroundworkError) as raised:
+        token_from({"GROUNDWORK_TOKEN": "short"})
+    assert "at least 16" in raised.value.render() and "short" not in raised.value.render().split(":", 1)[1]
+    settings, _ = from_environment(None, None, {"GROUNDWORK_TOKEN": "t" * 20,
+                                                "GROUNDWORK_PUBLIC_URL": "https://cds.example.org/"})
+    assert settings.public_url == "https://cds.example.org" and settings.cors_origins == ()
+    assert isinstance(settings_error("x", "y"), GroundworkError)
