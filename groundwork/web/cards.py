@@ -138,7 +138,8 @@ def _source(ctx: Context, rule_ids) -> Source:
         return Source(label=f"Groundwork engine, knowledge base {ctx.kb.name} {ctx.kb.version}")
     rule = ctx.kb.rule(rule_ids[0])
     more = f" (+{len(rule_ids) - 1} more rules in the detail)" if len(rule_ids) > 1 else ""
-    return Source(label=fit(f"Groundwork rule {rule.id}: {rule.source or 'no source given'}{more}", 200))
+    # Never shortened: the citation is what a reviewer follows up.
+    return Source(label=f"Groundwork rule {rule.id}: {rule.source or 'no source given'}{more}")
 
 
 def _flag_card(ctx, record_id, record_hash, index, flag, link) -> Card:
