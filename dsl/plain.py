@@ -17,9 +17,27 @@ _SUBJECT = {
 }
 
 
+_NAMES = {
+    "caregivers.count": "the number of trusted adults",
+    "caregivers.dysregulated": "the number of dysregulated trusted adults",
+    "relational_health.lowest": "the weakest part of relational health",
+    "history.worst_adversity": "the worst adversity recorded",
+    "age.years": "the client's age in years", "age.months": "the client's age in months",
+    "developmental_age.years": "the developmental age estimate in years",
+    "developmental_age.months": "the developmental age estimate in months",
+}
+
+
 def _subject(path: str) -> str:
     if path in _SUBJECT:
         return _SUBJECT[path]
+    if path in _NAMES:
+        return _NAMES[path] + " is"
+    parts = path.split(".")
+    if parts[0] == "history" and len(parts) == 3:
+        return f"{parts[2].replace('_', ' ')} in {parts[1].replace('_', ' ')} is"
+    if parts[0] == "relational_health" and len(parts) == 2:
+        return f"{parts[1]} connectedness is"
     head, _, tail = path.rpartition(".")
     if tail in ("band", "score"):
         return f"{head} {'score ' if tail == 'score' else ''}is"

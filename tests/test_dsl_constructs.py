@@ -25,18 +25,11 @@ from engine.facts import build_facts
 from engine.models import Assessment
 from engine.pipeline import assess
 from engine.runtime import runner_for
+from tests.kbfactory import rule
 
 ROOT = Path(__file__).resolve().parent.parent
 CORE = ROOT / "knowledge_base" / "core"
 
-HEADER = '''  version "1.0.0"
-  title "Test rule"
-  status approved
-  evidence practice
-  source "Test fixture"
-  author "Test"
-  rationale "For a test."
-'''
 WHEN_LINE = 9  # `rule` on line 1, seven header lines, then `  when …` (column 8)
 
 CATALOG = '''
@@ -67,11 +60,6 @@ intervention talking-therapy {
   source "Practitioner descriptions"
 }
 '''
-
-
-def rule(rule_id: str, when: str, then: str, status: str = "approved") -> str:
-    header = HEADER.replace("status approved", f"status {status}")
-    return f"rule {rule_id} {{\n{header}  when {when}\n  then\n    {then}\n}}\n"
 
 
 def make_kb(directory: Path, rules_text: str):

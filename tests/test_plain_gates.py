@@ -16,11 +16,13 @@ TYPES = knowledge_base.load().fact_types()
      "brainstem is mild or better and diencephalon is mild or better"),
     ("arousal.current <= alert", "the client is alert or calmer"),
     ("arousal.current in {calm, alert}", "the client is calm or alert"),
-    ("relational_health.lowest >= adequate", "relational health lowest is adequate or stronger"),
+    ("relational_health.lowest >= adequate",
+     "the weakest part of relational health is adequate or stronger"),
+    ("history.infancy.adversity <= mild", "adversity in infancy is mild or better"),
     ("arousal.dissociative = false", "a dissociative indicator is absent"),
     ("cortex.score < 1.5", "cortex score is below 1.5"),
     ("caregivers.dysregulated = 0 or caregivers.count > 1",
-     "caregivers dysregulated is 0 or caregivers count is above 1"),
+     "the number of dysregulated trusted adults is 0 or the number of trusted adults is above 1"),
     ("not needs_caregiver_support", "not (needs caregiver support)"),
 ])
 def test_conditions_read_in_plain_words(condition, words):
