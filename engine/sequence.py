@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
+from dsl.facts import AROUSAL_CURRENT
 from dsl.kb import KnowledgeBase
 from dsl.plain import plain
-from dsl.vocabulary import AROUSAL_STATES, PHASE_ORDER, Phase
+from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
 from engine import plan as p
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
@@ -27,7 +28,7 @@ from engine.models import Assessment
 from engine.runtime import Firing
 
 DEFAULT_PRIORITY = 5
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
 
 @dataclass
@@ -87,7 +88,7 @@ class Sequencer:
             return None
         names = " and ".join(r.name for r in blocking)
         verb = "is" if len(blocking) == 1 else "are"
-        healthy = [b for b in ("typical", "mild", "moderate", "severe") if b not in self.kb.compromised]
+        healthy = [b for b in BANDS if b not in self.kb.compromised]
         return (f"until {names} {verb} {healthy[-1]} or better",
                 ", ".join(f"{r.name} band = {self.bands[r.name]}" for r in blocking))
 
@@ -96,7 +97,7 @@ class Sequencer:
         reaching = [s for s in AROUSAL_STATES if phase.value in self.kb.reachable.get(s, ())]
         if current in reaching:
             return None
-        return (f"until the client is {' or '.join(reaching)}", f"arousal.current = {current}")
+        return (f"until the client is {' or '.join(reaching)}", f"{AROUSAL_CURRENT} = {current}")
 
     def rule_gate(self, defers) -> tuple[str, str, tuple[str, ...]] | None:
         for rule, action in defers:

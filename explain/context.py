@@ -13,7 +13,7 @@ from functools import cached_property
 from dsl import ast
 from dsl.evaluate import Evaluation, evaluate
 from dsl.kb import KnowledgeBase
-from dsl.vocabulary import FactType
+from dsl.facts import FactType
 from engine.pipeline import Outcome
 from engine.plan import Plan, Recommendation
 from engine.sequence import Findings, Sequencer, gather

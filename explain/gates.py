@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.evaluate import show_value
+from dsl.facts import AROUSAL_CURRENT, SENSITIVITIES_PATH
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
 from engine.sequence import join_reasons
@@ -56,9 +57,9 @@ def _avoid_gate(ctx: Context, intervention: str) -> Gate | None:
 def _contraindication_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     if not iv.contraindicated:
         return None
-    client = ctx.values.get("sensitivities") or frozenset()
+    client = ctx.values.get(SENSITIVITIES_PATH) or frozenset()
     hit = sorted(client & set(iv.contraindicated))
-    value = f"sensitivities = {show_value(client)}"
+    value = f"{SENSITIVITIES_PATH} = {show_value(client)}"
     if hit:
         return Gate(kind="contraindication", passed=False, value=value,
                     text=f"The catalog contraindicates it for a client with {_words(hit)}.")
@@ -132,7 +133,7 @@ def _arousal_gate(ctx: Context, phase: Phase) -> Gate:
                     text=f"It waits {closed[0]}: in {current} the client cannot reach "
                          f"{phase.value} work.")
     reaches = ", ".join(ctx.kb.reachable.get(current, ()))
-    return Gate(kind="arousal", passed=True, value=f"arousal.current = {current}",
+    return Gate(kind="arousal", passed=True, value=f"{AROUSAL_CURRENT} = {current}",
                 text=f"In {current} the client can reach {reaches} work.")
 
 
