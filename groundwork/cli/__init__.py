@@ -7,13 +7,31 @@ import sys
 import typer
 
 from dsl.errors import EngineFailure, GroundworkError
+from engine import __version__
 
 app = typer.Typer(
-    name="groundwork", no_args_is_help=True, add_completion=False,
+    name="groundwork", no_args_is_help=True,
+    # `groundwork --install-completion` / `--show-completion`: typer's shell completion
+    add_completion=True,
     help="Explainable, bottom-up intervention planning (regulate -> relate -> reason). "
          "Decision support for clinicians; never a substitute for clinical judgement.",
     pretty_exceptions_enable=False,
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"groundwork {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version,
+        help="Print the version (the engine version plans record) and exit.")) -> None:
+    """Options that come before the command."""
+
 
 from groundwork.cli import (  # noqa: E402,F401 - registers the commands
     assess, audit, batch, diff, explain, graph, lint, rule_tests, schema, serve)
