@@ -23,6 +23,8 @@ demo: $(STAMP) system-deps
 	$(BIN)/groundwork assess examples/school-age-child.json
 
 test: $(STAMP) system-deps
+	$(BIN)/ruff check
+	$(BIN)/mypy
 	$(BIN)/groundwork lint --strict
 	$(BIN)/python -m pytest
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError
 from dsl.instrument import Instrument, load_instrument
 from dsl.parser import parse_text
 from dsl.facts import FactType, fact_types
+
+if TYPE_CHECKING:
+    from dsl.checked import CheckedKnowledgeBase
 from dsl.vocabulary import Phase
 
 RULE_SUFFIX = ".gw"
@@ -105,7 +109,7 @@ def content_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
-def load_knowledge_base(root: Path | str, display_root: str | None = None) -> KnowledgeBase:
+def load_knowledge_base(root: Path | str, display_root: str | None = None) -> CheckedKnowledgeBase:
     """Parse and check a knowledge base directory. Raises GroundworkError listing every problem."""
     from dsl.check import check  # the passes need KnowledgeBase; import here to keep one direction
 

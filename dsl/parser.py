@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from dsl import ast
 from dsl.errors import Diagnostic, GroundworkError
@@ -195,6 +195,7 @@ class _ToAst(Transformer):
                 when = child
             else:
                 actions.append(child)
+        assert when is not None  # the grammar requires `when` before the actions
         return ast.Rule(id=str(ident), pos=self._pos(ident), when=when, actions=tuple(actions),
                         field_pos=tuple(field_pos), **header)
 

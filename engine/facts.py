@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl.facts import compute
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.models import Assessment
 from engine.scoring import Score, developmental_age_months, score_assessment
 
@@ -36,7 +36,7 @@ class _Sources:
         return self.scores[name]
 
 
-def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
+def build_facts(assessment: Assessment, kb: CheckedKnowledgeBase) -> ClientFacts:
     regions, domains = score_assessment(assessment, kb)
     dev_age = developmental_age_months(assessment, kb)
     sources = _Sources(assessment, {s.name: s for s in regions + domains}, dev_age)

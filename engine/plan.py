@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dsl.vocabulary import SEVERITY_OF_FLAG
 
 PhaseName = Literal["regulate", "relate", "reason"]
+Period = Literal["day", "week"]
 
 
 class _Out(BaseModel):
@@ -17,7 +18,7 @@ class _Out(BaseModel):
 
 class Dose(_Out):
     frequency: int = Field(title="Frequency", description="Doses per period")
-    period: Literal["day", "week"] = Field(title="Period", description="Per day or per week")
+    period: Period = Field(title="Period", description="Per day or per week")
     minutes: int = Field(title="Minutes", description="Minutes per dose")
     delivered_by: str = Field(title="Delivered by", description="Who delivers each dose")
 

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from dsl.kb import KnowledgeBase
 from dsl.vocabulary import INSUFFICIENT
+from dsl.checked import CheckedKnowledgeBase
 from engine.models import Assessment
 GAP_TOLERANCE = 10
 
@@ -30,7 +30,7 @@ class Score:
     items: int
 
 
-def band_for(score: float, kb: KnowledgeBase) -> str:
+def band_for(score: float, kb: CheckedKnowledgeBase) -> str:
     band = kb.thresholds[0].band
     for threshold in kb.thresholds:
         if score >= threshold.from_score:
@@ -42,7 +42,7 @@ def _round(value: float) -> float:
     return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _score(name: str, values: list[int | None], kb: KnowledgeBase) -> Score:
+def _score(name: str, values: list[int | None], kb: CheckedKnowledgeBase) -> Score:
     instrument = kb.instrument
     known = [v for v in values if v is not None]
     needed = max(instrument.min_known_items, math.ceil(instrument.min_known_fraction * len(values)))
@@ -52,7 +52,7 @@ def _score(name: str, values: list[int | None], kb: KnowledgeBase) -> Score:
     return Score(name, score, band_for(score, kb), len(known), len(values))
 
 
-def score_assessment(assessment: Assessment, kb: KnowledgeBase) -> tuple[list[Score], list[Score]]:
+def score_assessment(assessment: Assessment, kb: CheckedKnowledgeBase) -> tuple[list[Score], list[Score]]:
     """Region scores (in region order) and domain scores (in declaration order)."""
     by_item = {r.item: r.value for r in assessment.ratings}
     items = kb.instrument.items
@@ -63,7 +63,7 @@ def score_assessment(assessment: Assessment, kb: KnowledgeBase) -> tuple[list[Sc
     return regions, domains
 
 
-def developmental_age_months(assessment: Assessment, kb: KnowledgeBase) -> int:
+def developmental_age_months(assessment: Assessment, kb: CheckedKnowledgeBase) -> int:
     """Functional age equivalent: of the rated functions that are due by the client's age, the
     client has established N (rated at or below the instrument's `established_at_or_below`:
     present, at least with support); a typically developing child has established the first N

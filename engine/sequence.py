@@ -5,22 +5,27 @@ contraindication the client has), not suitable (above the developmental-age esti
 the client lives in), deferred (a rule's `defer … until` gate, a compromised lower region, an
 arousal state that cannot reach its phase, a prerequisite not under way), else active in the phase
 of its target region. An intervention that no fired rule recommends is never deferred or placed
-(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions that share a phase are worked on together, lowest first; work for a
-later phase waits while any region of an earlier phase is compromised.
+(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions
+that share a phase are worked on together, lowest first; work for a later phase waits while any
+region of an earlier phase is compromised.
+
+Every decision is recorded as data (engine/decisions.py) beside the plan, for the explanations.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import cast
 from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path
-from dsl.kb import KnowledgeBase
 from dsl.plain import plain
 from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
+from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
+from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
@@ -33,11 +38,11 @@ GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the s
 SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
 
-def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
+def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
     findings = Findings()
     fired = sorted({f.rule_id for f in firings})
     for rule_id in fired:
-        rule = kb.rule(rule_id)
+        rule = kb.fired_rule(rule_id)
         for action in rule.actions:
             if isinstance(action, ast.Recommend):
                 findings.recommends.setdefault(action.intervention, []).append((rule, action))
@@ -55,7 +60,7 @@ def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
 
 
 class Sequencer:
-    def __init__(self, kb: KnowledgeBase, assessment: Assessment, facts: ClientFacts,
+    def __init__(self, kb: CheckedKnowledgeBase, assessment: Assessment, facts: ClientFacts,
                  derived: dict[str, tuple[str, ...]]):
         self.kb = kb
         self.assessment = assessment
@@ -65,8 +70,8 @@ class Sequencer:
         self.bands = {s.name: s.band for s in facts.regions}
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
         # for once per proposed intervention: remember each answer.
-        self.region_gate = functools.cache(self.region_gate)
-        self.arousal_gate = functools.cache(self.arousal_gate)
+        self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
+        self.arousal_gate = functools.cache(self.arousal_gate)  # type: ignore[method-assign]
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> Gate | None:
@@ -115,7 +120,7 @@ class Sequencer:
                 for phase in Phase}
 
     # ---- the plan ----
-    def reasons(self, rules: list[ast.Rule]) -> tuple[p.Reason, ...]:
+    def reasons(self, rules: list[CheckedRule]) -> tuple[p.Reason, ...]:
         out = []
         for rule in rules:
             result = evaluate(rule.when, self.facts.values, self.derived, self.types)
@@ -199,7 +204,7 @@ class Sequencer:
             client_id=self.assessment.client_id,
             assessment_date=self.assessment.assessment_date.isoformat(),
             flags=self._flags(findings),
-            regions=tuple(p.RegionSummary(region=s.name, phase=kb.region(s.name).phase,
+            regions=tuple(p.RegionSummary(region=s.name, phase=cast(p.PhaseName, kb.region(s.name).phase),
                                           score=s.score, band=s.band, known_ratings=s.known,
                                           items=s.items) for s in facts.regions),
             domains=tuple(p.DomainSummary(domain=s.name, score=s.score, band=s.band,
@@ -265,7 +270,7 @@ class Sequencer:
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
                         recommendations=tuple(recommendations[phase]),
                         move_on_when=self._move_on_when(phase))
-            for phase in sorted(recommendations, key=PHASE_ORDER.get))
+            for phase in sorted(recommendations, key=PHASE_ORDER.__getitem__))
 
     def _move_on_when(self, phase: Phase) -> tuple[str, ...]:
         later = [ph for ph in Phase if PHASE_ORDER[ph] == PHASE_ORDER[phase] + 1]
@@ -283,7 +288,7 @@ class Sequencer:
     def _flags(self, findings: Findings) -> tuple[p.Flag, ...]:
         flags = []
         for code, pairs in findings.flags.items():
-            worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.get)
+            worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.__getitem__)
             message = next(a.message for r, a in sorted(pairs, key=lambda x: x[0].id))
             flags.append(p.Flag(code=code, severity=worst, message=message,
                                 rules=tuple(sorted({r.id for r, _ in pairs}))))

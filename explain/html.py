@@ -56,7 +56,8 @@ def _flags(ctx: Context) -> str:
         return ""
     items = "".join(f"<li><strong>{e(f.severity.upper())}</strong> <code>{e(f.code)}</code>: "
                     f"{e(f.message)}</li>" for f in ctx.plan.flags)
-    return f'<section aria-labelledby="flags-h"><h2 id="flags-h">Flags for clinician review</h2><ul>{items}</ul></section>'
+    return ('<section aria-labelledby="flags-h"><h2 id="flags-h">Flags for clinician review</h2>'
+            f"<ul>{items}</ul></section>")
 
 
 def region_map_html(ctx: Context) -> str:
@@ -116,6 +117,7 @@ def _phases(ctx: Context) -> str:
         for rec in phase.recommendations:
             dose = rec.dose
             why = explain_why(ctx, rec.intervention)
+            assert why is not None  # every recommendation in a phase is active
             out.append(
                 f"<li><h4>{e(rec.name)} <code>{e(rec.intervention)}</code></h4>"
                 f"<p>{dose.frequency} per {e(dose.period)}, {dose.minutes} minutes, by "

@@ -65,14 +65,14 @@ def render_plan(plan: Plan) -> str:
         out.append("")
     if plan.avoided:
         out.append("AVOIDED (not now)")
-        for item in plan.avoided:
-            rules = f" [{', '.join(item.rules)}]" if item.rules else ""
-            out += _wrap(f"- {item.name} [{item.intervention}]: {item.reason}{rules}", "  ")
+        for avoided in plan.avoided:
+            rules = f" [{', '.join(avoided.rules)}]" if avoided.rules else ""
+            out += _wrap(f"- {avoided.name} [{avoided.intervention}]: {avoided.reason}{rules}", "  ")
         out.append("")
     if plan.not_suitable:
         out.append("NOT SUITABLE FOR THIS CLIENT")
-        for item in plan.not_suitable:
-            out += _wrap(f"- {item.name} [{item.intervention}]: {item.reason}", "  ")
+        for unsuitable in plan.not_suitable:
+            out += _wrap(f"- {unsuitable.name} [{unsuitable.intervention}]: {unsuitable.reason}", "  ")
         out.append("")
     for note in plan.no_action:
         out += _wrap(f"No action needed: {note.reason} [{', '.join(note.rules)}]", "")

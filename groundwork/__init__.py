@@ -21,6 +21,7 @@ from engine import __version__  # the one version source (pyproject.toml reads i
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and editors
     from dsl.errors import Diagnostic, GroundworkError
+    from dsl.checked import CheckedKnowledgeBase
     from dsl.kb import KnowledgeBase
     from engine.models import Assessment
     from engine.plan import Plan
@@ -32,7 +33,8 @@ _LAZY = {
     "load_knowledge_base": "groundwork.api", "assess": "groundwork.api",
     "explain": "groundwork.api", "why_not": "groundwork.api", "lint": "groundwork.api",
     "Assessment": "engine.models", "Plan": "engine.plan", "Why": "explain.models",
-    "WhyNot": "explain.models", "KnowledgeBase": "dsl.kb", "LintReport": "groundwork.trainer.lint",
+    "WhyNot": "explain.models", "KnowledgeBase": "dsl.kb",
+    "CheckedKnowledgeBase": "dsl.checked", "LintReport": "groundwork.trainer.lint",
     "GroundworkError": "dsl.errors", "Diagnostic": "dsl.errors",
 }
 

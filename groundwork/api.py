@@ -11,12 +11,12 @@ file:line:column, message, hint), never a traceback from deep inside.
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 import os
 from pathlib import Path
 from typing import Any, Union
 
 import knowledge_base
-from dsl.kb import KnowledgeBase
 from engine.intake import parse_assessment, read_assessment_file, validate_assessment
 from engine.models import Assessment
 from engine.plan import Plan
@@ -29,16 +29,16 @@ from groundwork.trainer.lint import LintReport, lint_path
 
 # What `assess`, `explain` and `why_not` accept as an assessment (see _read).
 AssessmentInput = Union[Assessment, dict, str, "os.PathLike[str]"]
-KnowledgeBaseInput = Union[KnowledgeBase, str, "os.PathLike[str]", None]
+KnowledgeBaseInput = Union[CheckedKnowledgeBase, str, "os.PathLike[str]", None]
 SHOWN = "<assessment>"  # how messages name an assessment given as a dict, text or model
 
 
-def load_knowledge_base(path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
+def load_knowledge_base(path: str | os.PathLike[str] | None = None) -> CheckedKnowledgeBase:
     """Load and check a knowledge base directory (default: the bundled one).
 
     Loaded once per process and content hash; a knowledge base with errors raises
     GroundworkError listing every one of them."""
-    return knowledge_base.load(path)
+    return knowledge_base.load(Path(path) if path is not None else None)
 
 
 def assess(assessment: AssessmentInput, kb: KnowledgeBaseInput = None, *,
@@ -78,11 +78,11 @@ def lint(path: str | os.PathLike[str] | None = None, *, drafts: bool = False) ->
 
 # ---- helpers ----
 
-def _kb(kb: KnowledgeBaseInput) -> KnowledgeBase:
-    return kb if isinstance(kb, KnowledgeBase) else load_knowledge_base(kb)
+def _kb(kb: KnowledgeBaseInput) -> CheckedKnowledgeBase:
+    return kb if isinstance(kb, CheckedKnowledgeBase) else load_knowledge_base(kb)
 
 
-def _read(assessment: AssessmentInput, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+def _read(assessment: AssessmentInput, kb: CheckedKnowledgeBase) -> tuple[Assessment, dict]:
     if isinstance(assessment, Assessment):
         # The fields as they were given: the input hash then matches the JSON they came from.
         raw: Any = assessment.model_dump(mode="json", exclude_unset=True)

@@ -12,7 +12,7 @@ import typer
 
 import knowledge_base
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 
 STDIN = "-"  # in place of a case file: read the assessment from standard input
 CaseArgument = typer.Argument(..., help="Assessment JSON file, or - to read it from standard input.",
@@ -22,11 +22,11 @@ KbOption = typer.Option(None, "--kb", help="Knowledge base directory (default: t
                         metavar="DIR")
 
 
-def load_kb(path: Optional[Path]) -> KnowledgeBase:
+def load_kb(path: Optional[Path]) -> CheckedKnowledgeBase:
     return knowledge_base.load(path)
 
 
-def read_case(case: Path, kb: KnowledgeBase):
+def read_case(case: Path, kb: CheckedKnowledgeBase):
     """The validated assessment and its raw JSON, from a file or (for `-`) standard input."""
     from engine.intake import parse_assessment, read_assessment_file
 

@@ -20,7 +20,7 @@ from dsl.analysis.context import Analysis
 from dsl.analysis.suppress import split_suppressed
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.facts import AROUSAL_CURRENT, band_path
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.gaps import coverage_gaps
 from groundwork.trainer import locate
 from groundwork.trainer.scenarios import display_path, load_scenarios, scenario_files
@@ -62,7 +62,7 @@ def order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
     """Lint a knowledge base directory, or one rule file (reporting only what lies in it)."""
     only_file = path if path is not None and path.is_file() else None
-    root = locate.kb_root_of(path) if only_file is not None else path
+    root = locate.kb_root_of(only_file) if only_file is not None else path
     if only_file is not None and root is None:
         root = only_file.parent
     report = LintReport(str(path) if path is not None else locate.BUNDLED_DISPLAY,
@@ -87,7 +87,7 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
     return report
 
 
-def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
+def _region_position(kb: CheckedKnowledgeBase, region: str) -> ast.Pos | None:
     for source in kb.files:
         for item in source.items:
             if isinstance(item, ast.RegionDecl) and item.name == region:
@@ -95,7 +95,7 @@ def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
     return None
 
 
-def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
+def _gap_findings(kb: CheckedKnowledgeBase, drafts: bool) -> list[Diagnostic]:
     out = Analysis(sources=dict(kb.sources))
     grouped: dict[tuple[str, str], list[str]] = {}
     for gap in coverage_gaps(kb, drafts):
@@ -110,7 +110,7 @@ def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
     return out.diagnostics
 
 
-def _scenario_findings(kb: KnowledgeBase, root: Path | None) -> tuple[list[Diagnostic], int]:
+def _scenario_findings(kb: CheckedKnowledgeBase, root: Path | None) -> tuple[list[Diagnostic], int]:
     kb_dir = Path(kb.root)
     files = scenario_files([kb_dir])
     pairs = [(f, display_path(f, kb_dir, locate.display(root))) for f in files]
