@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from dsl.errors import EngineFailure, GroundworkError
+from dsl.errors import EngineFailure, GroundworkError, ToolFailure
 from engine import __version__
 
 app = typer.Typer(
@@ -46,6 +46,9 @@ def main() -> None:
     except GroundworkError as error:
         print(error.render(), file=sys.stderr)
         sys.exit(2)
+    except ToolFailure as error:  # Graphviz, not the engine: the plan was fine
+        print(error.diagnostic.render(), file=sys.stderr)
+        sys.exit(error.exit_code)
     except EngineFailure as error:
         print(f"error: E300: the rule engine failed; the assessment was aborted and no plan was "
               f"produced: {error}", file=sys.stderr)
