@@ -72,13 +72,17 @@ class _Listed(typer.core.TyperCommand):
 def load_command(name: str):
     """Import the module of command `name` and build its click command from what it registered."""
     importlib.import_module(COMMANDS[name][0])
-    options = dict(pretty_exceptions_short=True, rich_markup_mode=app.rich_markup_mode)
-    for info in app.registered_commands:
-        if (info.name or info.callback.__name__.replace("_", "-")) == name:
-            return typer.main.get_command_from_info(info, **options)
-    for info in app.registered_groups:
-        if info.name == name:
-            return typer.main.get_group_from_info(info, suggest_commands=True, **options)
+    markup = app.rich_markup_mode
+    for command in app.registered_commands:
+        default = command.callback.__name__.replace("_", "-") if command.callback else None
+        if (command.name or default) == name:
+            return typer.main.get_command_from_info(command, pretty_exceptions_short=True,
+                                                    rich_markup_mode=markup)
+    for group in app.registered_groups:
+        if group.name == name:
+            return typer.main.get_group_from_info(group, suggest_commands=True,
+                                                  pretty_exceptions_short=True,
+                                                  rich_markup_mode=markup)
     raise LookupError(f"{COMMANDS[name][0]} registers no command {name!r}")
 
 
