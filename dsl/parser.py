@@ -27,13 +27,17 @@ def parse_text(text: str, path: str) -> ast.SourceFile:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise GroundworkError([_syntax_diagnostic(error, text, path)]) from None
+    return ast.SourceFile(path=path, items=tuple(transform(tree, path)))
+
+
+def transform(tree, path: str) -> list:
+    """The declarations of a parse tree, as AST nodes."""
     try:
-        items = _ToAst(path).transform(tree)
+        return _ToAst(path).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, GroundworkError):
             raise error.orig_exc from None
         raise
-    return ast.SourceFile(path=path, items=tuple(items))
 
 
 def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
