@@ -18,7 +18,8 @@ KbOption = typer.Option(None, "--kb", help="Knowledge base directory (default: t
 
 
 def load_kb(path: Optional[Path]) -> KnowledgeBase:
-    return knowledge_base.load(path)
+    """The knowledge base to make plans with: one with lint errors is refused (exit 2)."""
+    return knowledge_base.load_for_plans(path)
 
 
 def write_output(text: str, out: Optional[Path]) -> None:
