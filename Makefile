@@ -24,6 +24,7 @@ demo: $(STAMP) system-deps
 
 test: $(STAMP) system-deps
 	$(BIN)/groundwork lint --strict
+	$(BIN)/groundwork fmt --check knowledge_base/core
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
