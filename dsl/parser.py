@@ -248,7 +248,12 @@ class _ToAst(Transformer):
         return ast.Avoid(str(c[0]), _unquote(c[1]), self._pos(c[0]))
 
     def defer(self, meta, c):
+        if isinstance(c[0], ast.CatalogSet):
+            return ast.DeferEvery(c[0], c[1], c[0].pos)
         return ast.Defer(str(c[0]), c[1], self._pos(c[0]))
+
+    def catalog_set(self, meta, c):
+        return ast.CatalogSet(tuple(str(word) for word in c), self._pos(meta))
 
     def flag(self, meta, c):
         severity, code, message = c

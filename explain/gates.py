@@ -74,8 +74,10 @@ def _rule_gate(ctx: Context, intervention: str) -> Gate | None:
     closed = ctx.sequencer.rule_gate(defers)
     if closed is not None:
         text, holding, rules = closed
+        sets = sorted({str(a.via) for r, a in defers if r.id in rules and a.via is not None})
+        what = f"{sets[0]}, {intervention} among them," if sets else "it"
         return Gate(kind="rule", passed=False, rules=rules, value=holding,
-                    text=f"Rule {', '.join(rules)} defers it {text}.")
+                    text=f"Rule {', '.join(rules)} defers {what} {text}.")
     rules = tuple(sorted({r.id for r, _ in defers}))
     until = "; ".join(sorted({_until(a, ctx.kb.fact_types()) for _, a in defers}))
     return Gate(kind="rule", passed=True, rules=rules, value=until,
