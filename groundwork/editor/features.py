@@ -52,12 +52,14 @@ def _block_kind(text: str, line: int) -> str:
 
 
 def facts(kb: KnowledgeBase) -> dict[str, tuple[str, str]]:
-    """Every fact a condition may test: path -> (description, scale or kind)."""
+    """Every fact a condition may test, from the fact registry (dsl/facts.py) and the knowledge
+    base's derived facts: path -> (description, scale and where the value comes from)."""
     out = {}
     for path, fact_type in kb.fact_types().items():
         scale = fact_type.scale + ((INSUFFICIENT,) if fact_type.kind is Kind.BAND else ())
         shown = ", ".join(scale or fact_type.members) or fact_type.kind.value
-        out[path] = (fact_type.description, f"{fact_type.kind.value}: {shown}")
+        out[path] = (fact_type.description,
+                     f"{fact_type.kind.value}: {shown}; from {fact_type.origin}")
     for name, declaration in kb.facts.items():
         out[name] = (declaration.description, "derived fact: true once a rule derives it")
     return out
