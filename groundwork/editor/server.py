@@ -5,7 +5,7 @@ checks run on the unsaved text (syntax, names, types: workspace.py); when a file
 saved, every check of `groundwork lint` runs on the saved files, off the event loop. Problems are
 published for every file of the knowledge base, not only the open one, since a change in one file
 (a renamed intervention) can break another. Completion, hover, go to definition and document
-symbols come from features.py.
+symbols come from features.py; formatting is `groundwork fmt` (dsl/format.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from dsl import ast
-from dsl.errors import Diagnostic
+from dsl.errors import Diagnostic, GroundworkError
+from dsl.format import format_text
 from engine import __version__
 from groundwork.editor import features
 from groundwork.editor.workspace import Workspace
@@ -180,6 +181,21 @@ def build() -> GroundworkServer:
         word = features.word_at(text, params.position.line, params.position.character) or ""
         return types.Location(uri=from_fs_path(str(Path(pos.file).resolve())),
                               range=_range(pos, len(word)))
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: GroundworkServer, params: types.DocumentFormattingParams) \
+            -> list[types.TextEdit] | None:
+        _, path, text = document(params.text_document.uri)
+        try:
+            formatted = format_text(text, path)
+        except GroundworkError:
+            return None  # a syntax error is already shown as a problem; leave the text alone
+        if formatted == text:
+            return []
+        lines = text.split("\n")
+        whole = types.Range(start=types.Position(line=0, character=0),
+                            end=types.Position(line=len(lines), character=0))
+        return [types.TextEdit(range=whole, new_text=formatted)]
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     def document_symbols(ls: GroundworkServer, params: types.DocumentSymbolParams) \

@@ -195,3 +195,13 @@ def test_document_symbols_list_the_declarations(session):
     result = client.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
     assert [(s["name"], s["kind"]) for s in result] == [
         ("walk-and-talk", 5), ("dyadic-play", 5), ("talking-therapy", 5), ("walk", 12)]
+
+
+def test_formatting_gives_the_canonical_layout(session):
+    client, kb = session
+    text = rule("messy", "brainstem.band >= moderate", "recommend walk-and-talk").replace(
+        "  when brainstem.band", "when   brainstem . band")
+    uri = _open(client, kb / "20-messy.gw", text)
+    edits = client.request("textDocument/formatting", {
+        "textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}})
+    assert len(edits) == 1 and "  when brainstem.band >= moderate\n" in edits[0]["newText"]
