@@ -26,6 +26,7 @@ test: $(STAMP) system-deps
 	$(BIN)/ruff check
 	$(BIN)/mypy
 	$(BIN)/groundwork lint --strict
+	$(BIN)/groundwork fmt --check knowledge_base/core
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

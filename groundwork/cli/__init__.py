@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "interventions, prerequisites."),
     "lint": ("groundwork.cli.lint", "Check rule files: syntax, names, types, contradictions, "
                                     "conflicts, gaps, ordering, status."),
+    "lsp": ("groundwork.cli.lsp", "Run the language server: diagnostics, completion, hover, go "
+                                  "to definition, symbols."),
+    "fmt": ("groundwork.cli.fmt", "Lay out rule files in the canonical layout (comments kept, "
+                                  "meaning unchanged)."),
     "test": ("groundwork.cli.rule_tests", "Run rule scenarios: each failure shows expected vs "
                                           "actual and why; ends 'N passed, M failed'."),
     "schema": ("groundwork.cli.schema", "Print the JSON Schema of an assessment."),
