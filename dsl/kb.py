@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError
 from dsl.instrument import Instrument, load_instrument
-from dsl.parser import parse_text
 from dsl.facts import FactType, fact_types
 
 if TYPE_CHECKING:
@@ -123,7 +122,7 @@ class Loaded:
     nothing is wrong; otherwise `draft` is what could be read (for lint and the editor), and
     `unreadable` the blocks that a syntax error set aside."""
 
-    kb: KnowledgeBase | None
+    kb: CheckedKnowledgeBase | None
     diagnostics: tuple[Diagnostic, ...]
     draft: KnowledgeBase | None = None
     unreadable: tuple = ()

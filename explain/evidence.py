@@ -20,7 +20,7 @@ def says(action: ast.Action) -> str:
         return f"recommend {action.intervention}{extra}"
     if isinstance(action, ast.Avoid):
         return f'avoid {action.intervention} because "{action.reason}"'
-    if isinstance(action, ast.Defer):
+    if isinstance(action, (ast.Defer, ast.DeferEvery)):
         return f"defer {ast.deferred_name(action)} until {describe(action.until)}"
     if isinstance(action, ast.Flag):
         return f'flag {action.severity} {action.code} "{action.message}"'

@@ -37,7 +37,7 @@ def lint_errors(kb: CheckedKnowledgeBase) -> list:
     """The errors the analyses find, without running the ones that can only warn."""
     rules = tuple(r for r in kb.rules if r.status != "retired")
     findings = Analysis(sources=dict(kb.sources))
-    findings.logic = Logic(kb, rules)
+    findings.solver = Logic(kb, rules)
     findings.rules = rules
     for run in ERROR_ANALYSES:
         run(kb, findings)

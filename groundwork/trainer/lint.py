@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import knowledge_base
 from dsl import ast
@@ -22,7 +23,7 @@ from dsl.analysis.suppress import split_suppressed
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.facts import AROUSAL_CURRENT, band_path
 from dsl.checked import CheckedKnowledgeBase
-from dsl.kb import follows_from_unreadable, load_all
+from dsl.kb import KnowledgeBase, follows_from_unreadable, load_all
 from dsl.partial import WHOLE_KB_CODES, analysable_part
 from engine.gaps import coverage_gaps
 from groundwork.trainer import locate
@@ -72,17 +73,19 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
                         one_file=only_file is not None)
     try:
         kb = locate.load(root)
-        partial, scenarios_against = False, kb
+        partial = False
+        scenarios_against: KnowledgeBase = kb
         diagnostics = list(kb.warnings)
     except GroundworkError as error:
         loaded = load_all(root or knowledge_base.BUNDLED, locate.display(root))
         diagnostics = list(loaded.diagnostics) or list(error.diagnostics)
-        kb = analysable_part(loaded.draft, diagnostics)
-        partial, scenarios_against = True, loaded.draft
-        if kb is None:  # nothing reliable to analyse until these errors are fixed
+        part = analysable_part(loaded.draft, diagnostics)
+        partial = True
+        if part is None:  # nothing reliable to analyse until these errors are fixed
             report.diagnostics = order(_scenarios_of_draft(loaded.draft, root, diagnostics,
                                                           loaded.unreadable))
             return report
+        kb, scenarios_against = part, loaded.draft or part
     report.rules, report.interventions = len(kb.rules), len(kb.interventions)
     findings = analyse(kb)
     related = {i + len(diagnostics): p for i, p in findings.related.items()}
@@ -135,11 +138,13 @@ def _gap_findings(kb: CheckedKnowledgeBase, drafts: bool) -> list[Diagnostic]:
     return out.diagnostics
 
 
-def _scenario_findings(kb: CheckedKnowledgeBase, root: Path | None) -> tuple[list[Diagnostic], int]:
+def _scenario_findings(kb: KnowledgeBase, root: Path | None) -> tuple[list[Diagnostic], int]:
     kb_dir = Path(kb.root)
     files = scenario_files([kb_dir])
     pairs = [(f, display_path(f, kb_dir, locate.display(root))) for f in files]
-    scenarios, diagnostics = load_scenarios(pairs, kb)
+    # A knowledge base with errors elsewhere still checks its scenarios (every problem at once):
+    # reading a scenario looks up only names and the instrument, which a draft has.
+    scenarios, diagnostics = load_scenarios(pairs, cast(CheckedKnowledgeBase, kb))
     # In a lint report every finding shows its code: the field path goes into the message.
     shown = [Diagnostic(d.code, f"{d.field_path}: {d.message}" if d.field_path else d.message,
                         d.path, d.line, d.column, d.severity, d.hint, d.source_line)
