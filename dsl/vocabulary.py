@@ -43,6 +43,9 @@ CAREGIVER_ROLES = (
 )
 CAREGIVER_REGULATION = ("well_regulated", "variable", "dysregulated")
 INFORMANTS = ("caregiver", "teacher", "clinician_observation", "self_report", "records")
+# Referrals an instrument item may carry (instrument.toml [[referrals]] declares their names).
+REFERRALS = ("paediatrics", "occupational_therapy", "speech_and_language_therapy",
+             "attention_assessment")
 RELATIONAL_DOMAINS = ("family", "community", "cultural")
 # Who delivers a dose; "therapist" is always available (the treating clinician).
 DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist")
@@ -112,6 +115,8 @@ def fact_types(regions: tuple[str, ...], domains: tuple[str, ...]) -> dict[str, 
     types["safeguarding"] = FactType(Kind.SET, "safeguarding concerns", SAFEGUARDING_CONCERNS)
     types["sensitivities"] = FactType(Kind.SET, "sensitivities and conditions", SENSITIVITIES)
     types["settings"] = FactType(Kind.SET, "settings the client lives and learns in", SETTINGS)
+    types["referrals"] = FactType(Kind.SET, "referrals carried by items rated severely below "
+                                  "typical", REFERRALS)
     return types
 
 

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from dsl.kb import KnowledgeBase
 from dsl.vocabulary import DEVELOPMENTAL_PERIODS, RELATIONAL_DOMAINS, RELATIONAL_LEVELS, SEVERITIES
+from engine.item_flags import referrals
 from engine.models import Assessment
-from engine.scoring import Score, developmental_age_months, score_assessment
+from engine.profile import Stage, functional_profile
+from engine.ratings import ItemRating, resolve_ratings
+from engine.scoring import Score, score_assessment
 
 
 @dataclass(frozen=True)
@@ -18,11 +21,23 @@ class ClientFacts:
     regions: tuple[Score, ...]
     domains: tuple[Score, ...]
     developmental_age_months: int
+    ratings: tuple[ItemRating, ...] = ()
+    domain_stages: tuple[Stage, ...] = ()
+    region_stages: tuple[Stage, ...] = ()
+    overall_stage: Stage | None = None
+
+    def domain_stage(self, domain: str) -> Stage | None:
+        return next((s for s in self.domain_stages if s.name == domain), None)
 
 
 def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
-    regions, domains = score_assessment(assessment, kb)
-    dev_age = developmental_age_months(assessment, kb)
+    ratings = resolve_ratings(assessment, kb)
+    regions, domains = score_assessment(ratings, kb)
+    age = assessment.age.total_months
+    domain_stages, region_stages, overall = functional_profile(ratings, age, kb)
+    # The summary in the contract: the overall estimate, or the chronological age when too few
+    # items are known for one (the profile then says why). No rule withholds work on it.
+    dev_age = overall.months if overall.months is not None else age
     values: dict = {}
     for score in regions + domains:
         values[f"{score.name}.band"] = score.band
@@ -55,4 +70,6 @@ def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
     values["safeguarding"] = frozenset(assessment.safeguarding)
     values["sensitivities"] = frozenset(assessment.sensitivities)
     values["settings"] = frozenset(assessment.settings)
-    return ClientFacts(values, tuple(regions), tuple(domains), dev_age)
+    values["referrals"] = referrals(ratings, kb)
+    return ClientFacts(values, tuple(regions), tuple(domains), dev_age, ratings,
+                       tuple(domain_stages), tuple(region_stages), overall)

@@ -84,7 +84,11 @@ def from_form(form, kb: KnowledgeBase) -> Built:
     raw["age"] = {"years": _number(get("age_years")), "months": _number(get("age_months")) or 0}
     anchors |= {"age": "age_years", "age.years": "age_years", "age.months": "age_months"}
     raw["ratings"] = []
-    for index, item in enumerate(kb.instrument.items):
+    age = posted_age_months(form)
+    for item in kb.instrument.items:
+        if age is not None and not item.due_at(age):
+            continue  # not due at this age: the page hides it, and it is never sent as unknown
+        index = len(raw["ratings"])
         value = get(f"rating-{item.id}-value")
         raw["ratings"].append({"item": item.id,
                                "value": None if value in ("", UNKNOWN) else _number(value),
@@ -105,6 +109,17 @@ def from_form(form, kb: KnowledgeBase) -> Built:
         raw[key] = [value for value in form.getlist(key) if value]
         anchors[key] = f"{key}-{first}"
     return built
+
+
+def posted_age_months(form) -> int | None:
+    """The client's age in months from a posted form, or None when it is not (yet) a number."""
+    if form is None:
+        return None
+    years = (form.get("age_years") or "").strip()
+    months = (form.get("age_months") or "").strip() or "0"
+    if not (years.isdigit() and months.isdigit()):
+        return None
+    return int(years) * 12 + int(months)
 
 
 def _history(get, built: Built) -> None:
