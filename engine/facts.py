@@ -1,11 +1,16 @@
-"""Assessment + knowledge base → the typed fact values every rule is matched against."""
+"""Assessment + knowledge base → the typed fact values every rule is matched against.
+
+What each fact is and how it is computed is declared once, in the fact registry (dsl/facts.py);
+this module resolves the ratings (due, informants), scores them, estimates the functional profile
+and hands the registry what its computations read.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dsl.facts import compute
 from dsl.kb import KnowledgeBase
-from dsl.vocabulary import DEVELOPMENTAL_PERIODS, RELATIONAL_DOMAINS, RELATIONAL_LEVELS, SEVERITIES
 from engine.item_flags import referrals
 from engine.models import Assessment
 from engine.profile import Stage, functional_profile
@@ -30,6 +35,19 @@ class ClientFacts:
         return next((s for s in self.domain_stages if s.name == domain), None)
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """The registry's view of one scored assessment (dsl.facts.Sources)."""
+
+    assessment: Assessment
+    scores: dict[str, Score]
+    developmental_age_months: int
+    referrals: frozenset[str]
+
+    def score(self, name: str) -> Score:
+        return self.scores[name]
+
+
 def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
     ratings = resolve_ratings(assessment, kb)
     regions, domains = score_assessment(ratings, kb)
@@ -38,38 +56,8 @@ def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
     # The summary in the contract: the overall estimate, or the chronological age when too few
     # items are known for one (the profile then says why). No rule withholds work on it.
     dev_age = overall.months if overall.months is not None else age
-    values: dict = {}
-    for score in regions + domains:
-        values[f"{score.name}.band"] = score.band
-        values[f"{score.name}.score"] = score.score
-    values["arousal.current"] = assessment.arousal.current
-    values["arousal.baseline"] = assessment.arousal.baseline
-    values["arousal.dissociative"] = assessment.arousal.dissociative
-    values["age.years"] = float(assessment.age.years)
-    values["age.months"] = float(assessment.age.total_months)
-    values["developmental_age.months"] = float(dev_age)
-    values["developmental_age.years"] = float(dev_age // 12)
-    history = {h.period: h for h in assessment.history}
-    worst = 0
-    for period in DEVELOPMENTAL_PERIODS:
-        entry = history.get(period)
-        adversity = entry.adversity if entry else "none"
-        values[f"history.{period}.adversity"] = adversity
-        values[f"history.{period}.relational_poverty"] = entry.relational_poverty if entry else "none"
-        worst = max(worst, SEVERITIES.index(adversity))
-    values["history.worst_adversity"] = SEVERITIES[worst]
-    health = assessment.relational_health
-    for part in RELATIONAL_DOMAINS:
-        values[f"relational_health.{part}"] = getattr(health, part)
-    values["relational_health.lowest"] = min(
-        (getattr(health, part) for part in RELATIONAL_DOMAINS), key=RELATIONAL_LEVELS.index)
-    values["caregivers.count"] = float(len(assessment.caregivers))
-    values["caregivers.dysregulated"] = float(
-        sum(1 for c in assessment.caregivers if c.regulation == "dysregulated"))
-    values["caregivers.roles"] = frozenset(c.role for c in assessment.caregivers)
-    values["safeguarding"] = frozenset(assessment.safeguarding)
-    values["sensitivities"] = frozenset(assessment.sensitivities)
-    values["settings"] = frozenset(assessment.settings)
-    values["referrals"] = referrals(ratings, kb)
+    sources = _Sources(assessment, {s.name: s for s in regions + domains}, dev_age,
+                       referrals(ratings, kb))
+    values = compute(kb.fact_types(), sources)
     return ClientFacts(values, tuple(regions), tuple(domains), dev_age, ratings,
                        tuple(domain_stages), tuple(region_stages), overall)
