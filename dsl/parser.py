@@ -160,8 +160,11 @@ class _ToAst(Transformer):
         return ("settings", c[0])
 
     def iv_min_age(self, meta, c):
-        amount, unit = c
-        return ("min_developmental_age_months", int(float(amount) * UNIT_MONTHS[str(unit)]))
+        amount, unit, domain = c
+        months = ("min_developmental_age_months", int(float(amount) * UNIT_MONTHS[str(unit)]))
+        if domain is None:
+            return months
+        return months, ("stage_domain", str(domain)), ("stage_domain_pos", self._pos(domain))
 
     def iv_requires(self, meta, c):
         return ("requires", c[0]), ("requires_pos", self._pos(meta))
