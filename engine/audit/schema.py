@@ -11,6 +11,7 @@ Append-only is enforced twice: triggers refuse UPDATE and DELETE, and every reco
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 APPLICATION_ID = 0x4757_4155  # "GWAU"
@@ -60,9 +61,51 @@ _V1 = (
       for table in ("records", "kb_sources", "kb_files") for verb in ("UPDATE", "DELETE")),
 )
 
-# (version, statements): append new versions; never edit a released one.
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+
+
+def _admit_outcome_kinds(conn: sqlite3.Connection) -> None:
+    """Let `records.kind` also be `outcome` and `exposure` (engine/audit/outcomes.py).
+
+    Widening a CHECK changes no stored row, so this follows SQLite's documented in-place procedure
+    for such schema changes (https://sqlite.org/lang_altertable.html#otheralter: edit the table's
+    SQL, bump schema_version) instead of copying a store that may hold gigabytes of plans. The
+    pattern also fits a table that another migration has rebuilt with more columns.
+    """
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'records'"
+                       ).fetchone()[0]
+    widened, count = re.subn(r"CHECK \(kind IN \([^)]*\)\)",
+                             "CHECK (kind IN ('assessment', 'feedback', 'outcome', 'exposure'))", sql)
+    if count != 1:
+        raise sqlite3.DatabaseError("the records table does not have the expected kind constraint")
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'records'",
+                     (widened,))
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
+# Outcome events and exposure periods are records too (same chain); their fields live in the
+# hashed `input_json`, and these generated columns expose them to SQL (never stored, never hashed).
+_OUTCOME = "kind IN ('outcome', 'exposure')"
+_V2 = (
+    _admit_outcome_kinds,
+    *(f"ALTER TABLE records ADD COLUMN {column} {kind} GENERATED ALWAYS AS "
+      f"(CASE WHEN {_OUTCOME} THEN json_extract(input_json, '$.{key}') END) VIRTUAL"
+      for column, kind, key in (("event", "TEXT", "event"), ("event_date", "TEXT", "date"),
+                                ("setting", "TEXT", "setting"), ("period_end", "TEXT", "to"),
+                                ("days", "INTEGER", "days"))),
+    "CREATE INDEX records_outcomes ON records (kind, event_date, setting, event)",
+    "CREATE INDEX records_by_kind_client ON records (kind, client_id, assessment_date, id)",
+)
+
+# (version, statements): append new versions; never edit a released one. A statement is SQL, or
+# a function of the connection for a step SQL alone cannot express.
+MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (1, _V1),
+    (2, _V2),
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}" for table in ("records", "kb_sources", "kb_files")
@@ -94,7 +137,7 @@ def migrate(conn: sqlite3.Connection) -> int:
                 conn.execute("ROLLBACK")
                 continue
             for statement in statements:
-                conn.execute(statement)
+                statement(conn) if callable(statement) else conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")

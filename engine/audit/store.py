@@ -215,6 +215,10 @@ class AuditStore:
                   "comment": comment}
         return self._append([fields], None, None)[0]
 
+    def append_records(self, entries: list[dict]) -> list[Appended]:
+        """Records that need no knowledge base (outcome events, exposure), in one transaction."""
+        return self._append(entries, None, None)
+
     @_guarded
     def _append(self, entries: list[dict], kb: KnowledgeBase | None,
                 source: dict | None) -> list[Appended]:

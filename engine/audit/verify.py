@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from engine.audit import chain
+from engine.audit import chain, outcomes
 from engine.audit.store import AuditStore, Record
 from engine.pipeline import input_hash
 
@@ -82,6 +82,8 @@ def _record_problems(record: Record, prev_id: int, prev_hash: str, kinds: dict[i
                         "reordered or rewritten")
     if record.kind == "assessment":
         problems += _assessment_problems(record)
+    elif record.kind in outcomes.KINDS:
+        problems += outcomes.record_problems(record)
     elif kinds.get(record.target_id) != "assessment":
         problems.append(f"is feedback on record {record.target_id}, which is not an earlier assessment")
     return problems
