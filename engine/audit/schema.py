@@ -89,6 +89,11 @@ def _admit_outcome_kinds(conn: sqlite3.Connection) -> None:
 
 # Outcome events and exposure periods are records too (same chain); their fields live in the
 # hashed `input_json`, and these generated columns expose them to SQL (never stored, never hashed).
+_REGION_BANDS = (
+    "INSERT INTO region_bands SELECT r.id, r.client_id, r.assessment_date, "
+    "json_extract(j.value, '$.region'), json_extract(j.value, '$.phase'), "
+    "json_extract(j.value, '$.band'), json_extract(j.value, '$.score') "
+    "FROM {source}, json_each(r.plan_json, '$.regions') AS j")
 _OUTCOME = "kind IN ('outcome', 'exposure')"
 _V2 = (
     _admit_outcome_kinds,
@@ -97,8 +102,34 @@ _V2 = (
       for column, kind, key in (("event", "TEXT", "event"), ("event_date", "TEXT", "date"),
                                 ("setting", "TEXT", "setting"), ("period_end", "TEXT", "to"),
                                 ("days", "INTEGER", "days"))),
-    "CREATE INDEX records_outcomes ON records (kind, event_date, setting, event)",
+    # covering: the program report counts events and exposure from this index alone
+    "CREATE INDEX records_outcomes ON records (kind, event_date, setting, event, period_end, days, "
+    "client_id)",
     "CREATE INDEX records_by_kind_client ON records (kind, client_id, assessment_date, id)",
+    # Each assessment's region bands, derived from its plan by a trigger as it is appended (and
+    # here for the records before): a program report over 100,000 plans reads these small rows,
+    # never the plans. Derived, not hashed; `audit verify` checks them against the plans.
+    """CREATE TABLE region_bands (
+        record_id       INTEGER NOT NULL REFERENCES records (id),
+        client_id       TEXT NOT NULL,
+        assessment_date TEXT NOT NULL,
+        region          TEXT NOT NULL,
+        phase           TEXT,
+        band            TEXT NOT NULL,
+        score           REAL,
+        PRIMARY KEY (record_id, region)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX region_bands_by_client ON region_bands (client_id, assessment_date, record_id)",
+    "CREATE INDEX region_bands_by_phase ON region_bands (phase, client_id, region, assessment_date, "
+    "record_id, band)",
+    f"""CREATE TRIGGER records_region_bands AFTER INSERT ON records WHEN NEW.kind = 'assessment'
+        BEGIN {_REGION_BANDS.format(source="(SELECT NEW.id AS id, NEW.client_id AS client_id, "
+                                           "NEW.assessment_date AS assessment_date, "
+                                           "NEW.plan_json AS plan_json) AS r")}; END""",
+    _REGION_BANDS.format(source="records AS r") + " WHERE r.kind = 'assessment'",
+    *(f"""CREATE TRIGGER region_bands_no_{verb.lower()} BEFORE {verb} ON region_bands
+         BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
+      for verb in ("UPDATE", "DELETE")),
 )
 
 # (version, statements): append new versions; never edit a released one. A statement is SQL, or
@@ -108,7 +139,8 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (2, _V2),
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
-GUARD_TRIGGERS = tuple(f"{table}_no_{verb}" for table in ("records", "kb_sources", "kb_files")
+GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
+                       for table in ("records", "kb_sources", "kb_files", "region_bands")
                        for verb in ("update", "delete"))
 
 

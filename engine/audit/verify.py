@@ -54,6 +54,8 @@ def verify(store: AuditStore, expect_head: str | None = None) -> VerifyReport:
         report.records += 1
     report.head_id, report.head_hash = prev_id, prev_hash
     report.problems += _kb_problems(store, kb_users, report)
+    report.problems += [Problem(i, "its region bands (region_bands, derived for the program report) "
+                                   "do not match its plan") for i in store.region_band_mismatches()]
     if expect_head is not None and expect_head not in seen_hashes:
         report.problems.append(Problem(None, (
             f"the head noted earlier ({expect_head[:12]}…) is not in the chain: records were cut "
