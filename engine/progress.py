@@ -17,7 +17,8 @@ from engine.audit.errors import audit_error
 from engine.audit.store import AuditStore, Record
 
 PHASES = ("regulate", "relate", "reason")
-OPENING_GATES = ("region", "arousal")  # gates that say a phase is not open yet (not rule gates)
+OPENING_GATES = ("region", "arousal", "rule")  # not "prerequisite": that is about one activity
+OPEN_SENTENCE = "nothing holds back"  # engine/sequence.py's move_on_when when the next phase is open
 
 
 class _Out(BaseModel):
@@ -141,18 +142,20 @@ def point(record: Record, feedback: list[Record]) -> Point:
 
 
 def goals(plan: dict) -> tuple[Goal, ...]:
-    """Each phase's move-on goal at this assessment: met when nothing of the next phase waits on a
-    region band or the arousal state (rule and prerequisite gates are about single activities)."""
+    """Each phase's move-on goal at this assessment. Met when the plan says nothing holds the next
+    phase back and none of its work waits on a gate (a region band, the arousal state, or a rule
+    that waits for the lower regions); a prerequisite gate is about one activity, not the phase."""
     stated = {p.get("name"): tuple(p.get("move_on_when", ())) for p in plan.get("phases", [])}
     out = []
     for phase, next_phase in zip(PHASES, PHASES[1:]):
-        holding = sorted({f"{d.get('gate', '')} (now {d.get('holding_value', '?')})"
-                          for d in plan.get("deferred", [])
+        holding = sorted({str(d.get("holding_value", "?")) for d in plan.get("deferred", [])
                           if d.get("phase") == next_phase and d.get("gate_kind") in OPENING_GATES})
+        criteria = stated.get(phase, ())
         if phase not in stated and not holding:
             continue  # no work in this phase and nothing waiting: no goal to track
-        out.append(Goal(phase=phase, next_phase=next_phase, criteria=stated.get(phase, ()),
-                        met=not holding, holding=tuple(holding)))
+        open_ = all(c.startswith(OPEN_SENTENCE) for c in criteria)
+        out.append(Goal(phase=phase, next_phase=next_phase, criteria=criteria,
+                        met=open_ and not holding, holding=tuple(holding)))
     return tuple(out)
 
 
