@@ -32,10 +32,9 @@ from engine.intake import validate_assessment
 from engine.pipeline import assess, canonical_json, input_hash, plan_json
 from engine.synthetic import Profile, raw_assessment
 
-# events per 100 bed-days for a client whose lower regions are typical (severity 0); each step of
-# mean lower-region severity (0 typical … 3 severe) adds this base again
-BASE_RATES = {"restraint": 0.9, "seclusion": 0.25, "critical_incident": 0.5, "placement_move": 0.04,
-              "school_exclusion": 0.2, "missing_episode": 0.35, "hospital_admission": 0.08}
+# events per 100 bed-days, multiplied by intensity(): rarer as the lower regions settle
+BASE_RATES = {"restraint": 1.4, "seclusion": 0.4, "critical_incident": 0.8, "placement_move": 0.06,
+              "school_exclusion": 0.3, "missing_episode": 0.5, "hospital_admission": 0.12}
 PLACEMENTS = (("residential", 0.6), ("home", 0.4))
 DAYS_BETWEEN = 91
 
@@ -76,6 +75,11 @@ def settle(rng: random.Random, bands: dict[str, int], regions: list[str]) -> dic
         elif out[region] < 3 and rng.random() < 0.07:
             out[region] += 1
     return out
+
+
+def intensity(severity: float) -> float:
+    """How much more often events happen than at base rate, by mean lower-region band (0 … 3)."""
+    return 0.15 + severity ** 1.5 / 2
 
 
 def arousal_for(severity: float) -> str:
@@ -155,7 +159,7 @@ class Agency:
         for event, base in BASE_RATES.items():
             if event == "seclusion" and setting != "residential":
                 continue
-            for _ in range(poisson(rng, base * (0.3 + severity) * days / 100)):
+            for _ in range(poisson(rng, base * intensity(severity) * days / 100)):
                 when = first + dt.timedelta(days=rng.randrange(days))
                 code = f"{event[:3].upper()}-{rng.randrange(10**6):06d}"
                 out.append(_event("outcome", client, {"event": event, "date": when.isoformat(),

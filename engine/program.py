@@ -21,7 +21,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dsl.vocabulary import BANDS
+from dsl.vocabulary import BANDS, SETTINGS
+from engine.audit.errors import audit_error
 from engine.audit.outcomes import EVENTS
 from engine.audit.store import AuditStore
 
@@ -90,10 +91,34 @@ class ProgramReport(_Out):
     caveat: str = Field(CAVEAT, title="Caveat")
 
 
-def months_between(start: str, end: str) -> list[str]:
+MAX_MONTHS = 600  # fifty years: a longer period is a typing mistake
+
+
+def check_period(start: str | None, end: str | None, setting: str | None) -> tuple:
+    """The report's period and setting as given (dates normalised), or exit 2 / HTTP 422."""
+    def day(text: str | None, name: str) -> str | None:
+        if text is None:
+            return None
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            shown = f" '{text[:10]}'" if text[:10].replace("-", "").isdigit() else ""
+            raise audit_error("E737", f"{name}:{shown} is not a date YYYY-MM-DD") from None
+    start, end = day(start, "from"), day(end, "to")
+    if start and end and end < start:
+        raise audit_error("E737", "to: the last day is before the first day (from)")
+    if start and end and len(months_between(start, end, MAX_MONTHS + 1)) > MAX_MONTHS:
+        raise audit_error("E737", f"to: a report covers at most {MAX_MONTHS // 12} years")
+    if setting is not None and setting not in SETTINGS:
+        shown = f" '{setting}'" if setting.isidentifier() and len(setting) <= 40 else ""
+        raise audit_error("E732", f"setting: unknown setting{shown}; known: " + ", ".join(SETTINGS))
+    return start, end, setting
+
+
+def months_between(start: str, end: str, limit: int = MAX_MONTHS) -> list[str]:
     year, month = int(start[:4]), int(start[5:7])
     out = []
-    while f"{year:04d}-{month:02d}" <= end[:7]:
+    while f"{year:04d}-{month:02d}" <= end[:7] and len(out) < limit:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out
@@ -238,8 +263,11 @@ def _share(part: int, whole: int) -> float | None:
 def program_report(store: AuditStore, start: str | None = None, end: str | None = None,
                    setting: str | None = None) -> ProgramReport:
     """The report over [start, end] (ISO dates; default the whole span in the store)."""
+    start, end, setting = check_period(start, end, setting)
     first, last = default_period(store)
     start, end = start or first, end or last
+    if end < start:  # only one end given, on the far side of the data
+        start, end = (start, start) if start > last else (end, end)
     args = {"start": start, "end": end, "setting": setting}
     settings = [setting] if setting else [r[0] for r in store.conn.execute(
         "SELECT DISTINCT setting FROM records WHERE kind IN ('outcome', 'exposure') "

@@ -23,8 +23,9 @@ def _num(value: float) -> str:
 
 
 def nice_top(value: float) -> float:
-    """A round axis maximum at or above `value` (1, 2, 2.5 or 5 times a power of ten)."""
-    steps = [m * 10.0 ** k for k in range(-2, 9) for m in (1, 2, 2.5, 5)]
+    """A round axis maximum at or above `value` (1, 2, 4 or 8 times a power of ten: its quarters,
+    the grid lines, stay round numbers)."""
+    steps = [m * 10.0 ** k for k in range(-2, 9) for m in (1, 2, 4, 8)]
     return next((s for s in steps if s >= value), value) if value > 0 else 1.0
 
 

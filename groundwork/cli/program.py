@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 
+from dsl.errors import GroundworkError
 from dsl.vocabulary import SETTINGS
 from engine.audit.errors import audit_error
 from engine.audit.store import AuditStore
@@ -48,17 +49,17 @@ def day(text: str | None, option: str) -> str | None:
     try:
         return dt.date.fromisoformat(text).isoformat()
     except ValueError:
-        raise audit_error("E737", f"{option}: '{text[:40]}' is not a date YYYY-MM-DD") from None
+        raise audit_error("E737", f"{option}: not a date YYYY-MM-DD") from None
 
 
 def period(start: str | None, end: str | None, setting: str | None) -> tuple:
-    start, end = day(start, "--from"), day(end, "--to")
-    if start and end and end < start:
-        raise audit_error("E737", "--to is before --from")
-    if setting is not None and setting not in SETTINGS:
-        shown = f" '{setting}'" if setting.isidentifier() and len(setting) <= 40 else ""
-        raise audit_error("E732", f"--setting: unknown setting{shown}; known: " + ", ".join(SETTINGS))
-    return start, end, setting
+    """--from, --to and --setting checked (messages name the options), before the store opens."""
+    from engine.program import check_period
+    try:
+        return check_period(start, end, setting)
+    except GroundworkError as error:
+        first = error.first
+        raise audit_error(first.code, "--" + first.message, hint=first.hint) from None
 
 
 @app.command()
