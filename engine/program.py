@@ -186,12 +186,12 @@ def rate_cells(store: AuditStore, args: dict, months: list[str], settings: list[
             [cell("all", s) for s in settings], cell("all", "all"))
 
 
-def _in_setting(args: dict) -> str:
+def _in_setting(args: dict, column: str = "client_id") -> str:
     """Clients with exposure in the --setting during the period (every client without one)."""
     if not args.get("setting"):
         return ""
-    return ("AND client_id IN (SELECT client_id FROM records WHERE kind = 'exposure' AND "
-            "setting = :setting AND event_date <= :end AND period_end >= :start)")
+    return (f"AND {column} IN (SELECT x.client_id FROM records AS x WHERE x.kind = 'exposure' AND "
+            "x.setting = :setting AND x.event_date <= :end AND x.period_end >= :start)")
 
 
 def improvement(store: AuditStore, args: dict) -> Improvement:
@@ -227,7 +227,7 @@ def adherence(store: AuditStore, args: dict) -> Adherence:
                                                            ORDER BY f.id DESC) AS newest
             FROM records AS f JOIN records AS a ON a.id = f.target_id
             WHERE f.kind = 'feedback' AND a.assessment_date BETWEEN :start AND :end
-                  {_in_setting(args).replace("client_id", "f.client_id")})
+                  {_in_setting(args, "f.client_id")})
         SELECT outcome, reason, count(*) FROM responses WHERE newest = 1 GROUP BY 1, 2""", args)
     accepted = overridden = 0
     reasons: dict[str, int] = {}

@@ -59,7 +59,7 @@ def period(start: str | None, end: str | None, setting: str | None) -> tuple:
         return check_period(start, end, setting)
     except GroundworkError as error:
         first = error.first
-        raise audit_error(first.code, "--" + first.message, hint=first.hint) from None
+        raise audit_error(first.code, "--" + first.message, "program", hint=first.hint) from None
 
 
 @app.command()
