@@ -169,14 +169,17 @@ def _cell(month: str, setting: str, days: int, counts: dict[str, int]) -> Cell:
     return Cell(month=month, setting=setting, exposure_days=days, events=events, rates=rates)
 
 
-def rate_cells(store: AuditStore, args: dict, months: list[str], settings: list[str]):
+def rate_cells(store: AuditStore, args: dict, months: list[str]):
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for month, setting, event, n in event_counts(store, args):
+    events, exposure = event_counts(store, args), exposure_days(store, args)
+    settings = [args["setting"]] if args.get("setting") else \
+        sorted({row[1] for row in events} | {row[1] for row in exposure})
+    for month, setting, event, n in events:
         for key in ((month, setting), (month, "all"), ("all", setting), ("all", "all")):
             bucket = counts.setdefault(key, {})
             bucket[event] = bucket.get(event, 0) + n
     days: dict[tuple[str, str], int] = {}
-    for month, setting, n in exposure_days(store, args):
+    for month, setting, n in exposure:
         for key in ((month, setting), (month, "all"), ("all", setting), ("all", "all")):
             days[key] = days.get(key, 0) + n
 
@@ -225,8 +228,10 @@ def adherence(store: AuditStore, args: dict) -> Adherence:
         WITH responses AS (
             SELECT f.outcome, f.reason, row_number() OVER (PARTITION BY f.target_id, f.intervention
                                                            ORDER BY f.id DESC) AS newest
-            FROM records AS f JOIN records AS a ON a.id = f.target_id
-            WHERE f.kind = 'feedback' AND a.assessment_date BETWEEN :start AND :end
+            FROM records AS f
+            WHERE f.kind = 'feedback' AND (SELECT b.assessment_date FROM region_bands AS b
+                                           WHERE b.record_id = f.target_id LIMIT 1)
+                                          BETWEEN :start AND :end
                   {_in_setting(args, "f.client_id")})
         SELECT outcome, reason, count(*) FROM responses WHERE newest = 1 GROUP BY 1, 2""", args)
     accepted = overridden = 0
@@ -269,11 +274,7 @@ def program_report(store: AuditStore, start: str | None = None, end: str | None 
     if end < start:  # only one end given, on the far side of the data
         start, end = (start, start) if start > last else (end, end)
     args = {"start": start, "end": end, "setting": setting}
-    settings = [setting] if setting else [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT setting FROM records WHERE kind IN ('outcome', 'exposure') "
-        "AND setting IS NOT NULL ORDER BY 1")]
-    months, by_setting, per_setting, total = rate_cells(store, args, months_between(start, end),
-                                                        settings)
+    months, by_setting, per_setting, total = rate_cells(store, args, months_between(start, end))
     head, _ = store.head()
     return ProgramReport(period_from=start, period_to=end, setting=setting, store_head=head,
                          months=tuple(months), by_setting=tuple(by_setting),

@@ -106,6 +106,9 @@ _V2 = (
     "CREATE INDEX records_outcomes ON records (kind, event_date, setting, event, period_end, days, "
     "client_id)",
     "CREATE INDEX records_by_kind_client ON records (kind, client_id, assessment_date, id)",
+    # covering for adherence: the newest response to each recommendation, without reading plans
+    "CREATE INDEX records_feedback ON records (kind, target_id, intervention, id, outcome, reason, "
+    "client_id)",
     # Each assessment's region bands, derived from its plan by a trigger as it is appended (and
     # here for the records before): a program report over 100,000 plans reads these small rows,
     # never the plans. Derived, not hashed; `audit verify` checks them against the plans.
@@ -122,6 +125,7 @@ _V2 = (
     "CREATE INDEX region_bands_by_client ON region_bands (client_id, assessment_date, record_id)",
     "CREATE INDEX region_bands_by_phase ON region_bands (phase, client_id, region, assessment_date, "
     "record_id, band)",
+    "CREATE INDEX region_bands_by_date ON region_bands (assessment_date)",
     f"""CREATE TRIGGER records_region_bands AFTER INSERT ON records WHEN NEW.kind = 'assessment'
         BEGIN {_REGION_BANDS.format(source="(SELECT NEW.id AS id, NEW.client_id AS client_id, "
                                            "NEW.assessment_date AS assessment_date, "
