@@ -88,7 +88,12 @@ def arousal_for(severity: float) -> str:
 
 
 class PlanCache:
-    """Plans and traces by clinical content (everything but client, assessor, date)."""
+    """Plans and traces by clinical content (everything but client, assessor, date).
+
+    A reused plan is the engine's JSON text with the client, the date and the input hash put in
+    by replacing their (unique) lines: re-encoding with `indent` runs json's pure-Python encoder,
+    which would cost more than the rest of a record.
+    """
 
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
@@ -100,18 +105,18 @@ class PlanCache:
         if key not in self._made:
             assessment = validate_assessment(raw, "(synthetic)", self.kb)
             made = assessment_fields(assess(assessment, raw, self.kb), raw)
-            self._made[key] = (json.loads(made["plan_json"]), made["trace_json"])
+            self._made[key] = (made, made["plan_json"])
             return made
-        plan, trace = self._made[key]
-        plan = dict(plan, client_id=raw["client_id"], assessment_date=raw["assessment_date"],
-                    provenance=dict(plan["provenance"], input_hash=input_hash(raw)))
-        return {"kind": "assessment", "client_id": raw["client_id"],
-                "assessor_id": raw["assessor_id"], "assessment_date": raw["assessment_date"],
-                "input_hash": input_hash(raw), "input_json": canonical_json(raw),
-                "kb_hash": self.kb.content_hash, "kb_name": self.kb.name,
-                "kb_version": self.kb.version, "engine_version": __version__, "drafts": 0,
-                "plan_json": json.dumps(plan, indent=2, ensure_ascii=False) + "\n",
-                "trace_json": trace}
+        made, plan = self._made[key]
+        digest = input_hash(raw)
+        for name, value in (("client_id", raw["client_id"]),
+                            ("assessment_date", raw["assessment_date"])):
+            plan = plan.replace(f'\n  "{name}": {json.dumps(made[name])},\n',
+                                f'\n  "{name}": {json.dumps(value)},\n', 1)
+        plan = plan.replace(f'"input_hash": "{made["input_hash"]}"', f'"input_hash": "{digest}"', 1)
+        return dict(made, client_id=raw["client_id"], assessor_id=raw["assessor_id"],
+                    assessment_date=raw["assessment_date"], input_hash=digest,
+                    input_json=canonical_json(raw), plan_json=plan)
 
 
 def _event(kind: str, client: str, payload: dict) -> dict:
