@@ -46,6 +46,7 @@ class AgencyShape:
     months: int = 24
     seed: int = 7
     event_scale: float = 1.0  # the benchmark scales event rates to reach its event count
+    ages: tuple[int, ...] = tuple(range(6, 17))  # fewer ages: more assessments share a plan
 
 
 @dataclass
@@ -142,7 +143,7 @@ class Agency:
                  for r in self.regions}
         day = dt.date.fromisoformat(self.shape.start) + dt.timedelta(days=rng.randrange(0, 120))
         assessments, feedback, events = [], [], []
-        age = rng.randrange(6, 17)
+        age = rng.choice(self.shape.ages)
         while day <= self.end:
             severity = sum(bands[r] for r in self.lower) / max(len(self.lower), 1)
             raw = raw_assessment(Profile(bands={r: BANDS[b] for r, b in bands.items()},
