@@ -8,6 +8,8 @@ JSON: a plan written by an older or newer engine may lack a field or carry more.
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from dsl.errors import did_you_mean
@@ -15,6 +17,8 @@ from dsl.vocabulary import BANDS
 from engine.audit.diff import Placement, placements
 from engine.audit.errors import audit_error
 from engine.audit.store import AuditStore, Record
+from engine.pipeline import plan_json
+from engine.plan import BandChange, ItemChange, Plan, PlanChange, SincePrevious
 
 PHASES = ("regulate", "relate", "reason")
 OPENING_GATES = ("region", "arousal", "rule")  # not "prerequisite": that is about one activity
@@ -62,33 +66,9 @@ class Point(_Out):
     feedback: tuple[Feedback, ...] = Field(title="Feedback", description="Newest per intervention")
 
 
-class BandChange(_Out):
-    name: str = Field(title="Region or domain")
-    before: str = Field(title="Band before")
-    after: str = Field(title="Band after")
-    steps: int | None = Field(title="Steps", description="Bands moved: negative better, positive "
-                                                         "worse; null when not comparable")
-
-
-class ItemChange(_Out):
-    intervention: str = Field(title="Intervention")
-    before: str = Field(title="Before", description="Its placement at the earlier assessment")
-    after: str = Field(title="After", description="Its placement at the later assessment")
-    rules: tuple[str, ...] = Field(title="Rules", description="Rules behind both placements")
-
-
-class Change(_Out):
+class Change(PlanChange):
     from_record: int = Field(title="Earlier assessment record")
     to_record: int = Field(title="Later assessment record")
-    regions: tuple[BandChange, ...] = Field(title="Region bands that changed")
-    domains: tuple[BandChange, ...] = Field(title="Domain bands that changed")
-    flags_raised: tuple[str, ...] = Field(title="Flags raised")
-    flags_dropped: tuple[str, ...] = Field(title="Flags no longer raised")
-    started: tuple[ItemChange, ...] = Field(title="Started", description="Newly recommended")
-    released: tuple[ItemChange, ...] = Field(title="Released from a gate",
-                                             description="Deferred before, recommended now")
-    stopped: tuple[ItemChange, ...] = Field(title="Stopped", description="No longer recommended")
-    rules: tuple[str, ...] = Field(title="Rules responsible", description="Behind any change above")
     events: dict[str, int] = Field(title="Outcome events", description="Between the two dates")
 
 
@@ -178,9 +158,9 @@ def _item(intervention: str, a: Placement | None, b: Placement | None) -> ItemCh
                       rules=tuple(sorted(set((a.rules if a else ()) + (b.rules if b else ())))))
 
 
-def change(earlier: Record, later: Record, events: list[dict]) -> Change:
-    a, b = point(earlier, []), point(later, [])
-    then, now = placements(earlier.plan), placements(later.plan)
+def plan_change(earlier: dict, later: dict) -> dict:
+    """The fields of a PlanChange between two stored plans (read defensively, as JSON)."""
+    then, now = placements(earlier), placements(later)
     started, released, stopped = [], [], []
     for intervention in sorted(set(then) | set(now)):
         x, y = then.get(intervention), now.get(intervention)
@@ -191,19 +171,49 @@ def change(earlier: Record, later: Record, events: list[dict]) -> Change:
                 _item(intervention, x, y))
         elif was and not is_:
             stopped.append(_item(intervention, x, y))
-    flags_then = {f.get("code"): f for f in earlier.plan.get("flags", [])}
-    flags_now = {f.get("code"): f for f in later.plan.get("flags", [])}
+    flags_then = {f.get("code"): f for f in earlier.get("flags", [])}
+    flags_now = {f.get("code"): f for f in later.get("flags", [])}
     rules = {r for item in started + released + stopped for r in item.rules}
     rules |= {r for code in set(flags_then) ^ set(flags_now)
               for r in (flags_then.get(code) or flags_now.get(code) or {}).get("rules", [])}
+    return {"regions": _band_changes(_scores(earlier, "regions", "region"),
+                                     _scores(later, "regions", "region")),
+            "domains": _band_changes(_scores(earlier, "domains", "domain"),
+                                     _scores(later, "domains", "domain")),
+            "flags_raised": tuple(sorted(set(flags_now) - set(flags_then))),
+            "flags_dropped": tuple(sorted(set(flags_then) - set(flags_now))),
+            "started": tuple(started), "released": tuple(released), "stopped": tuple(stopped),
+            "rules": tuple(sorted(rules))}
+
+
+def change(earlier: Record, later: Record, events: list[dict]) -> Change:
     between: dict[str, int] = {}
     for event in events:
         if (earlier.assessment_date or "") < event.get("date", "") <= (later.assessment_date or ""):
             between[event["event"]] = between.get(event["event"], 0) + 1
-    return Change(from_record=earlier.id, to_record=later.id,
-                  regions=_band_changes(a.regions, b.regions),
-                  domains=_band_changes(a.domains, b.domains),
-                  flags_raised=tuple(sorted(set(flags_now) - set(flags_then))),
-                  flags_dropped=tuple(sorted(set(flags_then) - set(flags_now))),
-                  started=tuple(started), released=tuple(released), stopped=tuple(stopped),
-                  rules=tuple(sorted(rules)), events=dict(sorted(between.items())))
+    return Change(from_record=earlier.id, to_record=later.id, events=dict(sorted(between.items())),
+                  **plan_change(earlier.plan, later.plan))
+
+
+def since_previous(store: AuditStore, plan: Plan, previous_record: int | None) -> Plan:
+    """`plan` with what changed since the previous assessment it names (unchanged if none).
+
+    Exit 2 when the record is missing (E710), not an assessment (E711), of another client or
+    dated after this assessment (E739): the comparison would be meaningless.
+    """
+    if previous_record is None:
+        return plan
+    previous = store.record(previous_record, kind="assessment")
+    if previous.client_id != plan.client_id:
+        raise audit_error("E739", f"previous_record {previous_record} is an assessment of another "
+                                  "client", store.display,
+                          hint="name an earlier assessment of this client (`groundwork audit list "
+                               "--client ID`)")
+    if (previous.assessment_date or "") > plan.assessment_date:
+        raise audit_error("E739", f"previous_record {previous_record} is dated "
+                                  f"{previous.assessment_date}, after this assessment", store.display)
+    later = json.loads(plan_json(plan))
+    since = SincePrevious(record_id=previous.id, record_hash=previous.record_hash,
+                          assessment_date=previous.assessment_date or "",
+                          **plan_change(previous.plan, later))
+    return plan.model_copy(update={"since_previous": since})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
+from engine.plan import PlanChange
 from engine.progress import Change, Point, Progress
 from explain.charts import line_chart
 
@@ -24,7 +25,7 @@ def _steps(steps: int | None) -> str:
     return f"{abs(steps)} band{'s' if abs(steps) != 1 else ''} {word}"
 
 
-def change_lines(change: Change) -> list[str]:
+def change_lines(change: PlanChange) -> list[str]:
     out = [f"  {b.name}: {b.before} -> {b.after} ({_steps(b.steps)})"
            for b in change.regions + change.domains]
     out += [f"  flag raised: {c}" for c in change.flags_raised]
@@ -33,7 +34,7 @@ def change_lines(change: Change) -> list[str]:
                         ("stopped", change.stopped)):
         out += [f"  {word}: {i.intervention}: {i.before} -> {i.after} [{', '.join(i.rules) or 'engine'}]"
                 for i in items]
-    if change.events:
+    if getattr(change, "events", None):
         out.append("  outcome events in between: " +
                    ", ".join(f"{k} {v}" for k, v in change.events.items()))
     out.append(f"  rules responsible: {', '.join(change.rules) or 'none'}")

@@ -29,6 +29,13 @@ def because_line(rec: Recommendation) -> str:
     return f"because {reason.title.rstrip('.')} [{reason.rule}]: {values}{more}"
 
 
+def since_previous_lines(since) -> list[str]:
+    """What changed since the previous assessment the input named (engine/progress.py)."""
+    from explain.progress import change_lines
+    return [f"SINCE THE PREVIOUS ASSESSMENT (record {since.record_id}, {since.assessment_date})",
+            *change_lines(since)]
+
+
 def render_plan(plan: Plan) -> str:
     out = [f"Groundwork plan for client {plan.client_id} (assessed {plan.assessment_date})",
            f"Age {_months(plan.chronological_age_months)}; developmental age estimate "
@@ -45,6 +52,8 @@ def render_plan(plan: Plan) -> str:
         score = "  -  " if region.score is None else f"{region.score:4.2f} "
         out.append(f"  {region.region:<13} {score} {region.band:<12} -> {region.phase}")
     out.append("")
+    if plan.since_previous is not None:
+        out += since_previous_lines(plan.since_previous) + [""]
     if not plan.phases:
         out.append("No activity is active yet; see the deferred and avoided lists below.")
     for number, phase in enumerate(plan.phases, 1):

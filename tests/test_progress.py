@@ -116,3 +116,47 @@ def test_a_missing_store_is_named_and_not_created(tmp_path):
     done = run_cli("progress", "client-a", "--db", str(tmp_path / "none.sqlite"))
     assert done.returncode == 2 and "E701" in done.stderr
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def _named(tmp_path, previous, name="client-a-review.json"):
+    case = json.loads((FIXTURES / name).read_text())
+    case["previous_record"] = previous
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps(case))
+    return path
+
+
+def test_an_assessment_naming_its_previous_one_says_what_changed_since(tmp_path):
+    db = tmp_path / "store.sqlite"
+    assert run_cli("assess", str(FIXTURES / "client-a-first.json"), "--db", str(db)).returncode == 0
+    done = run_cli("assess", str(_named(tmp_path, 1)), "--db", str(db), "-f", "json")
+    assert done.returncode == 0, done.stderr
+    since = json.loads(done.stdout)["since_previous"]
+    assert (since["record_id"], since["assessment_date"]) == (1, "2024-01-10")
+    assert {"name": "brainstem", "before": "severe", "after": "mild", "steps": -2} in since["regions"]
+    assert "caregiver-attunement-coaching" in {i["intervention"] for i in since["released"]}
+    with AuditStore.open(db) as store:
+        first, stored = store.get(1), store.get(2)
+        assert since["record_hash"] == first.record_hash
+        assert stored.plan["since_previous"] == since  # recorded as shown
+    text = run_cli("assess", str(_named(tmp_path, 1)), "--db", str(db), "--no-audit").stdout
+    assert "SINCE THE PREVIOUS ASSESSMENT (record 1, 2024-01-10)" in text
+    replayed = run_cli("audit", "replay", "2", "--db", str(db))
+    assert replayed.returncode == 0 and "reproduced" in replayed.stdout
+    plain = run_cli("assess", str(FIXTURES / "client-a-review.json"), "--no-audit", "-f", "json")
+    assert "since_previous" not in json.loads(plain.stdout)  # unchanged without previous_record
+
+
+@pytest.mark.parametrize("previous, name, message", [
+    (9, "client-a-review.json", "E710: no record 9"),
+    (1, "client-b.json", "E739: previous_record 1 is an assessment of another client"),
+    (2, "client-a-first.json", "E739: previous_record 2 is dated 2024-04-10, after this assessment"),
+])
+def test_a_bad_previous_record_exits_2_and_records_nothing(tmp_path, previous, name, message):
+    db = tmp_path / "store.sqlite"
+    for case in ("client-a-first.json", "client-a-review.json"):
+        assert run_cli("assess", str(FIXTURES / case), "--db", str(db)).returncode == 0
+    before = file_digest(db)
+    done = run_cli("assess", str(_named(tmp_path, previous, name)), "--db", str(db))
+    assert done.returncode == 2 and done.stdout == "" and message in done.stderr, done.stderr
+    assert file_digest(db) == before

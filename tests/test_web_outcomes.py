@@ -3,6 +3,7 @@ in the chain, 422 naming the field with nothing written, no inline script or sty
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 import knowledge_base
 from engine.agency import AgencyShape, fill
 from engine.audit.store import AuditStore
+from tests.audit_support import FIXTURES
 from tests.web_support import AUTH, TOKEN, client
 
 EVENT = {"client_id": "C00001", "event": "restraint", "date": "2025-01-02", "setting": "home",
@@ -131,3 +133,20 @@ def test_the_form_records_an_event_or_lists_what_is_wrong_and_writes_nothing(age
         assert exposure.status_code == 303
         assert f"Recorded as audit record {before + 1}" in api.get(good.headers["location"]).text
     assert _head(agency) == before + 2
+
+
+def test_an_assessment_naming_its_previous_one_over_http_and_its_explanations(tmp_path):
+    first = json.loads((FIXTURES / "client-a-first.json").read_text())
+    review = json.loads((FIXTURES / "client-a-review.json").read_text()) | {"previous_record": 1}
+    with client(tmp_path) as api:
+        assert api.post("/api/assessments", json=first, headers=AUTH).status_code == 201
+        wrong = api.post("/api/assessments", json=review | {"previous_record": 5}, headers=AUTH)
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["path"] == "previous_record"
+        assert _head(tmp_path) == 1
+        made = api.post("/api/assessments", json=review, headers=AUTH)
+        assert made.status_code == 201
+        since = made.json()["plan"]["since_previous"]
+        assert since["record_id"] == 1 and since["released"]
+        item = made.json()["plan"]["phases"][0]["recommendations"][0]["intervention"]
+        why = api.get(f"/api/plans/2/why/{item}", headers=AUTH)
+        assert why.status_code == 200, why.text  # the stored plan, since_previous included, is rebuilt
