@@ -18,7 +18,7 @@ from groundwork.cli import app
 from groundwork.cli.audit import DbOption
 
 outcome_app = typer.Typer(no_args_is_help=True, help="Record outcome events (restraint, "
-                          "placement move …) and exposure time (days in placement, bed-days) in "
+                          "placement move ...) and exposure time (days in placement, bed-days) in "
                           "the audit store, for `groundwork program report`.")
 app.add_typer(outcome_app, name="outcome")
 
