@@ -27,7 +27,6 @@ from engine import __version__
 from engine.audit.feedback import OVERRIDE_REASONS
 from engine.audit.outcomes import PAYLOAD_FORMAT
 from engine.audit.store import AuditStore, assessment_fields
-from engine.audit.trace import trace_of
 from engine.intake import validate_assessment
 from engine.pipeline import assess, canonical_json, input_hash, plan_json
 from engine.synthetic import Profile, raw_assessment
