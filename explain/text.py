@@ -30,6 +30,13 @@ def because_line(rec: Recommendation) -> str:
     return f"because {reason.title.rstrip('.')} [{reason.rule}]: {values}{more}"
 
 
+def since_previous_lines(since) -> list[str]:
+    """What changed since the previous assessment the input named (engine/progress.py)."""
+    from explain.progress import change_lines
+    return [f"SINCE THE PREVIOUS ASSESSMENT (record {since.record_id}, {since.assessment_date})",
+            *change_lines(since)]
+
+
 def render_plan(plan: Plan) -> str:
     out = [f"Groundwork plan for client {plan.client_id} (assessed {plan.assessment_date})",
            f"Age {_months(plan.chronological_age_months)}; functional profile by domain below "
@@ -50,6 +57,8 @@ def render_plan(plan: Plan) -> str:
     out += borderline_lines(plan)
     out.append("")
     out += profile_lines(plan)
+    if plan.since_previous is not None:
+        out += since_previous_lines(plan.since_previous) + [""]
     if not plan.phases:
         out.append("No activity is active yet; see the deferred and avoided lists below.")
     for number, phase in enumerate(plan.phases, 1):
