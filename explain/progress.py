@@ -34,7 +34,7 @@ def change_lines(change: PlanChange) -> list[str]:
                         ("stopped", change.stopped)):
         out += [f"  {word}: {i.intervention}: {i.before} -> {i.after} [{', '.join(i.rules) or 'engine'}]"
                 for i in items]
-    if getattr(change, "events", None):
+    if isinstance(change, Change) and change.events:  # a progress view's change has events
         out.append("  outcome events in between: " +
                    ", ".join(f"{k} {v}" for k, v in change.events.items()))
     out.append(f"  rules responsible: {', '.join(change.rules) or 'none'}")
