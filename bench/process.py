@@ -33,25 +33,35 @@ def _timed(args: list[str], env: dict, cwd: Path | None = None) -> tuple[float, 
 
 
 def cold_start(workdir: Path, repetitions: int) -> dict:
-    """Wall time of `groundwork assess CASE` in a new process: with an empty knowledge-base cache
-    (first run after a change) and with a filled one, against importing the four libraries."""
+    """Wall time of commands in a new process against importing the four libraries: `groundwork
+    --help`; `groundwork assess CASE` with an empty knowledge-base cache (first run after a
+    change) and with a filled one; `groundwork lint` of the bundled knowledge base."""
     case = workdir / "cold-case.json"
     case.write_text(json.dumps(caseload(1)[0][0]), encoding="utf-8")
-    floor, miss, hit = [], [], []
+    floor, miss, hit, helps, lints = [], [], [], [], []
     for repetition in range(repetitions):
         cache = workdir / f"cold-cache-{repetition}"
         env = _env(GROUNDWORK_CACHE_DIR=str(cache))
         floor.append(_timed([sys.executable, "-c", FLOOR], env)[0])
+        helps.append(_command(["--help"], env, "Commands:"))
         for runs in (miss, hit):  # the first run fills the cache, the second reads it
-            seconds, done = _timed([sys.executable, "-c", MAIN, "assess", str(case)], env)
-            if done.returncode != 0 or "Groundwork plan" not in done.stdout:
-                raise RuntimeError(f"groundwork assess failed: {done.stderr[:500]}")
-            runs.append(seconds)
+            runs.append(_command(["assess", str(case)], env, "Groundwork plan"))
+        lints.append(_command(["lint"], env, "0 errors"))
     result = {"floor_s": median(floor), "cold_cached_s": median(hit),
-              "cold_uncached_s": median(miss)}
+              "cold_uncached_s": median(miss), "help_s": median(helps), "lint_s": median(lints)}
     result["ratio_cached"] = median(h / f for h, f in zip(hit, floor))
     result["ratio_uncached"] = median(m / f for m, f in zip(miss, floor))
+    result["ratio_help"] = median(h / f for h, f in zip(helps, floor))
+    result["ratio_lint"] = median(h / f for h, f in zip(lints, floor))
     return result
+
+
+def _command(args: list[str], env: dict, expect: str) -> float:
+    """Seconds of one `groundwork ARGS` in a new process; it must print `expect`."""
+    seconds, done = _timed([sys.executable, "-c", MAIN, *args], env)
+    if done.returncode != 0 or expect not in done.stdout:
+        raise RuntimeError(f"groundwork {' '.join(args)} failed: {done.stderr[:500]}")
+    return seconds
 
 
 def make_caseload(workdir: Path, count: int, invalid_every: int) -> tuple[Path, dict[int, str]]:
