@@ -139,3 +139,34 @@ def dask_scaling(workdir: Path, count: int, invalid_every: int) -> dict:
                                                    or out.read_bytes() == local.read_bytes())
     result["speedup_2_over_1"] = result["rate_2"] / result["rate_1"]
     return result
+
+
+DIFF_SUMMARY = re.compile(r"^(\d+) of (\d+) cases? assessed again", re.MULTILINE)
+
+
+def impact_diff(workdir: Path, count: int, full_count: int) -> dict:
+    """`groundwork diff` of one changed threshold in one rule over a JSON-lines caseload of
+    `count` cases on 2 workers, screened; and the full re-evaluation (`--full`) of `full_count`
+    of them beside it, as cases per second (the full run over every case would take hours)."""
+    head = workdir / "diff-head"
+    if not head.exists():
+        import shutil
+        shutil.copytree(REPO / "knowledge_base" / "core", head)
+        reason = head / "30-reason.gw"
+        reason.write_text(reason.read_text(encoding="utf-8").replace(
+            "cortex.band >= mild", "cortex.band >= moderate", 1), encoding="utf-8")
+    cases = caseload(count)
+    path = write_jsonl(workdir / f"diff-{count}.jsonl", cases)
+    sample = write_jsonl(workdir / f"diff-full-{full_count}.jsonl", cases[:full_count])
+    base = ["diff", "--base", str(REPO / "knowledge_base" / "core"), "--head", str(head),
+            "--workers", "2"]
+    screened_s, done = _timed([sys.executable, "-c", MAIN, *base, str(path)], _env())
+    match = DIFF_SUMMARY.search(done.stdout)
+    if done.returncode != 0 or not match:
+        raise RuntimeError(f"groundwork diff failed: {done.stderr[:500]}")
+    full_s, done = _timed([sys.executable, "-c", MAIN, *base, "--full", str(sample)], _env())
+    if done.returncode != 0:
+        raise RuntimeError(f"groundwork diff --full failed: {done.stderr[:500]}")
+    return {"cases": count, "assessed": int(match[1]), "screened_s": screened_s,
+            "screened_rate": count / screened_s, "full_cases": full_count, "full_s": full_s,
+            "full_rate": full_count / full_s, "speedup": (count / screened_s) / (full_count / full_s)}

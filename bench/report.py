@@ -18,6 +18,8 @@ TARGETS = (
      lambda r: r["cold"]["lint_s"], "<=", 1.0),
     ("batch: 2 workers >= 1.7x one",
      lambda r: r["batch"]["speedup_2_over_1"], ">=", 1.7),
+    ("`groundwork diff`, one rule changed, 100,000 cases, 2 workers: seconds <= 60",
+     lambda r: r["diff"]["screened_s"], "<=", 60.0),
 )
 _COMPARE = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
@@ -40,7 +42,7 @@ def _rate(mode: dict) -> str:
 
 def render(results: dict) -> str:
     lines = _header(results["meta"])
-    for section in (_throughput, _stages, _frontend, _memory, _cold, _batch, _targets):
+    for section in (_throughput, _stages, _frontend, _memory, _cold, _batch, _diff, _targets):
         lines += section(results)
     return "\n".join(lines) + "\n"
 
@@ -117,6 +119,18 @@ def _cold(results: dict) -> list[str]:
             f"`groundwork --help` {c['help_s']:.3f} s (**{c['ratio_help']:.2f}x** the floor); "
             f"`groundwork lint` of the bundled knowledge base {c['lint_s']:.3f} s "
             f"({c['ratio_lint']:.2f}x the floor).", ""]
+
+
+def _diff(results: dict) -> list[str]:
+    if "diff" not in results:
+        return []
+    d = results["diff"]
+    return ["## Impact diff: one rule's threshold changed, a JSON-lines caseload, 2 workers", "",
+            f"Screened: {d['cases']:,} cases in {d['screened_s']:.1f} s ({d['screened_rate']:,.0f} "
+            f"cases/s; {d['assessed']:,} re-assessed, the rest screened out). Full re-evaluation "
+            f"(`--full`) of {d['full_cases']:,} of them: {d['full_s']:.1f} s "
+            f"({d['full_rate']:,.0f} cases/s): the screen is **{d['speedup']:.0f}x** faster per "
+            "case.", ""]
 
 
 def _targets(results: dict) -> list[str]:
