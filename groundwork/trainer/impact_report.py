@@ -44,6 +44,17 @@ def render_text(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: Check
     return "\n".join(lines) + "\n" + summary_table(cases)
 
 
+def screen_line(run) -> str:
+    """What the screen spared (groundwork/trainer/screen.py), for the text report's last line."""
+    total = len(run.cases)
+    if run.screen.everything:
+        return (f"\n{total} case{'s' if total != 1 else ''} assessed under both knowledge bases "
+                "(the change reaches beyond the rules, or --full)\n")
+    return (f"\n{run.assessed} of {total} case{'s' if total != 1 else ''} assessed again: no "
+            f"changed rule ({', '.join(run.screen.changed_rules) or 'none'}) can fire for the "
+            f"other {run.screened_out}\n")
+
+
 def counts(case: CaseImpact) -> dict[str, int]:
     out = {kind: 0 for kind in KINDS}
     for change in case.changes:
