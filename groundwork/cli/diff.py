@@ -54,6 +54,5 @@ def diff(
                             "every_case": run.screen.everything}
         text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render_text(run.cases, base_kb, head_kb, str(base), str(head))
-        text += screen_line(run)
+        text = render_text(run.cases, base_kb, head_kb, str(base), str(head), screen_line(run))
     sys.stdout.write(text)
