@@ -74,7 +74,7 @@ intervention family-games {
   modality relational
   dose 1 per week, 30 minutes, by caregiver
   settings home
-  source "Test fixture"
+  source "Perry & Dobson (2013)"
 }
 '''
     gate = rule("gate", "brainstem.band >= moderate or diencephalon.band >= moderate",
@@ -84,7 +84,7 @@ intervention family-games {
     make_kb(tmp_path / "kb", PLAY + games + gate, interventions=new)
     report = lint_path(tmp_path / "kb")
     assert not [d for d in report.diagnostics if d.code == "W350"], report.diagnostics
-    assert not [d for d in report.diagnostics if "family-games" in d.message]
+    assert not [d for d in report.diagnostics if "family-games" in d.message], report.diagnostics
     make_kb(tmp_path / "kb", PLAY + games, interventions=new)
     assert any(d.code == "W350" for d in lint_path(tmp_path / "kb").diagnostics)
 
