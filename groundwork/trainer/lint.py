@@ -82,7 +82,8 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
             report.diagnostics = order(_scenarios_of_draft(loaded.draft, root, diagnostics,
                                                           loaded.unreadable))
             return report
-    report.rules, report.interventions = len(kb.rules), len(kb.interventions)
+    if not partial:  # with errors, the summary gives only the counts of findings
+        report.rules, report.interventions = len(kb.rules), len(kb.interventions)
     findings = analyse(kb)
     related = {i + len(diagnostics): p for i, p in findings.related.items()}
     diagnostics += [d for d in findings.diagnostics
