@@ -103,6 +103,10 @@ class Intervention:
     dose: Dose | None = None
     settings: tuple[str, ...] = ()
     min_developmental_age_months: int = 0
+    # The domain whose functional stage the activity needs (`min_developmental_age … in DOMAIN`);
+    # None: the domain whose primary region is the activity's target region.
+    stage_domain: str | None = None
+    stage_domain_pos: Pos | None = None
     requires: tuple[str, ...] = ()
     requires_pos: Pos | None = None
     contraindicated: tuple[str, ...] = ()

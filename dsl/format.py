@@ -21,6 +21,8 @@ files), and formatting it again changes nothing.
 
 from __future__ import annotations
 
+from typing import cast
+
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -157,13 +159,15 @@ def _statement(node, indent: int, lines: list[_Line], top: bool = False) -> None
     lines[-1].block_start = top
     closing = max(i for i, c in enumerate(children) if _is_brace(c, "}"))
     _block_body(children[opening + 1:closing], indent + 1, lines)
-    end = children[closing]
+    end = cast(Token, children[closing])  # a brace is a token (_is_brace)
     lines.append(_line(indent, ["}"], [end], block_end=top))
 
 
 def _line(indent: int, parts: list[str], tokens: list[Token], kind: str = "",
           block_end: bool = False) -> _Line:
-    return _Line(indent, parts, tokens[0].line, tokens[-1].end_line, tokens[0].start_pos, kind,
+    # Tokens from the parser always carry positions (propagate_positions); lark types them optional.
+    first, last = tokens[0], tokens[-1]
+    return _Line(indent, parts, first.line or 0, last.end_line or 0, first.start_pos or 0, kind,
                  block_end=block_end)
 
 
@@ -220,7 +224,8 @@ def _comments(text: str, tokens: list[Token]) -> list[tuple[int, int, str, bool]
     """(offset, source line, comment, on a line of its own?) for every comment, in order."""
     out = []
     previous_end, previous_line = 0, 0
-    boundaries = [(t.start_pos, t.end_pos, t.end_line) for t in tokens] + [(len(text), len(text), 0)]
+    boundaries = [(t.start_pos or 0, t.end_pos or 0, t.end_line or 0) for t in tokens] \
+        + [(len(text), len(text), 0)]
     for start, end, end_line in boundaries:
         for match in _COMMENT.finditer(text, previous_end, start):
             line = text.count("\n", 0, match.start()) + 1

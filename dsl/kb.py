@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError
 from dsl.instrument import Instrument, load_instrument
-from dsl.parser import parse_text
 from dsl.facts import FactType, fact_types
+
+if TYPE_CHECKING:
+    from dsl.checked import CheckedKnowledgeBase
 from dsl.vocabulary import Phase
 
 RULE_SUFFIX = ".gw"
@@ -105,7 +108,7 @@ def content_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
-def load_knowledge_base(root: Path | str, display_root: str | None = None) -> KnowledgeBase:
+def load_knowledge_base(root: Path | str, display_root: str | None = None) -> CheckedKnowledgeBase:
     """Parse and check a knowledge base directory. Raises GroundworkError listing every problem."""
     loaded = load_all(root, display_root)
     if loaded.kb is None:
@@ -119,7 +122,7 @@ class Loaded:
     nothing is wrong; otherwise `draft` is what could be read (for lint and the editor), and
     `unreadable` the blocks that a syntax error set aside."""
 
-    kb: KnowledgeBase | None
+    kb: CheckedKnowledgeBase | None
     diagnostics: tuple[Diagnostic, ...]
     draft: KnowledgeBase | None = None
     unreadable: tuple = ()

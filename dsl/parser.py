@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from dsl import ast
 from dsl.errors import Diagnostic, GroundworkError
@@ -160,8 +160,11 @@ class _ToAst(Transformer):
         return ("settings", c[0])
 
     def iv_min_age(self, meta, c):
-        amount, unit = c
-        return ("min_developmental_age_months", int(float(amount) * UNIT_MONTHS[str(unit)]))
+        amount, unit, domain = c
+        months = ("min_developmental_age_months", int(float(amount) * UNIT_MONTHS[str(unit)]))
+        if domain is None:
+            return months
+        return months, ("stage_domain", str(domain)), ("stage_domain_pos", self._pos(domain))
 
     def iv_requires(self, meta, c):
         return ("requires", c[0]), ("requires_pos", self._pos(meta))
@@ -199,6 +202,7 @@ class _ToAst(Transformer):
                 when = child
             else:
                 actions.append(child)
+        assert when is not None  # the grammar requires `when` before the actions
         return ast.Rule(id=str(ident), pos=self._pos(ident), when=when, actions=tuple(actions),
                         field_pos=tuple(field_pos), **header)
 

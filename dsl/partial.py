@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError
 from dsl.kb import KnowledgeBase
+
+if TYPE_CHECKING:
+    from dsl.checked import CheckedKnowledgeBase
 from dsl.recovery import block_starts
 
 # Findings about the knowledge base as a whole: a rule left out could change them.
@@ -22,7 +26,7 @@ WHOLE_KB_CODES = frozenset({"W341", "W343", "W350", "W360"})
 _MAX_ROUNDS = 5
 
 
-def analysable_part(draft: KnowledgeBase | None, diagnostics) -> KnowledgeBase | None:
+def analysable_part(draft: KnowledgeBase | None, diagnostics) -> CheckedKnowledgeBase | None:
     """The checked knowledge base of the rules and interventions without errors, or None."""
     if draft is None or draft.instrument is None:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from dsl import ast
 from dsl.evaluate import describe, show_value
@@ -19,7 +20,7 @@ def says(action: ast.Action) -> str:
         return f"recommend {action.intervention}{extra}"
     if isinstance(action, ast.Avoid):
         return f'avoid {action.intervention} because "{action.reason}"'
-    if isinstance(action, ast.Defer):
+    if isinstance(action, (ast.Defer, ast.DeferEvery)):
         return f"defer {ast.deferred_name(action)} until {describe(action.until)}"
     if isinstance(action, ast.Flag):
         return f'flag {action.severity} {action.code} "{action.message}"'
@@ -129,7 +130,7 @@ def scores_and_facts(ctx: Context, checks, regions: tuple[str, ...] = ()) \
         elif path in ctx.types:
             paths.append(path)
     order = {n: i for i, n in enumerate(ctx.kb.region_names + ctx.kb.domain_names)}
-    scores = tuple(score_evidence(ctx, n) for n in sorted(set(names), key=order.get))
+    scores = tuple(score_evidence(ctx, n) for n in sorted(set(names), key=order.__getitem__))
     facts = tuple(FactValue(fact=p, value=show_value(ctx.values.get(p)), origin=ctx.types[p].origin)
                   for p in sorted(set(paths)))
     return scores, facts
@@ -138,7 +139,7 @@ def scores_and_facts(ctx: Context, checks, regions: tuple[str, ...] = ()) \
 def score_evidence(ctx: Context, name: str) -> ScoreEvidence:
     facts = ctx.outcome.facts
     score = next(s for s in facts.regions + facts.domains if s.name == name)
-    kind = "region" if name in ctx.kb.region_names else "domain"
+    kind: Literal["region", "domain"] = "region" if name in ctx.kb.region_names else "domain"
     instrument = ctx.kb.instrument
     by_item = {r.item: r for r in ctx.outcome.assessment.ratings}
     labels = {p.value: p.label for p in instrument.scale}

@@ -17,7 +17,7 @@ ORDER = ("canonical: by negation stratum, then rule id, then the facts matched; 
 
 def field_decoder(types: dict[str, FactType]) -> dict[str, tuple[str, str | None, FactType]]:
     """Encoded profile field → (fact path, set member or None, fact type)."""
-    decoder = {}
+    decoder: dict[str, tuple[str, str | None, FactType]] = {}
     for path, fact_type in types.items():
         if fact_type.kind is Kind.SET:
             for member in fact_type.members:

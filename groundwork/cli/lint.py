@@ -1,5 +1,5 @@
-"""`groundwork lint [PATHS…] [--format text|json|sarif]`: every problem in one run; docs/dsl.md
-lists them.
+"""`groundwork lint [PATHS…] [--format text|json|sarif]`: every problem in one run (codes:
+docs/errors.md).
 
 Text: each finding as `path:line:column: error|warning: CODE: message`, with the source line, a
 caret and a hint, on stderr (errors first, so the first stderr line is an error when there is
@@ -44,7 +44,7 @@ def lint(
     """Check rule files: syntax, names, types, contradictions, conflicts, gaps, ordering, status."""
     paths = list(paths or [])
     locate.require_paths(paths)
-    reports = [lint_path(path, drafts) for path in (paths or [None])]
+    reports = [lint_path(path, drafts) for path in (paths or [None])]  # type: ignore[list-item]
     if format is LintFormat.json:
         sys.stdout.write(json.dumps(_as_json(reports), indent=2, ensure_ascii=False) + "\n")
     elif format is LintFormat.sarif:

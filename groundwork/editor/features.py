@@ -92,8 +92,9 @@ def complete(kb: KnowledgeBase | None, text: str, line: int, character: int) -> 
     }
     if last == "region" and _block_kind(text, line) == "intervention":
         return [Item(r.name, "region", r.description) for r in kb.regions]
-    if last in by_keyword and by_keyword[last] is not None:
-        return by_keyword[last]
+    keyword_items = by_keyword.get(last)
+    if keyword_items is not None:
+        return keyword_items
     value_items = _values_after_comparison(kb, before)
     if value_items is not None:
         return value_items
