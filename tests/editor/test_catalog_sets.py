@@ -114,3 +114,14 @@ def test_the_shipped_gates_keep_no_hand_kept_list():
             / "15-bottom-up-gates.gw").read_text(encoding="utf-8")
     defers = [line.split()[1] for line in text.splitlines() if line.strip().startswith("defer ")]
     assert defers == ["every", "every"]
+
+
+def test_a_set_by_track(tmp_path, monkeypatch):
+    """Where the vocabulary has tracks, a set may name one; an entry without a track is the
+    client's own work."""
+    from dsl import vocabulary
+    monkeypatch.setattr(vocabulary, "TRACKS", ("client", "support"), raising=False)
+    assert _deferred(tmp_path, "client relate") == ["dyadic-play"]
+    make_kb(tmp_path / "kb", PLAY + rule("gate", "brainstem.band >= moderate",
+                                         GATE.format(words="support relate")))
+    assert [w.code for w in load_knowledge_base(tmp_path / "kb").warnings] == ["W119"]
