@@ -71,6 +71,12 @@ CODES: tuple[Code, ...] = (
     _dsl("E114", "E114: a value that is not on the scale", "a value that is not on the fact's scale"),
     _dsl("E115", "E115: a comparison that does not fit the fact", "a comparison that does not fit the fact"),
     _dsl("E116", "E116: an empty range", "an empty range"),
+    _dsl("E117", "E117: a word of a catalog set that names nothing",
+         "a word of a catalog set (`every … intervention`) that names nothing"),
+    _dsl("E118", "E118: a catalog set that names two of a kind",
+         "a catalog set that names two phases, regions, modalities or tracks"),
+    _dsl("W119", "E118: a catalog set that names two of a kind",
+         "a catalog set with no member: the defer holds nothing back", severity="warning"),
     _dsl("E120", "E120: a header field is missing", "a rule header field is missing"),
     _dsl("E121", "E121: not a semantic version", "a version is not a semantic version"),
     _dsl("E122", "E122: unknown status or evidence level", "unknown rule status or evidence level"),
@@ -228,7 +234,8 @@ EXPLAINED = {
             "files with one assessment per line (docs/scale.md).",
     "E205": "`groundwork batch --dask ADDRESS` needs the `dask` extra (`pip install "
             "'groundwork-cds[dask]'`) and a scheduler that answers at that address.",
-    "E206": "`groundwork batch --out FILE`: the directory FILE would go in does not exist.",
+    "E206": "`groundwork batch --out FILE` or `groundwork test --junit FILE`: the directory FILE "
+            "would go in does not exist.",
     "E208": "An option has a value it cannot take, such as `--workers 0`.",
     "E510": "A rule scenario asks for a band that no combination of ratings can give with this "
             "knowledge base's instrument and thresholds; give ratings instead of a band.",

@@ -86,7 +86,8 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
                                                           loaded.unreadable))
             return report
         kb, scenarios_against = part, loaded.draft or part
-    report.rules, report.interventions = len(kb.rules), len(kb.interventions)
+    if not partial:  # with errors, the summary gives only the counts of findings
+        report.rules, report.interventions = len(kb.rules), len(kb.interventions)
     if partial:
         findings = analyse(kb)
         related = {i + len(diagnostics): p for i, p in findings.related.items()}
