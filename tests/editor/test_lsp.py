@@ -172,7 +172,7 @@ def test_hover_on_a_fact_shows_its_description_and_scale(session):
     result = client.request("textDocument/hover", {
         "textDocument": {"uri": uri}, "position": {"line": line, "character": 12}})
     value = result["contents"]["value"]
-    assert "brainstem.band" in value and "band of the region or domain" in value
+    assert "brainstem.band" in value and "band of brainstem" in value
     assert "typical, mild, moderate, severe, insufficient" in value
     # an intervention's catalog entry, and go to its definition
     action = next(i for i, l in enumerate(text.split("\n")) if "recommend walk-and-talk" in l)
