@@ -127,10 +127,10 @@ def months_between(start: str, end: str, limit: int = MAX_MONTHS) -> list[str]:
 def default_period(store: AuditStore) -> tuple[str, str]:
     """The whole span of dates in the store (events, exposure, assessments); today if empty."""
     row = store.conn.execute(
-        "SELECT min(d), max(d) FROM (SELECT min(event_date) AS d FROM records WHERE kind IN "
-        "('outcome', 'exposure') UNION ALL SELECT max(coalesce(period_end, event_date)) FROM records "
-        "WHERE kind IN ('outcome', 'exposure') UNION ALL SELECT min(assessment_date) FROM "
-        "region_bands UNION ALL SELECT max(assessment_date) FROM region_bands)").fetchone()
+        "SELECT min(d), max(d) FROM (SELECT min(event_date) AS d FROM outcome_events UNION ALL "
+        "SELECT max(coalesce(period_end, event_date)) FROM outcome_events UNION ALL "
+        "SELECT min(assessment_date) FROM region_bands UNION ALL "
+        "SELECT max(assessment_date) FROM region_bands)").fetchone()
     today = dt.date.today().isoformat()
     return (row[0] or today, row[1] or today)
 
@@ -141,7 +141,7 @@ def _setting_clause(setting: str | None) -> str:
 
 def event_counts(store: AuditStore, args: dict) -> list[tuple[str, str, str, int]]:
     return list(store.conn.execute(
-        "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM records "
+        "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM outcome_events "
         "WHERE kind = 'outcome' AND event_date BETWEEN :start AND :end"
         + _setting_clause(args.get("setting")) + " GROUP BY 1, 2, 3", args))
 
@@ -153,7 +153,7 @@ def exposure_days(store: AuditStore, args: dict) -> list[tuple[str, str, int]]:
         WITH RECURSIVE part(month, first, last, setting) AS (
             SELECT substr(max(event_date, :start), 1, 7), max(event_date, :start),
                    min(period_end, :end), setting
-            FROM records WHERE kind = 'exposure' AND event_date <= :end AND period_end >= :start
+            FROM outcome_events WHERE kind = 'exposure' AND event_date <= :end AND period_end >= :start
                  {_setting_clause(args.get("setting"))}
             UNION ALL
             SELECT substr(date(month || '-01', '+1 month'), 1, 7), date(month || '-01', '+1 month'),
@@ -193,7 +193,7 @@ def _in_setting(args: dict, column: str = "client_id") -> str:
     """Clients with exposure in the --setting during the period (every client without one)."""
     if not args.get("setting"):
         return ""
-    return (f"AND {column} IN (SELECT x.client_id FROM records AS x WHERE x.kind = 'exposure' AND "
+    return (f"AND {column} IN (SELECT x.client_id FROM outcome_events AS x WHERE x.kind = 'exposure' AND "
             "x.setting = :setting AND x.event_date <= :end AND x.period_end >= :start)")
 
 
@@ -249,9 +249,9 @@ def adherence(store: AuditStore, args: dict) -> Adherence:
 
 def stability(store: AuditStore, args: dict) -> Stability:
     row = store.conn.execute(f"""
-        WITH placed AS (SELECT DISTINCT client_id FROM records WHERE kind = 'exposure'
+        WITH placed AS (SELECT DISTINCT client_id FROM outcome_events WHERE kind = 'exposure'
                         AND event_date <= :end AND period_end >= :start {_setting_clause(args.get("setting"))}),
-        moves AS (SELECT client_id, count(*) AS n FROM records WHERE kind = 'outcome'
+        moves AS (SELECT client_id, count(*) AS n FROM outcome_events WHERE kind = 'outcome'
                   AND event = 'placement_move' AND event_date BETWEEN :start AND :end
                   {_setting_clause(args.get("setting"))} GROUP BY client_id)
         SELECT count(*), sum(coalesce(m.n, 0) = 0), sum(m.n = 1), sum(m.n >= 2)

@@ -175,8 +175,8 @@ def record_exposure(store: AuditStore, exposure: ExposureIn, engine_version: str
     """Append one exposure period, unless it overlaps one already recorded for the client (the
     days would be counted twice and every rate would fall)."""
     clash = store.conn.execute(
-        "SELECT id, event_date, period_end FROM records WHERE kind = 'exposure' AND client_id = ? "
-        "AND event_date <= ? AND period_end >= ? ORDER BY id LIMIT 1",
+        "SELECT record_id, event_date, period_end FROM outcome_events WHERE kind = 'exposure' "
+        "AND client_id = ? AND event_date <= ? AND period_end >= ? ORDER BY record_id LIMIT 1",
         (exposure.client_id, exposure.end.isoformat(), exposure.start.isoformat())).fetchone()
     if clash is not None:
         raise audit_error("E736", f"the period overlaps exposure record {clash[0]} of this client "

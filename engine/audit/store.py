@@ -39,6 +39,18 @@ REGION_BAND_MISMATCHES = f"""
         AND p.band = b.band AND p.score IS b.score AND r.client_id = b.client_id
         AND r.assessment_date = b.assessment_date)
     ORDER BY 1"""
+_EVENT_COLUMNS = (("kind", "r.kind"), ("client_id", "r.client_id"),
+                  *((column, f"json_extract(r.input_json, '$.{key}')") for column, key in (
+                      ("event", "event"), ("event_date", "date"), ("period_end", "to"),
+                      ("days", "days"), ("setting", "setting"))))
+OUTCOME_EVENT_MISMATCHES = f"""
+    SELECT r.id FROM records AS r LEFT JOIN outcome_events AS o ON o.record_id = r.id
+    WHERE r.kind IN ('outcome', 'exposure') AND (o.record_id IS NULL OR
+          {" OR ".join(f"o.{column} IS NOT {value}" for column, value in _EVENT_COLUMNS)})
+    UNION
+    SELECT o.record_id FROM outcome_events AS o LEFT JOIN records AS r ON r.id = o.record_id
+    WHERE r.id IS NULL OR r.kind NOT IN ('outcome', 'exposure')
+    ORDER BY 1"""
 
 
 @dataclass(frozen=True)
@@ -212,6 +224,11 @@ class AuditStore:
     def region_band_mismatches(self) -> list[int]:
         """Assessment records whose derived region_bands rows differ from their plan's regions."""
         return [row[0] for row in self.conn.execute(REGION_BAND_MISMATCHES)]
+
+    @_guarded
+    def outcome_event_mismatches(self) -> list[int]:
+        """Outcome and exposure records whose derived outcome_events row is missing or differs."""
+        return [row[0] for row in self.conn.execute(OUTCOME_EVENT_MISMATCHES)]
 
     @_guarded
     def missing_guards(self) -> list[str]:
