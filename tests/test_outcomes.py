@@ -174,6 +174,21 @@ def test_a_changed_derived_row_is_found_by_verify(gw, db):
                          "missing or does not match it" in out
 
 
+def test_an_exposure_is_split_at_month_boundaries_and_a_changed_split_is_found(gw, db):
+    gw("outcome", "exposure", "client-a", "--setting", "home", "--from", "2026-01-20", "--to",
+       "2026-03-05", "--db", db)
+    with AuditStore.open(db) as store:
+        rows = store.conn.execute("SELECT month, first_day, last_day, days FROM exposure_months "
+                                  "ORDER BY month").fetchall()
+    assert rows == [("2026-01", "2026-01-20", "2026-01-31", 12), ("2026-02", "2026-02-01",
+                     "2026-02-28", 28), ("2026-03", "2026-03-01", "2026-03-05", 5)]
+    conn = unguarded(db)
+    conn.execute("DELETE FROM exposure_months WHERE month = '2026-02'")
+    conn.close()
+    code, out, _ = gw("audit", "verify", "--db", db)
+    assert code == 1 and "record 4: the month split of exposure record 4" in out
+
+
 def test_an_event_record_whose_payload_is_not_an_event_fails_verify(db):
     """A record written around the validation (hash recomputed, so only the content check sees it)."""
     with AuditStore.open(db, mode="append") as store:

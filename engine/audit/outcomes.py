@@ -39,6 +39,7 @@ EVENTS: dict[str, str] = {
 KINDS = ("outcome", "exposure")
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 MAX_PERIOD_DAYS = 366
+EARLIEST = dt.date(1900, 1, 1)  # the store's calendar of months starts here (engine/audit/schema.py)
 PAYLOAD_FORMAT = 1
 
 EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
@@ -65,6 +66,8 @@ class OutcomeEventIn(_In):
     def _not_future(self):
         if self.date > today():
             raise ValueError("date: the event's date is in the future")
+        if self.date < EARLIEST:
+            raise ValueError(f"date: the event's date is before {EARLIEST}")
         return self
 
 
@@ -85,6 +88,8 @@ class ExposureIn(_In):
             raise ValueError("end: the last day (--to) is before the first day (--from)")
         if self.end > today():
             raise ValueError("end: the last day (--to) is in the future")
+        if self.start < EARLIEST:
+            raise ValueError(f"start: the first day (--from) is before {EARLIEST}")
         if self.days > MAX_PERIOD_DAYS:
             raise ValueError(f"end: a period is at most {MAX_PERIOD_DAYS} days; record a long "
                              "placement as one period per month or year")

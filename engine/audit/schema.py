@@ -110,16 +110,47 @@ _V2 = (
     )""",
     "CREATE INDEX outcome_events_by_date ON outcome_events (kind, event_date, setting, event, "
     "period_end, days, client_id)",
-    "CREATE INDEX outcome_events_by_client ON outcome_events (client_id, kind, event_date, "
-    "period_end)",
+    "CREATE INDEX outcome_events_by_client ON outcome_events (client_id, kind, event, event_date, "
+    "period_end, setting)",
     """CREATE TRIGGER records_outcome_events AFTER INSERT ON records
         WHEN NEW.kind IN ('outcome', 'exposure')
         BEGIN INSERT INTO outcome_events VALUES (NEW.id, NEW.kind, NEW.client_id,
             json_extract(NEW.input_json, '$.event'), json_extract(NEW.input_json, '$.date'),
             json_extract(NEW.input_json, '$.to'), json_extract(NEW.input_json, '$.days'),
             json_extract(NEW.input_json, '$.setting')); END""",
-    *(f"""CREATE TRIGGER outcome_events_no_{verb.lower()} BEFORE {verb} ON outcome_events
+    # Exposure periods split at month boundaries (against a fixed calendar, so that a trigger can
+    # do it without a recursive query): rates by month are then a plain covering-index scan.
+    """CREATE TABLE calendar_months (
+        month     TEXT PRIMARY KEY,
+        first_day TEXT NOT NULL,
+        last_day  TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    """INSERT INTO calendar_months WITH RECURSIVE m(day) AS (
+        SELECT '1900-01-01' UNION ALL SELECT date(day, '+1 month') FROM m WHERE day < '2199-12-01')
+        SELECT substr(day, 1, 7), day, date(day, '+1 month', '-1 day') FROM m""",
+    """CREATE TABLE exposure_months (
+        record_id INTEGER NOT NULL REFERENCES records (id),
+        month     TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        setting   TEXT NOT NULL,
+        first_day TEXT NOT NULL,
+        last_day  TEXT NOT NULL,
+        days      INTEGER NOT NULL,
+        PRIMARY KEY (record_id, month)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX exposure_months_by_month ON exposure_months (month, setting, first_day, "
+    "last_day, days, client_id)",
+    """CREATE TRIGGER outcome_events_exposure_months AFTER INSERT ON outcome_events
+        WHEN NEW.kind = 'exposure'
+        BEGIN INSERT INTO exposure_months SELECT NEW.record_id, c.month, NEW.client_id,
+            NEW.setting, max(c.first_day, NEW.event_date), min(c.last_day, NEW.period_end),
+            CAST(julianday(min(c.last_day, NEW.period_end))
+                 - julianday(max(c.first_day, NEW.event_date)) + 1 AS INTEGER)
+            FROM calendar_months AS c
+            WHERE c.first_day <= NEW.period_end AND c.last_day >= NEW.event_date; END""",
+    *(f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
          BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
+      for table in ("outcome_events", "exposure_months", "calendar_months")
       for verb in ("UPDATE", "DELETE")),
     "CREATE INDEX records_by_kind_client ON records (kind, client_id, assessment_date, id)",
     # covering for adherence: the newest response to each recommendation, without reading plans
@@ -161,7 +192,7 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
                        for table in ("records", "kb_sources", "kb_files", "region_bands",
-                                     "outcome_events")
+                                     "outcome_events", "exposure_months", "calendar_months")
                        for verb in ("update", "delete"))
 
 

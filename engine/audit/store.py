@@ -231,6 +231,17 @@ class AuditStore:
         return [row[0] for row in self.conn.execute(OUTCOME_EVENT_MISMATCHES)]
 
     @_guarded
+    def exposure_month_mismatches(self) -> list[int]:
+        """Exposure records whose month split (exposure_months) does not add up to their days."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT o.record_id FROM outcome_events AS o LEFT JOIN (SELECT record_id, sum(days) AS days, "
+            "min(first_day) AS first, max(last_day) AS last FROM exposure_months GROUP BY record_id) "
+            "AS e USING (record_id) WHERE o.kind = 'exposure' AND (e.days IS NOT o.days OR "
+            "e.first IS NOT o.event_date OR e.last IS NOT o.period_end) "
+            "UNION SELECT e.record_id FROM exposure_months AS e LEFT JOIN outcome_events AS o "
+            "ON o.record_id = e.record_id AND o.kind = 'exposure' WHERE o.record_id IS NULL ORDER BY 1")]
+
+    @_guarded
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
 

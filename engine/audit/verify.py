@@ -117,6 +117,9 @@ def _derived_problems(store: AuditStore, kinds: dict[int, str]) -> list[Problem]
                  else Problem(None, f"outcome_events holds record {i}, which is not an outcome "
                                     "or exposure record in the chain")
                  for i in store.outcome_event_mismatches()]
+    problems += [Problem(i if kinds.get(i) == "exposure" else None,
+                         f"the month split of exposure record {i} (exposure_months) does not add "
+                         "up to its period") for i in store.exposure_month_mismatches()]
     return problems
 
 
