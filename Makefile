@@ -32,8 +32,11 @@ demo-program: $(STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(BIN)/python -m webbrowser -t demo/program-report.html; fi
 
 test: $(STAMP) system-deps
+	$(BIN)/ruff check
+	$(BIN)/mypy
 	$(BIN)/groundwork lint --strict
-	$(BIN)/python -m pytest
+	$(BIN)/groundwork fmt --check knowledge_base/core
+	GROUNDWORK_STATIC_CHECKED=1 $(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dask]'

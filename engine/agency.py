@@ -21,14 +21,14 @@ import math
 import random
 from dataclasses import dataclass
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from dsl.vocabulary import BANDS
 from engine import __version__
 from engine.audit.feedback import OVERRIDE_REASONS
 from engine.audit.outcomes import PAYLOAD_FORMAT
 from engine.audit.store import AuditStore, assessment_fields
 from engine.intake import validate_assessment
-from engine.pipeline import assess, canonical_json, input_hash, plan_json
+from engine.pipeline import assess, canonical_json, input_hash
 from engine.synthetic import Profile, raw_assessment
 
 # events per 100 bed-days, multiplied by intensity(): rarer as the lower regions settle
@@ -95,7 +95,7 @@ class PlanCache:
     which would cost more than the rest of a record.
     """
 
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: CheckedKnowledgeBase):
         self.kb = kb
         self._made: dict[str, tuple[dict, str]] = {}
 
@@ -126,14 +126,14 @@ def _event(kind: str, client: str, payload: dict) -> dict:
 
 
 class Agency:
-    def __init__(self, kb: KnowledgeBase, shape: AgencyShape):
+    def __init__(self, kb: CheckedKnowledgeBase, shape: AgencyShape):
         self.kb, self.shape = kb, shape
         self.cache = PlanCache(kb)
         self.regions = list(kb.region_names)
         self.lower = [r.name for r in kb.regions if r.phase == "regulate"]
         self.end = _add_months(dt.date.fromisoformat(shape.start), shape.months) - dt.timedelta(days=1)
 
-    def client(self, index: int) -> tuple[list[dict], list[dict], list[dict]]:
+    def client(self, index: int) -> tuple[list[dict], list[float], list[dict]]:
         """One client's assessments, feedback wishes and events, by date."""
         rng = random.Random(f"{self.shape.seed}-{index}")
         client = f"C{index:05d}"
@@ -178,7 +178,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=day.year + month // 12, month=month % 12 + 1, day=1)
 
 
-def fill(store: AuditStore, kb: KnowledgeBase, shape: AgencyShape) -> Written:
+def fill(store: AuditStore, kb: CheckedKnowledgeBase, shape: AgencyShape) -> Written:
     """Append the agency to `store`, one transaction per client; returns what was written."""
     agency, written = Agency(kb, shape), Written()
     for index in range(1, shape.clients + 1):

@@ -117,7 +117,7 @@ def check_period(start: str | None, end: str | None, setting: str | None) -> tup
 
 def months_between(start: str, end: str, limit: int = MAX_MONTHS) -> list[str]:
     year, month = int(start[:4]), int(start[5:7])
-    out = []
+    out: list[str] = []
     while f"{year:04d}-{month:02d}" <= end[:7] and len(out) < limit:
         out.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

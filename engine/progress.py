@@ -117,8 +117,9 @@ def point(record: Record, feedback: list[Record]) -> Point:
         phases={p.get("name"): len(p.get("recommendations", [])) for p in plan.get("phases", [])},
         deferred=len(plan.get("deferred", [])), avoided=len(plan.get("avoided", [])),
         goals=goals(plan),
-        feedback=tuple(Feedback(intervention=i, outcome=f.outcome, reason=f.reason, record_id=f.id)
-                       for i, f in sorted(latest.items())))
+        feedback=tuple(Feedback(intervention=i, outcome=f.outcome or "", reason=f.reason,
+                                record_id=f.id)
+                       for i, f in sorted((k, f) for k, f in latest.items() if k is not None)))
 
 
 def goals(plan: dict) -> tuple[Goal, ...]:
@@ -161,7 +162,9 @@ def _item(intervention: str, a: Placement | None, b: Placement | None) -> ItemCh
 def plan_change(earlier: dict, later: dict) -> dict:
     """The fields of a PlanChange between two stored plans (read defensively, as JSON)."""
     then, now = placements(earlier), placements(later)
-    started, released, stopped = [], [], []
+    started: list[ItemChange] = []
+    released: list[ItemChange] = []
+    stopped: list[ItemChange] = []
     for intervention in sorted(set(then) | set(now)):
         x, y = then.get(intervention), now.get(intervention)
         was = x is not None and x.status == "recommended"

@@ -175,7 +175,7 @@ def record_json(record: Record, feedback: list[Record]) -> str:
 def _plan_html(record: Record) -> str | None:
     """The plan through explain/html.py when there is one; None: fall back to escaped text."""
     try:
-        from explain import html as plan_html  # type: ignore[attr-defined]
+        from explain import html as plan_html
     except ImportError:
         return None
     render = getattr(plan_html, "render_plan", None)
@@ -215,7 +215,7 @@ def list_line(record: Record) -> str:
         active = sum(len(p.get("recommendations", [])) for p in plan.get("phases", []))
         what = (f"assessed {record.assessment_date} by {record.assessor_id}: {active} recommended, "
                 f"{len(plan.get('deferred', []))} deferred, {len(plan.get('avoided', []))} avoided; "
-                f"kb {record.kb_name} {record.kb_version} ({record.kb_hash[:12]})")
+                f"kb {record.kb_name} {record.kb_version} ({(record.kb_hash or '')[:12]})")
     return f"{record.id:>6}  {record.recorded_at}  {record.client_id:<16} {what}"
 
 

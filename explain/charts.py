@@ -51,10 +51,10 @@ def line_chart(title: str, labels: list[str], series: dict[str, list[float | Non
            f'<title>{escape(title)}</title>',
            f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>']
     for i in range(5):
-        value = top * i / 4
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
-                   f'stroke="#ddd"/><text x="{LEFT - 6}" y="{y(value) + 4:.1f}" '
-                   f'text-anchor="end">{_num(value)}</text>')
+        tick = top * i / 4
+        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+                   f'stroke="#ddd"/><text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
+                   f'text-anchor="end">{_num(tick)}</text>')
     out.append(f'<text transform="translate(12 {TOP + PLOT_H / 2}) rotate(-90)" '
                f'text-anchor="middle">{escape(y_label)}</text>')
     for index, (name, values) in enumerate(series.items()):

@@ -34,7 +34,7 @@ def change_lines(change: PlanChange) -> list[str]:
                         ("stopped", change.stopped)):
         out += [f"  {word}: {i.intervention}: {i.before} -> {i.after} [{', '.join(i.rules) or 'engine'}]"
                 for i in items]
-    if getattr(change, "events", None):
+    if isinstance(change, Change) and change.events:  # a progress view's change has events
         out.append("  outcome events in between: " +
                    ", ".join(f"{k} {v}" for k, v in change.events.items()))
     out.append(f"  rules responsible: {', '.join(change.rules) or 'none'}")
@@ -124,7 +124,8 @@ def progress_body(progress: Progress) -> str:
             f"<figure>{score_chart(progress)}</figure>"
             f"<h2>Domains over time</h2>{region_map(progress, 'domains')}"
             f"<h2>Goals (move on when)</h2>{_goals_html(progress)}"
-            f"<h2>What changed</h2>{''.join(_change_html(c) for c in progress.changes) or '<p>Only one assessment.</p>'}")
+            "<h2>What changed</h2>"
+            f"{''.join(_change_html(c) for c in progress.changes) or '<p>Only one assessment.</p>'}")
 
 
 STYLE = ("body{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}"

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.audit.replay import ReplayFailure, rerun, restore_since_previous, stored_kb
 from engine.audit.store import Appended, AuditStore, Record
 from engine.intake import parse_assessment, validate_assessment
@@ -23,18 +23,18 @@ from explain.why import explain_why
 from explain.why_not import explain_why_not
 
 
-def assessed(assessment: Assessment, raw: dict, kb: KnowledgeBase, drafts: bool = False) -> Context:
+def assessed(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: bool = False) -> Context:
     """One validated assessment through the pipeline, with everything needed to explain it."""
     return Context(kb, assess(assessment, raw, kb, drafts=drafts))
 
 
-def assess_text(text: str, display: str, kb: KnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
+def assess_text(text: str, display: str, kb: CheckedKnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
     """JSON text -> validated assessment -> plan; bad input raises GroundworkError naming the field."""
     assessment, raw = parse_assessment(text, display, kb)
     return assessed(assessment, raw, kb, drafts), raw
 
 
-def assess_raw(raw, display: str, kb: KnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
+def assess_raw(raw, display: str, kb: CheckedKnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
     """An already decoded JSON value -> validated assessment -> plan."""
     assessment = validate_assessment(raw, display, kb)
     return assessed(assessment, raw, kb, drafts), raw
@@ -67,7 +67,7 @@ class NotReproduced(GroundworkError):
     """A stored plan that this engine cannot rebuild exactly, so it cannot be explained here."""
 
 
-def stored_context(store: AuditStore, record: Record, current: KnowledgeBase) -> Context:
+def stored_context(store: AuditStore, record: Record, current: CheckedKnowledgeBase) -> Context:
     """The explanation context of a stored plan, rebuilt from the record's own input and KB.
 
     The current knowledge base is used when its content hash is the record's; otherwise the KB

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -42,7 +42,10 @@ MAX_PERIOD_DAYS = 366
 EARLIEST = dt.date(1900, 1, 1)  # the store's calendar of months starts here (engine/audit/schema.py)
 PAYLOAD_FORMAT = 1
 
-EventName = Literal[tuple(EVENTS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the type checker sees a plain string; pydantic sees the closed list
+    EventName = str
+else:
+    EventName = Literal[tuple(EVENTS)]
 SettingName = Literal[v.SETTINGS]  # type: ignore[valid-type]
 
 
@@ -119,7 +122,10 @@ MESSAGES = {
 }
 
 
-def parse(model: type[_In], data: dict, where: str = "outcome") -> _In:
+Parsed = TypeVar("Parsed", bound="_In")
+
+
+def parse(model: type[Parsed], data: dict, where: str = "outcome") -> Parsed:
     """Validate `data`, or raise one GroundworkError (exit 2, HTTP 422) per problem field.
 
     Messages never echo the value: a free-text or name typed by mistake stays out of the output.
@@ -140,7 +146,7 @@ def field_of(diagnostic: Diagnostic) -> str:
     return field if field in FIELD_CODES else "(body)"
 
 
-def _problem(item: dict) -> tuple[str, str]:
+def _problem(item) -> tuple[str, str]:
     loc = [str(p) for p in item.get("loc", ())]
     if loc:
         field = loc[0]

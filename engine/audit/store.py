@@ -14,9 +14,11 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import wraps
+from typing import Any
 from pathlib import Path
 
-from dsl.kb import INSTRUMENT_FILE, KnowledgeBase, rule_files
+from dsl.kb import INSTRUMENT_FILE, rule_files
+from dsl.checked import CheckedKnowledgeBase
 from engine.audit import chain, schema
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
@@ -246,10 +248,10 @@ class AuditStore:
         return schema.missing_guards(self.conn)
 
     # ---- writing: one transaction per record, or per batch chunk ----
-    def append_assessment(self, outcome: Outcome, raw: dict, kb: KnowledgeBase) -> Appended:
+    def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase) -> Appended:
         return self.append_assessments([assessment_fields(outcome, raw)], kb)[0]
 
-    def append_assessments(self, entries: list[dict], kb: KnowledgeBase) -> list[Appended]:
+    def append_assessments(self, entries: list[dict], kb: CheckedKnowledgeBase) -> list[Appended]:
         """Several assessments under one knowledge base, in ONE transaction (all or nothing)."""
         source = None if self.kb_files(kb.content_hash) else kb_source_files(kb)
         return self._append(entries, kb, source)
@@ -267,11 +269,11 @@ class AuditStore:
         return self._append(entries, None, None)
 
     @_guarded
-    def _append(self, entries: list[dict], kb: KnowledgeBase | None,
+    def _append(self, entries: list[dict], kb: CheckedKnowledgeBase | None,
                 source: dict | None) -> list[Appended]:
         appended = []
         with self._transaction() as conn:
-            if source is not None:
+            if source is not None and kb is not None:
                 conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
                              (kb.content_hash, kb.name, kb.version, utc_now()))
                 conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
@@ -279,7 +281,7 @@ class AuditStore:
             last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
             last_id, last_hash = last if last else (0, chain.GENESIS)
             for fields in entries:
-                row = {name: None for name in chain.FIELDS}
+                row: dict[str, Any] = {name: None for name in chain.FIELDS}
                 row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
                            recorded_at=utc_now(), prev_hash=last_hash)
                 row["record_hash"] = chain.record_hash(row)
@@ -317,7 +319,7 @@ def assessment_fields(outcome: Outcome, raw: dict) -> dict:
     }
 
 
-def kb_source_files(kb: KnowledgeBase) -> dict[str, bytes]:
+def kb_source_files(kb: CheckedKnowledgeBase) -> dict[str, bytes]:
     """Every file that makes up the knowledge base's content hash, checked against that hash.
 
     First the files dsl/kb.py hashes today (rule files and the instrument); should the hash ever

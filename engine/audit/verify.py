@@ -85,15 +85,15 @@ def _record_problems(record: Record, prev_id: int, prev_hash: str, kinds: dict[i
         problems += _assessment_problems(record)
     elif record.kind in outcomes.KINDS:
         problems += outcomes.record_problems(record)
-    elif kinds.get(record.target_id) != "assessment":
+    elif record.target_id is None or kinds.get(record.target_id) != "assessment":
         problems.append(f"is feedback on record {record.target_id}, which is not an earlier assessment")
     return problems
 
 
 def _assessment_problems(record: Record) -> list[str]:
     try:
-        raw, plan = json.loads(record.input_json), json.loads(record.plan_json)
-        json.loads(record.trace_json)
+        raw, plan = json.loads(record.input_json or ""), json.loads(record.plan_json or "")
+        json.loads(record.trace_json or "")
     except (TypeError, ValueError):
         return ["its input, plan or trace is not valid JSON"]
     problems = []

@@ -117,7 +117,7 @@ def generate(
 ) -> None:
     """Fill a NEW audit store with a synthetic agency (for demos and tests; never a real store)."""
     from engine.agency import AgencyShape, fill
-    first = day(start, "--start")
+    first = day(start, "--start") or AgencyShape.start
     if db is None:
         raise audit_error("E738", "--db PATH is required: a synthetic agency goes into a new store "
                                   "of its own, never the default one")

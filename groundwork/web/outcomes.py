@@ -41,12 +41,16 @@ SettingQuery = Annotated[str | None, Query(max_length=40, description="Only this
 
 def _record(state, kind: str, data: dict) -> Recorded:
     """Validate and append; GroundworkError becomes 422 naming the field, nothing written."""
-    model = outcomes.OutcomeEventIn if kind == "outcome" else outcomes.ExposureIn
-    try:
-        parsed = outcomes.parse(model, data, "request body")
+    try:  # validated before the store is opened: bad input writes nothing
+        event = outcomes.parse(outcomes.OutcomeEventIn, data, "request body") \
+            if kind == "outcome" else None
+        period = outcomes.parse(outcomes.ExposureIn, data, "request body") \
+            if event is None else None
         with plans.open_store(state.settings, mode="append") as store:
-            record = outcomes.record_event if kind == "outcome" else outcomes.record_exposure
-            appended = record(store, parsed, __version__)
+            if event is not None:
+                appended = outcomes.record_event(store, event, __version__)
+            elif period is not None:
+                appended = outcomes.record_exposure(store, period, __version__)
     except GroundworkError as error:
         raise ApiError(422, "", "", entries=[ErrorEntry(
             code=d.code, path=outcomes.field_of(d), message=d.message, hint=d.hint)
