@@ -5,7 +5,7 @@ bed-days) are records of the audit store, chained like every other record. Both 
 and carry no free text: a client pseudonym, a date, a setting from the one vocabulary of settings,
 and for an event a code (the agency's incident reference or classification, itself checked to be
 an id, not words). Their fields are stored as canonical JSON in `input_json` (so the hash covers
-them) and reach SQL through generated columns (engine/audit/schema.py).
+them) and are copied by a trigger into outcome_events for SQL (engine/audit/schema.py).
 
 Recorded through `groundwork outcome record|exposure`, `POST /api/outcomes|/api/exposures` and the
 web page's outcome form alike; bad input is refused before anything is written.
