@@ -1,6 +1,6 @@
 """The program report: what an agency's own records say about its clients over a period.
 
-Every figure is aggregated by SQL inside the store (covering indexes, window functions); Python
+Every figure is aggregated by SQL inside the store (derived tables, covering indexes); Python
 only combines the few aggregated rows. Nothing loads every record, so the report over 100,000
 assessments and 200,000 events stays in seconds and megabytes (bench/program.py measures it).
 
