@@ -155,6 +155,17 @@ CODES: tuple[Code, ...] = (
     Code("E722", "feedback: a reason is given only when overriding", AUDIT),
     Code("E723", "feedback: unknown override reason", AUDIT),
     Code("E724", "feedback: the comment is too long", AUDIT),
+    Code("E730", "outcome: unknown event", AUDIT),
+    Code("E731", "outcome: the date is not a day, is in the future or before 1900", AUDIT),
+    Code("E732", "an unknown setting", AUDIT),
+    Code("E733", "outcome: the code is not an id (letters, digits, '.', '-', '_')", AUDIT),
+    Code("E734", "exposure: the period's days are not days, the wrong way round, in the future or "
+                 "too long", AUDIT),
+    Code("E735", "outcome or exposure: a field that does not belong there", AUDIT),
+    Code("E736", "exposure: the period overlaps one already recorded for the client", AUDIT),
+    Code("E737", "program report or export: a bad --from/--to period", AUDIT),
+    Code("E738", "program generate: the store already exists", AUDIT),
+    Code("E739", "previous_record: another client's assessment, or a later one", AUDIT),
     # ---- the HTTP API, the web page and CDS Hooks (docs/web.md) ----
     Code("E800", "the HTTP request was refused (method, route)", WEB, http_status=405),
     Code("E801", "the stored plan cannot be rebuilt exactly here", WEB, http_status=409),
