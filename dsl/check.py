@@ -11,7 +11,7 @@ from dataclasses import replace
 from dsl.checked import CheckedKnowledgeBase, checked
 from dsl.errors import Collector
 from dsl.kb import KnowledgeBase
-from dsl.passes import catalog, conditions, headers, model, strata
+from dsl.passes import catalog, catalog_sets, conditions, headers, model, strata
 
 PASSES = (
     model.check_model,
@@ -28,6 +28,7 @@ PASSES = (
 def check(kb: KnowledgeBase, collector: Collector | None = None) -> CheckedKnowledgeBase:
     """Run every pass; raise GroundworkError listing every error, else the checked type."""
     collector = collector or Collector(sources=dict(kb.sources))
+    kb = catalog_sets.expand(kb, collector)  # first: the passes check ordinary defers
     for run_pass in PASSES:
         run_pass(kb, collector)
     collector.raise_if_errors()

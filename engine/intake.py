@@ -88,16 +88,20 @@ def check_against_instrument(assessment: Assessment, kb: CheckedKnowledgeBase) -
     instrument = kb.instrument
     known = {item.id for item in instrument.items}
     problems = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for index, rating in enumerate(assessment.ratings):
         if rating.item not in known:
             hint = did_you_mean(rating.item, known)
             problems.append((f"ratings[{index}].item",
                              f"item '{rating.item}' is not in the instrument "
                              f"'{instrument.name}'" + (f" ({hint})" if hint else "")))
-        elif rating.item in seen:
-            problems.append((f"ratings[{index}].item", f"item '{rating.item}' is rated twice"))
-        seen.add(rating.item)
+        elif (rating.item, rating.informant) in seen:
+            # Several informants may rate one item (their disagreement is flagged); one
+            # informant rating it twice is a mistake in the record.
+            problems.append((f"ratings[{index}].item",
+                             f"item '{rating.item}' is rated twice by the same informant "
+                             f"({rating.informant}); keep one rating per informant"))
+        seen.add((rating.item, rating.informant))
         if rating.value is not None and rating.value > instrument.max_value:
             problems.append((f"ratings[{index}].value",
                              f"must be between 0 and {instrument.max_value}, or null when unknown"))

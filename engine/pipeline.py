@@ -40,7 +40,8 @@ def assess(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: 
     facts = build_facts(assessment, kb)
     firings, derived = runner_for(kb, drafts).run(facts.values)
     provenance = Provenance(kb_name=kb.name, kb_version=kb.version, kb_hash=kb.content_hash,
-                            engine_version=__version__, input_hash=input_hash(raw), drafts=drafts)
+                            engine_version=__version__, input_hash=input_hash(raw), drafts=drafts,
+                            instrument_name=kb.instrument.name, instrument_version=kb.instrument.version)
     sequencer = Sequencer(kb, assessment, facts, derived)
     plan, decisions = sequencer.decide(gather(kb, firings), provenance)
     return Outcome(plan, facts, firings, derived, assessment, decisions)

@@ -30,6 +30,9 @@ from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, St
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
 from engine.graph import start_order
+from engine.item_flags import informant_flags, item_flags
+from engine.profile import profile_summary
+from engine.ratings import not_due
 from engine.models import Assessment
 from engine.runtime import Firing
 
@@ -166,11 +169,9 @@ class Sequencer:
         if not recs:  # a `defer` gates a recommendation; alone it proposes nothing
             return decided(Status.NOT_PROPOSED, "no_recommendation",
                            tuple(sorted({r.id for r, _ in defers})))
-        estimate = self.facts.developmental_age_months
-        if iv.min_developmental_age_months > estimate:
-            return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=(
-                f"needs a developmental age of {iv.min_developmental_age_months} months; "
-                f"the client's estimate is {estimate} months"))
+        stage_reason = self._below_stage(iv)
+        if stage_reason is not None:
+            return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=stage_reason)
         if not settings:
             return decided(Status.NOT_SUITABLE, "settings", rec_rules, reason=(
                 "offered only in " + ", ".join(iv.settings) + "; the client is in "
@@ -206,10 +207,16 @@ class Sequencer:
             flags=self._flags(findings),
             regions=tuple(p.RegionSummary(region=s.name, phase=cast(p.PhaseName, kb.region(s.name).phase),
                                           score=s.score, band=s.band, known_ratings=s.known,
-                                          items=s.items) for s in facts.regions),
+                                          items=s.items, not_due=s.not_due, borderline=s.borderline,
+                                          borderline_note=s.borderline_note) for s in facts.regions),
             domains=tuple(p.DomainSummary(domain=s.name, score=s.score, band=s.band,
-                                          known_ratings=s.known, items=s.items) for s in facts.domains),
+                                          known_ratings=s.known, items=s.items, not_due=s.not_due,
+                                          borderline=s.borderline, borderline_note=s.borderline_note)
+                          for s in facts.domains),
             developmental_age_months=facts.developmental_age_months,
+            profile=profile_summary(facts),
+            item_flags=item_flags(facts.ratings, kb),
+            not_due_items=not_due(facts.ratings),
             chronological_age_months=self.assessment.age.total_months,
             arousal=p.ArousalSummary(current=self.assessment.arousal.current,
                                      baseline=self.assessment.arousal.baseline,
@@ -223,6 +230,21 @@ class Sequencer:
             review=self._review(findings),
             provenance=provenance,
         )
+
+    def _below_stage(self, iv) -> str | None:
+        """Why the client's functional stage in the domain the activity names is below the
+        stage it states (`min_developmental_age N months in DOMAIN`), or None. No estimate (too
+        few items known): not excluded on that account; the profile says why it is missing."""
+        needed = iv.min_developmental_age_months
+        domain = stage_domain(self.kb, iv)
+        stage = self.facts.domain_stage(domain) if domain else None
+        if not needed or not domain or stage is None or stage.months is None \
+                or stage.months >= needed:
+            return None
+        words = domain.replace("_", " ")
+        return (f"needs a functional stage of {needed} months in {words}; the client's {words} "
+                f"estimate is {stage.months} months (an estimate from {len(stage.known)} of "
+                f"{len(stage.due)} due items)")
 
     def _settings(self, iv, recs, client_settings) -> tuple[str, ...]:
         """Where to deliver it: every setting some recommending rule asks for (a rule without
@@ -292,6 +314,7 @@ class Sequencer:
             message = next(a.message for r, a in sorted(pairs, key=lambda x: x[0].id))
             flags.append(p.Flag(code=code, severity=worst, message=message,
                                 rules=tuple(sorted({r.id for r, _ in pairs}))))
+        flags.extend(informant_flags(self.facts.ratings, self.kb))
         for score in self.facts.regions:
             if score.band == "insufficient":
                 flags.append(p.Flag(
@@ -308,6 +331,14 @@ class Sequencer:
             return p.Review(interval_weeks=review.critical_weeks,
                             reason="a critical flag is raised: review sooner")
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
+
+
+def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
+    """The domain whose stage an activity needs: the one it names, else the domain whose primary
+    region is its target region."""
+    if iv.stage_domain:
+        return iv.stage_domain
+    return next((d.name for d in kb.domains if d.primary_region == iv.region), None)
 
 
 def _holding(result) -> tuple[tuple[str, str], ...]:

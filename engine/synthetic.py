@@ -76,8 +76,10 @@ def region_ratings(count: int, band: str, kb: CheckedKnowledgeBase) -> list[int 
 def raw_assessment(profile: Profile, kb: CheckedKnowledgeBase, client_id: str) -> dict:
     """The assessment JSON (as a dict) for a profile."""
     ratings: dict[str, int | None] = {}
+    age = profile.age_years * 12 + profile.age_months
     for region in kb.region_names:
-        items = [i.id for i in kb.instrument.items if i.region == region]
+        # Only the items rated at the client's age: a not-due item takes no part in a score.
+        items = [i.id for i in kb.instrument.due_items(age) if i.region == region]
         band = profile.bands.get(region, BANDS[0])
         ratings.update(zip(items, region_ratings(len(items), band, kb)))
     ratings.update(profile.ratings)

@@ -145,7 +145,8 @@ def region_map(plan: Plan, kb: CheckedKnowledgeBase) -> graphviz.Digraph:
 def _region_node(graph, region) -> None:
     score = "score unknown" if region.score is None else f"score {region.score:.2f}"
     graph.node(f"region/{region.region}", html_label(
-        region.region.upper(), f"band: {region.band}", score,
+        region.region.upper(), f"band: {region.band}" + (" (borderline)" if region.borderline else ""),
+        score,
         f"{region.known_ratings} of {region.items} items rated"),
         shape="box", style="rounded,filled", fillcolor=fill(region.band), penwidth="1.5")
 

@@ -20,8 +20,8 @@ def says(action: ast.Action) -> str:
         return f"recommend {action.intervention}{extra}"
     if isinstance(action, ast.Avoid):
         return f'avoid {action.intervention} because "{action.reason}"'
-    if isinstance(action, ast.Defer):
-        return f"defer {action.intervention} until {describe(action.until)}"
+    if isinstance(action, (ast.Defer, ast.DeferEvery)):
+        return f"defer {ast.deferred_name(action)} until {describe(action.until)}"
     if isinstance(action, ast.Flag):
         return f'flag {action.severity} {action.code} "{action.message}"'
     if isinstance(action, ast.Derive):
@@ -30,6 +30,13 @@ def says(action: ast.Action) -> str:
         return f'no action needed because "{action.reason}"'
     return (f"scale dose of {action.phase} work: minutes x{action.minutes_factor:g}, "
             f"frequency x{action.frequency_factor:g}")
+
+
+def _says_of_member(action: ast.Action, intervention: str | None) -> str:
+    """What the rule says; for a defer of a catalog set, also which member this is."""
+    if intervention is not None and isinstance(action, ast.Defer) and action.via is not None:
+        return f"{says(action)} ({intervention} is one of them)"
+    return says(action)
 
 
 def _about(action: ast.Action, intervention: str | None) -> bool:
@@ -49,7 +56,8 @@ def rule_evidence(ctx: Context, rule: ast.Rule, intervention: str | None = None,
         rule=rule.id, version=rule.version or "", title=rule.title or "", status=rule.status or "",
         evidence=rule.evidence or "", rationale=rule.rationale or "", source=rule.source or "",
         location=location(rule), conditions=check_of(ctx.evaluate(rule.when)),
-        says=tuple(says(a) for a in rule.actions if _about(a, intervention)),
+        says=tuple(_says_of_member(a, intervention) for a in rule.actions
+                   if _about(a, intervention)),
         derived_facts=tuple(derived_fact(ctx, name, chain) for name in names))
 
 

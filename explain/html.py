@@ -16,6 +16,7 @@ from markupsafe import Markup
 from explain.bands import BAND_ORDER
 from explain.context import Context
 from explain.html_parts import ENV, macro as _macro
+from explain.html_profile import item_flags_html, profile_html
 from explain.models import Trace
 from explain.plain import DISCLAIMER, trace_lines
 from explain.why import explain_why
@@ -35,8 +36,10 @@ def render_report(ctx: Context, trace: Trace | None = None) -> str:
         phases=[(phase, [(rec, explain_why(ctx, rec.intervention)) for rec in phase.recommendations])
                 for phase in plan.phases],
         held=_held_sections(ctx),
+        item_flags=Markup(item_flags_html(ctx)), profile=Markup(profile_html(ctx)),
         provenance=[("Knowledge base", f"{prov.kb_name} {prov.kb_version}"),
                     ("Knowledge base hash", prov.kb_hash),
+                    ("Instrument", f"{prov.instrument_name} {prov.instrument_version}".strip()),
                     ("Engine", f"groundwork-cds {prov.engine_version}"),
                     ("Input hash", prov.input_hash),
                     ("Draft rules", "included" if prov.drafts else "not included")],
@@ -62,8 +65,8 @@ def region_columns(ctx: Context) -> list[dict]:
             active=[r.name for p in plan.phases for r in p.recommendations
                     if r.target_region == region.region],
             deferred=len(deferred), first_gate=deferred[0].gate if deferred else "",
-            held=_held(ctx, region.region),
-            domains=[dict(name=d.domain.replace("_", " "), band=d.band, score=d.score)
+            held=_held(ctx, region.region), summary=region,
+            domains=[dict(name=d.domain.replace("_", " "), band=d.band, score=d.score, summary=d)
                      for d in plan.domains if primary.get(d.domain) == region.region]))
     return columns
 

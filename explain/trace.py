@@ -58,7 +58,8 @@ def build_trace(ctx: Context) -> Trace:
             matched=tuple(decode(f, v, decoder) for f, v in firing.matched),
             joined=tuple(MatchedFact(fact=fact, value=_by(by)) for fact, by in firing.derived_from),
             asserted=firing.asserted,
-            actions=tuple(says(a) for a in rule.actions) if rule else ()))
+            # the defers of one catalog set read as the one line the rule wrote
+            actions=tuple(dict.fromkeys(says(a) for a in rule.actions)) if rule else ()))
     derived = tuple(MatchedFact(fact=fact, value=_by(rules))
                     for fact, rules in sorted(ctx.outcome.derived.items()))
     return Trace(client_id=ctx.plan.client_id, order=ORDER, firings=tuple(firings),

@@ -59,17 +59,19 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(content_hash: str, root: str, display: str) -> bytes:
-    return f"{content_hash}|{root}|{display}|{code_fingerprint()}".encode("utf-8")
+def cache_key(content_hash: str, root: str, display: str, variant: str = "") -> bytes:
+    return f"{content_hash}|{root}|{display}|{code_fingerprint()}{variant}".encode("utf-8")
 
 
 def load(root: str, display: str, content_hash: str,
-         build: Callable[[str, str], CheckedKnowledgeBase]) -> CheckedKnowledgeBase:
-    """The checked knowledge base from the cache, or built by `build(root, display)` and stored."""
+         build: Callable[[str, str], CheckedKnowledgeBase],
+         variant: str = "") -> CheckedKnowledgeBase:
+    """The checked knowledge base from the cache, or built by `build(root, display)` and stored.
+    `variant` tells apart entries built by different builders from the same files."""
     directory = cache_dir()
     if directory is None:
         return build(root, display)
-    key = cache_key(content_hash, root, display)
+    key = cache_key(content_hash, root, display, variant)
     path = directory / (hashlib.sha256(key).hexdigest()[:40] + ".pickle")
     cached = _read(path, key, content_hash)
     if cached is not None:

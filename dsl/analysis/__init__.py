@@ -27,6 +27,23 @@ ANALYSES = (
 )
 
 
+# The analyses that can find an error (the others only warn): a knowledge base with such an
+# error is refused by every command that makes plans (knowledge_base.load_for_plans).
+# tests/editor/test_refuse_errors.py checks that no other analysis reports an error.
+ERROR_ANALYSES = (unsat.check_unsatisfiable,)
+
+
+def lint_errors(kb: CheckedKnowledgeBase) -> list:
+    """The errors the analyses find, without running the ones that can only warn."""
+    rules = tuple(r for r in kb.rules if r.status != "retired")
+    findings = Analysis(sources=dict(kb.sources))
+    findings.solver = Logic(kb, rules)
+    findings.rules = rules
+    for run in ERROR_ANALYSES:
+        run(kb, findings)
+    return [d for d in findings.diagnostics if d.severity == "error"]
+
+
 def analyse(kb: CheckedKnowledgeBase, findings: Analysis | None = None) -> Analysis:
     """Run every analysis over the knowledge base; retired rules never fire, so they take no part."""
     rules = tuple(r for r in kb.rules if r.status != "retired")

@@ -50,6 +50,10 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
         if sensitivity not in SENSITIVITIES:
             out.add("E151", f"unknown sensitivity '{sensitivity}'"
                     + _suggest(sensitivity, SENSITIVITIES), iv.contraindicated_pos)
+    if iv.stage_domain and kb.domain_names and iv.stage_domain not in kb.domain_names:
+        out.add("E151", f"unknown domain '{iv.stage_domain}'" + _suggest(iv.stage_domain, kb.domain_names),
+                iv.stage_domain_pos, hint="a stage is read in a declared domain: "
+                + ", ".join(kb.domain_names))
     if iv.dose:
         check_dose(iv.dose, out)
     for prerequisite in iv.requires:

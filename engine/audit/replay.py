@@ -59,7 +59,11 @@ def replay(store: AuditStore, record_id: int, kb: CheckedKnowledgeBase | None = 
     except ReplayFailure as failure:
         result.failure = str(failure)
         return result
-    now_plan = json.loads(plan_json(outcome.plan))
+    try:
+        now_plan = json.loads(plan_json(restore_since_previous(store, record, outcome.plan)))
+    except ReplayFailure as failure:
+        result.failure = str(failure)
+        return result
     result.diff = plan_diff(record.plan, now_plan, record.trace, trace_of(outcome))
     if record.engine_version != __version__:
         result.notes.append(f"recorded by engine {record.engine_version}; replayed by engine {__version__}")
@@ -67,6 +71,20 @@ def replay(store: AuditStore, record_id: int, kb: CheckedKnowledgeBase | None = 
         result.notes.append(f"recorded under knowledge base "
                             f"{kb_label(*_kb_of(record))}")
     return result
+
+
+def restore_since_previous(store: AuditStore, record: Record, plan):
+    """A re-run plan gets `since_previous` again when the stored one has it (recorded where the
+    store was at hand: `assess`, the API; a batch leaves it out), computed as it was then."""
+    if "since_previous" not in record.plan:
+        return plan
+    from engine.progress import since_previous  # engine.progress reads the store: no cycle at import
+    previous = record.input.get("previous_record")
+    try:
+        return since_previous(store, plan, previous)
+    except GroundworkError as error:
+        raise ReplayFailure("the previous assessment it names cannot be compared again: "
+                            + error.first.message) from None
 
 
 def stored_kb(store: AuditStore, record: Record) -> CheckedKnowledgeBase:

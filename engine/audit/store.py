@@ -27,6 +27,20 @@ from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
 DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
 SQLITE_HEADER = b"SQLite format 3\x00"
+_PLAN_REGIONS = ("SELECT json_extract(j.value, '$.region') AS region, json_extract(j.value, '$.phase') "
+                 "AS phase, json_extract(j.value, '$.band') AS band, json_extract(j.value, '$.score') "
+                 "AS score FROM json_each(r.plan_json, '$.regions') AS j")
+REGION_BAND_MISMATCHES = f"""
+    SELECT r.id FROM records AS r WHERE r.kind = 'assessment' AND EXISTS (
+        SELECT * FROM ({_PLAN_REGIONS}) EXCEPT SELECT region, phase, band, score FROM region_bands
+        WHERE record_id = r.id AND client_id = r.client_id AND assessment_date = r.assessment_date)
+    UNION
+    SELECT b.record_id FROM region_bands AS b LEFT JOIN records AS r ON r.id = b.record_id
+    WHERE r.id IS NULL OR r.kind != 'assessment' OR NOT EXISTS (
+        SELECT 1 FROM ({_PLAN_REGIONS}) AS p WHERE p.region = b.region AND p.phase IS b.phase
+        AND p.band = b.band AND p.score IS b.score AND r.client_id = b.client_id
+        AND r.assessment_date = b.assessment_date)
+    ORDER BY 1"""
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,11 @@ class AuditStore:
                 for path, data in rows}
 
     @_guarded
+    def region_band_mismatches(self) -> list[int]:
+        """Assessment records whose derived region_bands rows differ from their plan's regions."""
+        return [row[0] for row in self.conn.execute(REGION_BAND_MISMATCHES)]
+
+    @_guarded
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
 
@@ -216,6 +235,10 @@ class AuditStore:
                   "intervention": intervention, "outcome": outcome, "reason": reason,
                   "comment": comment}
         return self._append([fields], None, None)[0]
+
+    def append_records(self, entries: list[dict]) -> list[Appended]:
+        """Records that need no knowledge base (outcome events, exposure), in one transaction."""
+        return self._append(entries, None, None)
 
     @_guarded
     def _append(self, entries: list[dict], kb: CheckedKnowledgeBase | None,

@@ -33,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "interventions, prerequisites."),
     "lint": ("groundwork.cli.lint", "Check rule files: syntax, names, types, contradictions, "
                                     "conflicts, gaps, ordering, status."),
+    "lsp": ("groundwork.cli.lsp", "Run the language server: diagnostics, completion, hover, go "
+                                  "to definition, symbols."),
+    "fmt": ("groundwork.cli.fmt", "Lay out rule files in the canonical layout (comments kept, "
+                                  "meaning unchanged)."),
     "test": ("groundwork.cli.rule_tests", "Run rule scenarios: each failure shows expected vs "
                                           "actual and why; ends 'N passed, M failed'."),
     "schema": ("groundwork.cli.schema", "Print the JSON Schema of an assessment."),
@@ -40,6 +44,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "docs/web.md)."),
     "audit": ("groundwork.cli.audit", "The audit record: list, show, verify, replay, export plans "
                                       "given to clinicians, and record their feedback."),
+    "progress": ("groundwork.cli.program", "A client's re-assessments: bands over time, what "
+                                           "changed and why, goals, feedback, events."),
+    "outcome": ("groundwork.cli.outcome", "Record outcome events (restraint, placement move ...) "
+                                          "and exposure time (days in placement, bed-days) in the "
+                                          "audit store, for `groundwork program report`."),
+    "program": ("groundwork.cli.program", "Program-level figures from the audit store: event rates "
+                                          "per 100 bed-days, lower-region improvement, adherence, "
+                                          "placement stability (observational, uncontrolled)."),
+    "export": ("groundwork.cli.program", "One row per assessment, pseudonymous, for analysts: "
+                                         "bands, plan size, feedback, events."),
 }
 
 

@@ -26,7 +26,7 @@ from explain.trace import build_trace
 from groundwork.cli import app
 from groundwork.cli.audit import DbOption
 from groundwork.cli.common import CaseArgument, KbOption, load_kb, read_case, write_output
-from groundwork.service import assessed, record_plan
+from groundwork.service import assessed, record_plan, with_previous
 
 
 class PlanFormat(str, Enum):
@@ -52,7 +52,7 @@ def assess(
     """Assess one client and print the explained, phased plan (recorded in the audit store)."""
     knowledge = load_kb(kb)
     assessment, raw = read_case(case, knowledge)
-    ctx = assessed(assessment, raw, knowledge, drafts)
+    ctx = with_previous(assessed(assessment, raw, knowledge, drafts), db)
     text = render(ctx, format, trace)  # rendered first: a bad format writes nothing
     # recorded before it is shown: no plan reaches a clinician unrecorded
     appended = None if no_audit else record_plan(ctx, raw, db)

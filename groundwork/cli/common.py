@@ -23,7 +23,8 @@ KbOption = typer.Option(None, "--kb", help="Knowledge base directory (default: t
 
 
 def load_kb(path: Optional[Path]) -> CheckedKnowledgeBase:
-    return knowledge_base.load(path)
+    """The knowledge base to make plans with: one with lint errors is refused (exit 2)."""
+    return knowledge_base.load_for_plans(path)
 
 
 def read_case(case: Path, kb: CheckedKnowledgeBase):

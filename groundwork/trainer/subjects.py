@@ -41,8 +41,12 @@ def intervention_states(plan: Plan) -> dict[str, State]:
 
 
 def signature(rule) -> tuple:
-    """What a rule says, without where it is written."""
-    return (rule.when, tuple(action_key(a) for a in rule.actions), rule.version, rule.status)
+    """What a rule says, without where it is written. A defer of a catalog set counts as written
+    (`defer every relate intervention …`), not as its members: a new catalog entry changes the
+    set, not the rule."""
+    actions = dict.fromkeys(("Defer", str(a.via), a.until) if getattr(a, "via", None) is not None
+                            else action_key(a) for a in rule.actions)
+    return (rule.when, tuple(actions), rule.version, rule.status)
 
 
 def rule_changes(base: CheckedKnowledgeBase, head: CheckedKnowledgeBase) -> dict[str, list[str]]:

@@ -81,7 +81,9 @@ async def logout(request: Request):
 
 def _form_page(request: Request, status: int = 200, **values) -> HTMLResponse:
     kb = request.app.state.kb
+    age_months = forms.posted_age_months(values.get("values"))
     return _page(request, "assess.html", status, regions=forms.layout(kb), scale=kb.instrument.scale,
+                 age_months=age_months,
                  instrument=kb.instrument, kb=kb, v=forms.vocabulary(),
                  values=forms.Values(values.pop("values", None)), **values)
 

@@ -90,6 +90,10 @@ def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended
     """Validate, assess and record one case given as JSON text (422 naming the field if bad)."""
     ctx, raw = service.assess_text(text, display, state.kb)
     try:
+        ctx = service.with_previous(ctx, state.settings.db)
+    except GroundworkError as error:  # the named previous record, not the store itself
+        raise from_groundwork(error, 422, "previous_record") from None
+    try:
         appended = service.record_plan(ctx, raw, state.settings.db)
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
         raise from_groundwork(error, 500, "(audit store)") from None
