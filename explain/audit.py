@@ -8,16 +8,17 @@ clinician's feedback.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from engine.audit.feedback import OVERRIDE_REASONS
 from engine.audit.history import HistoryEntry
 from engine.audit.store import Record
 from engine.plan import Plan
+from explain.html_parts import ENV
 from explain.text import render_plan
 
 
@@ -193,15 +194,10 @@ def record_html(record: Record, feedback: list[Record], target: Record | None = 
     text = record_text(record, feedback, target)
     sections = text.split("THE PLAN AS GIVEN TO THE CLINICIAN\n")
     plan_part = _plan_html(record) if record.kind == "assessment" and len(sections) == 2 else None
-    if plan_part is None:
-        body = f"<pre>{html.escape(text)}</pre>"
-    else:
-        rest = sections[1].split("\nCLINICIAN FEEDBACK\n")
-        body = (f"<pre>{html.escape(sections[0])}</pre>\n<h2>The plan as given to the clinician</h2>\n"
-                f"{plan_part}\n<h2>Clinician feedback</h2>\n<pre>{html.escape(rest[-1])}</pre>")
-    title = html.escape(f"Groundwork audit record {record.id}")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{title}</title></head>\n<body>\n<h1>{title}</h1>\n{body}\n</body></html>\n")
+    notes = sections[1].split("\nCLINICIAN FEEDBACK\n")[-1] if plan_part is not None else ""
+    return ENV.get_template("audit_record.html").render(
+        title=f"Groundwork audit record {record.id}", text=text, head=sections[0],
+        plan=Markup(plan_part) if plan_part is not None else None, feedback=notes)
 
 
 def list_line(record: Record) -> str:

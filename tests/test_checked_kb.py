@@ -54,7 +54,10 @@ def test_the_http_schema_has_no_optional_rule_header():
 def test_make_test_runs_ruff_and_mypy_before_pytest():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     target = re.search(r"^test:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1)
-    steps = [line.split()[0].rsplit("/", 1)[-1] for line in target.strip().splitlines()]
-    assert steps.index("ruff") < steps.index("python") and steps.index("mypy") < steps.index("python")
+    lines = target.strip().splitlines()
+    where = {name: next(i for i, line in enumerate(lines) if f"/{name} " in line or line.endswith(f"/{name}"))
+             for name in ("ruff", "mypy")}
+    pytest_line = next(i for i, line in enumerate(lines) if "-m pytest" in line)
+    assert where["ruff"] < pytest_line and where["mypy"] < pytest_line
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"mypy' in pyproject and '"ruff' in pyproject and 'plugins = ["pydantic.mypy"]' in pyproject
