@@ -91,7 +91,7 @@ def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     needed = iv.min_developmental_age_months
     if not needed:
         return None
-    # The stage in the domain the activity names (engine/sequence.py, Sequencer._below_stage);
+    # The stage in the domain the activity names, read from the plan's profile (as the engine does);
     # no estimate: not held back on that account.
     domain = stage_domain(ctx.kb, iv)
     stage = next((s for s in ctx.plan.profile.domains if s.name == domain), None) \
