@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl.facts import compute
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.item_flags import referrals
 from engine.models import Assessment
 from engine.profile import Stage, functional_profile
@@ -48,7 +48,7 @@ class _Sources:
         return self.scores[name]
 
 
-def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
+def build_facts(assessment: Assessment, kb: CheckedKnowledgeBase) -> ClientFacts:
     ratings = resolve_ratings(assessment, kb)
     regions, domains = score_assessment(ratings, kb)
     age = assessment.age.total_months

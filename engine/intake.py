@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from dsl.errors import Diagnostic, GroundworkError, did_you_mean
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.models import Assessment
 
 
@@ -30,7 +31,7 @@ def _error(display: str, path: str, message: str) -> Diagnostic:
     return Diagnostic("E200", message, display, field_path=path)
 
 
-def read_assessment_file(path: str | Path, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+def read_assessment_file(path: str | Path, kb: CheckedKnowledgeBase) -> tuple[Assessment, dict]:
     display = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -44,7 +45,7 @@ def read_assessment_file(path: str | Path, kb: KnowledgeBase) -> tuple[Assessmen
     return parse_assessment(text, display, kb)
 
 
-def parse_assessment(text: str, display: str, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+def parse_assessment(text: str, display: str, kb: CheckedKnowledgeBase) -> tuple[Assessment, dict]:
     if not text.strip():
         raise GroundworkError([Diagnostic("E202", "the file is empty; expected a JSON object",
                                           display, field_path="(file)")])
@@ -58,7 +59,7 @@ def parse_assessment(text: str, display: str, kb: KnowledgeBase) -> tuple[Assess
     return validate_assessment(raw, display, kb), raw
 
 
-def validate_assessment(raw, display: str, kb: KnowledgeBase) -> Assessment:
+def validate_assessment(raw, display: str, kb: CheckedKnowledgeBase) -> Assessment:
     if not isinstance(raw, dict):
         raise GroundworkError([_error(display, "(top level)", "expected a JSON object")])
     try:
@@ -71,7 +72,7 @@ def validate_assessment(raw, display: str, kb: KnowledgeBase) -> Assessment:
     return assessment
 
 
-def _pydantic(display: str, error: dict) -> Diagnostic:
+def _pydantic(display: str, error: ErrorDetails) -> Diagnostic:
     kind = error["type"]
     message = error["msg"]
     if kind == "extra_forbidden":
@@ -83,7 +84,7 @@ def _pydantic(display: str, error: dict) -> Diagnostic:
     return _error(display, field_path(error["loc"]), message)
 
 
-def check_against_instrument(assessment: Assessment, kb: KnowledgeBase) -> list[tuple[str, str]]:
+def check_against_instrument(assessment: Assessment, kb: CheckedKnowledgeBase) -> list[tuple[str, str]]:
     instrument = kb.instrument
     known = {item.id for item in instrument.items}
     problems = []

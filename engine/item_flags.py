@@ -4,16 +4,16 @@ section 7). Also the informant checks: ratings to reconcile, self-reports set as
 
 from __future__ import annotations
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
 from engine.ratings import ItemRating
 
 
-def severe(rating: ItemRating, kb: KnowledgeBase) -> bool:
+def severe(rating: ItemRating, kb: CheckedKnowledgeBase) -> bool:
     return rating.known and rating.value == kb.instrument.max_value
 
 
-def item_flags(ratings: tuple[ItemRating, ...], kb: KnowledgeBase) -> tuple[p.ItemFlag, ...]:
+def item_flags(ratings: tuple[ItemRating, ...], kb: CheckedKnowledgeBase) -> tuple[p.ItemFlag, ...]:
     instrument = kb.instrument
     out = []
     for rating in ratings:
@@ -27,18 +27,18 @@ def item_flags(ratings: tuple[ItemRating, ...], kb: KnowledgeBase) -> tuple[p.It
             message += f" Consider a referral: {referral.name}."
         out.append(p.ItemFlag(
             item=item.id, text=item.text, region=item.region, domain=item.domain,
-            value=rating.value, informants=tuple(sorted({who for who, v in rating.given if v is not None})),
+            value=rating.rated, informants=tuple(sorted({who for who, v in rating.given if v is not None})),
             referral=referral.id if referral else None,
             referral_name=referral.name if referral else None, message=message))
     return tuple(out)
 
 
-def referrals(ratings: tuple[ItemRating, ...], kb: KnowledgeBase) -> frozenset[str]:
+def referrals(ratings: tuple[ItemRating, ...], kb: CheckedKnowledgeBase) -> frozenset[str]:
     """The referrals the severely rated items carry: the `referrals` fact rules test."""
     return frozenset(r.item.referral for r in ratings if r.item.referral and severe(r, kb))
 
 
-def informant_flags(ratings: tuple[ItemRating, ...], kb: KnowledgeBase) -> list[p.Flag]:
+def informant_flags(ratings: tuple[ItemRating, ...], kb: CheckedKnowledgeBase) -> list[p.Flag]:
     instrument = kb.instrument
     flags = []
     apart = [r.item.id for r in ratings if r.due and r.spread >= instrument.disagreement_points]

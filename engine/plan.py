@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from dsl.vocabulary import SEVERITY_OF_FLAG
 
 PhaseName = Literal["regulate", "relate", "reason"]
+Period = Literal["day", "week"]
 
 
 class _Out(BaseModel):
@@ -17,7 +18,7 @@ class _Out(BaseModel):
 
 class Dose(_Out):
     frequency: int = Field(title="Frequency", description="Doses per period")
-    period: Literal["day", "week"] = Field(title="Period", description="Per day or per week")
+    period: Period = Field(title="Period", description="Per day or per week")
     minutes: int = Field(title="Minutes", description="Minutes per dose")
     delivered_by: str = Field(title="Delivered by", description="Who delivers each dose")
 
@@ -185,6 +186,39 @@ class Provenance(_Out):
     instrument_version: str = Field("", title="Instrument version", description="Its declared version")
 
 
+class BandChange(_Out):
+    name: str = Field(title="Region or domain", description="Its name")
+    before: str = Field(title="Band before", description="At the earlier assessment")
+    after: str = Field(title="Band after", description="At the later assessment")
+    steps: int | None = Field(title="Steps", description="Bands moved: negative better, positive "
+                                                         "worse; null when not comparable")
+
+
+class ItemChange(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    before: str = Field(title="Before", description="Its placement at the earlier assessment")
+    after: str = Field(title="After", description="Its placement at the later assessment")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules behind both placements")
+
+
+class PlanChange(_Out):
+    regions: tuple[BandChange, ...] = Field(title="Region bands that changed", description="Lowest first")
+    domains: tuple[BandChange, ...] = Field(title="Domain bands that changed", description="As declared")
+    flags_raised: tuple[str, ...] = Field(title="Flags raised", description="Flag codes")
+    flags_dropped: tuple[str, ...] = Field(title="Flags no longer raised", description="Flag codes")
+    started: tuple[ItemChange, ...] = Field(title="Started", description="Newly recommended")
+    released: tuple[ItemChange, ...] = Field(title="Released from a gate",
+                                             description="Deferred before, recommended now")
+    stopped: tuple[ItemChange, ...] = Field(title="Stopped", description="No longer recommended")
+    rules: tuple[str, ...] = Field(title="Rules responsible", description="Behind any change above")
+
+
+class SincePrevious(PlanChange):
+    record_id: int = Field(title="Previous record", description="Audit id of the previous assessment")
+    record_hash: str = Field(title="Previous record hash", description="Its hash in the audit chain")
+    assessment_date: str = Field(title="Previous assessment date", description="Its date")
+
+
 class Plan(_Out):
     client_id: str = Field(title="Client pseudonym", description="From the assessment")
     assessment_date: str = Field(title="Assessment date", description="From the assessment")
@@ -196,12 +230,15 @@ class Plan(_Out):
         description="The overall functional stage estimate (profile.overall), or the chronological "
                     "age when too few items are known: a summary only, never above the "
                     "chronological age; no rule uses it to withhold work for the adults")
-    profile: FunctionalProfile | None = Field(None, title="Functional profile",
-                                             description="Estimated functional stage by domain and region, with its basis")
-    item_flags: tuple[ItemFlag, ...] = Field((), title="Item flags",
-                                             description="Items rated severely below typical, whatever their region's band")
-    not_due_items: tuple[str, ...] = Field((), title="Not due",
-                                           description="Items not rated at the client's age (neither known nor missing)")
+    profile: FunctionalProfile | None = Field(
+        None, title="Functional profile",
+        description="Estimated functional stage by domain and region, with its basis")
+    item_flags: tuple[ItemFlag, ...] = Field(
+        (), title="Item flags",
+        description="Items rated severely below typical, whatever their region's band")
+    not_due_items: tuple[str, ...] = Field(
+        (), title="Not due",
+        description="Items not rated at the client's age (neither known nor missing)")
     chronological_age_months: int = Field(title="Chronological age", description="In months")
     arousal: ArousalSummary = Field(title="Arousal", description="States from the assessment")
     phases: tuple[PhasePlan, ...] = Field(title="Phases", description="In order; empty ones omitted")
@@ -213,3 +250,15 @@ class Plan(_Out):
                                             description="Profiles the rules say need nothing")
     review: Review = Field(title="Review", description="When to review the plan")
     provenance: Provenance = Field(title="Provenance", description="What produced this plan")
+    since_previous: SincePrevious | None = Field(
+        None, title="Since the previous assessment",
+        description="What changed since the assessment this one names (`previous_record`); "
+                    "absent when it names none")
+
+    @model_serializer(mode="wrap")
+    def _absent_when_none(self, handler):
+        """A plan that names no previous assessment is exactly the plan it always was."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("since_previous", 0) is None:
+            del data["since_previous"]
+        return data

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
 from engine.ratings import ItemRating
 from engine.scoring import needed_known
@@ -37,7 +37,7 @@ class Stage:
     reason: str | None = None  # why there is no estimate
 
 
-def stage_of(name: str, ratings: list[ItemRating], age_months: int, kb: KnowledgeBase) -> Stage:
+def stage_of(name: str, ratings: list[ItemRating], age_months: int, kb: CheckedKnowledgeBase) -> Stage:
     instrument = kb.instrument
     due = sorted((r for r in ratings if r.due and r.item.typical_from_months <= age_months),
                  key=lambda r: (r.item.typical_from_months, r.item.id))
@@ -58,13 +58,13 @@ def stage_of(name: str, ratings: list[ItemRating], age_months: int, kb: Knowledg
         return Stage(name, None, due_ids, known_ids, 0.0,
                      f"only {len(known)} of {len(due)} due items are rated; at least {needed} "
                      "are needed for an estimate")
-    credit = sum(instrument.credit(r.value) for r in known)
+    credit = sum((instrument.credit(r.rated) for r in known), 0.0)
     # Whole months, rounded down; Fraction keeps the arithmetic exact (no float edge cases).
     months = int(Fraction(age_months) * Fraction(credit).limit_denominator(1000) / len(known))
     return Stage(name, months, due_ids, known_ids, round(credit, 2))
 
 
-def functional_profile(ratings: tuple[ItemRating, ...], age_months: int, kb: KnowledgeBase
+def functional_profile(ratings: tuple[ItemRating, ...], age_months: int, kb: CheckedKnowledgeBase
                        ) -> tuple[list[Stage], list[Stage], Stage]:
     """Stages per domain (declared order), per region (lowest first), and over all items."""
     domains = [stage_of(d, [r for r in ratings if r.item.domain == d], age_months, kb)

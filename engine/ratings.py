@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl.instrument import Item
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.models import Assessment
 
 SELF_REPORT = "self_report"
@@ -35,13 +35,20 @@ class ItemRating:
         return self.due and self.value is not None
 
     @property
+    def rated(self) -> int:
+        """The value of a known rating; asked only of ratings already found `known`."""
+        if self.value is None:
+            raise ValueError(f"{self.item.id} has no known rating")
+        return self.value
+
+    @property
     def spread(self) -> int:
         """Largest difference between two informants' known ratings of this item."""
         values = [v for _, v in self.given if v is not None]
         return max(values) - min(values) if len(values) > 1 else 0
 
 
-def resolve_ratings(assessment: Assessment, kb: KnowledgeBase) -> tuple[ItemRating, ...]:
+def resolve_ratings(assessment: Assessment, kb: CheckedKnowledgeBase) -> tuple[ItemRating, ...]:
     """Every item of the instrument, in instrument order."""
     instrument = kb.instrument
     age = assessment.age.total_months

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from dsl.vocabulary import INSUFFICIENT
 from engine.ratings import ItemRating
 
@@ -31,7 +31,7 @@ class Score:
     borderline_note: str | None = None  # which single rating would change the band
 
 
-def band_for(score: float, kb: KnowledgeBase) -> str:
+def band_for(score: float, kb: CheckedKnowledgeBase) -> str:
     band = kb.thresholds[0].band
     for threshold in kb.thresholds:
         if score >= threshold.from_score:
@@ -43,26 +43,26 @@ def _round(value: float) -> float:
     return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def needed_known(kb: KnowledgeBase, due: int) -> int:
+def needed_known(kb: CheckedKnowledgeBase, due: int) -> int:
     """Known ratings needed before a band (or a stage estimate) is given for `due` due items."""
     instrument = kb.instrument
     return max(instrument.min_known_items, math.ceil(instrument.min_known_fraction * due))
 
 
-def score_of(name: str, ratings: list[ItemRating], kb: KnowledgeBase) -> Score:
+def score_of(name: str, ratings: list[ItemRating], kb: CheckedKnowledgeBase) -> Score:
     due = [r for r in ratings if r.due]
     known = [r for r in due if r.value is not None]
     not_due = len(ratings) - len(due)
     if len(known) < needed_known(kb, len(due)):
         return Score(name, None, INSUFFICIENT, len(known), len(due), not_due)
-    score = _round(sum(r.value for r in known) / len(known))
+    score = _round(sum(r.rated for r in known) / len(known))
     band = band_for(score, kb)
     note = borderline_note(name, score, band, known, kb)
     return Score(name, score, band, len(known), len(due), not_due, note is not None, note)
 
 
 def borderline_note(name: str, score: float, band: str, known: list[ItemRating],
-                    kb: KnowledgeBase) -> str | None:
+                    kb: CheckedKnowledgeBase) -> str | None:
     """None unless the score is within the knowledge base's margin of a band edge; then the
     smallest single change of one known rating that moves the band across that edge."""
     margin = kb.instrument.borderline_margin
@@ -72,13 +72,13 @@ def borderline_note(name: str, score: float, band: str, known: list[ItemRating],
         return None
     edge = min(near, key=lambda e: (abs(score - e), e))
     worse = score < edge  # crossing means rating one item higher (worse)
-    total, count = sum(r.value for r in known), len(known)
+    total, count = sum(r.rated for r in known), len(known)
     for step in range(1, kb.instrument.max_value + 1):
         for rating in sorted(known, key=lambda r: r.item.id):
-            new = rating.value + step if worse else rating.value - step
+            new = rating.rated + step if worse else rating.rated - step
             if not 0 <= new <= kb.instrument.max_value:
                 continue
-            new_band = band_for(_round((total - rating.value + new) / count), kb)
+            new_band = band_for(_round((total - rating.rated + new) / count), kb)
             if new_band != band:
                 return (f"{name} {score:.2f} is within {margin:g} of the band edge at {edge:g}: "
                         f"one rating decides the band (rating {rating.item.id} {new} instead of "
@@ -87,7 +87,7 @@ def borderline_note(name: str, score: float, band: str, known: list[ItemRating],
             "rating would change its band")
 
 
-def score_assessment(ratings: tuple[ItemRating, ...], kb: KnowledgeBase) -> tuple[list[Score], list[Score]]:
+def score_assessment(ratings: tuple[ItemRating, ...], kb: CheckedKnowledgeBase) -> tuple[list[Score], list[Score]]:
     """Region scores (in region order) and domain scores (in declaration order)."""
     regions = [score_of(r, [x for x in ratings if x.item.region == r], kb) for r in kb.region_names]
     domains = [score_of(d, [x for x in ratings if x.item.domain == d], kb) for d in kb.domain_names]

@@ -5,22 +5,27 @@ contraindication the client has), not suitable (above the developmental-age esti
 the client lives in), deferred (a rule's `defer … until` gate, a compromised lower region, an
 arousal state that cannot reach its phase, a prerequisite not under way), else active in the phase
 of its target region. An intervention that no fired rule recommends is never deferred or placed
-(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions that share a phase are worked on together, lowest first; work for a
-later phase waits while any region of an earlier phase is compromised.
+(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions
+that share a phase are worked on together, lowest first; work for a later phase waits while any
+region of an earlier phase is compromised.
+
+Every decision is recorded as data (engine/decisions.py) beside the plan, for the explanations.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import cast
 from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path
-from dsl.kb import KnowledgeBase
 from dsl.plain import plain
 from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
+from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
+from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
@@ -36,11 +41,11 @@ GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the s
 SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
 
-def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
+def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
     findings = Findings()
     fired = sorted({f.rule_id for f in firings})
     for rule_id in fired:
-        rule = kb.rule(rule_id)
+        rule = kb.fired_rule(rule_id)
         for action in rule.actions:
             if isinstance(action, ast.Recommend):
                 findings.recommends.setdefault(action.intervention, []).append((rule, action))
@@ -58,7 +63,7 @@ def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
 
 
 class Sequencer:
-    def __init__(self, kb: KnowledgeBase, assessment: Assessment, facts: ClientFacts,
+    def __init__(self, kb: CheckedKnowledgeBase, assessment: Assessment, facts: ClientFacts,
                  derived: dict[str, tuple[str, ...]]):
         self.kb = kb
         self.assessment = assessment
@@ -68,8 +73,8 @@ class Sequencer:
         self.bands = {s.name: s.band for s in facts.regions}
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
         # for once per proposed intervention: remember each answer.
-        self.region_gate = functools.cache(self.region_gate)
-        self.arousal_gate = functools.cache(self.arousal_gate)
+        self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
+        self.arousal_gate = functools.cache(self.arousal_gate)  # type: ignore[method-assign]
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> Gate | None:
@@ -118,7 +123,7 @@ class Sequencer:
                 for phase in Phase}
 
     # ---- the plan ----
-    def reasons(self, rules: list[ast.Rule]) -> tuple[p.Reason, ...]:
+    def reasons(self, rules: list[CheckedRule]) -> tuple[p.Reason, ...]:
         out = []
         for rule in rules:
             result = evaluate(rule.when, self.facts.values, self.derived, self.types)
@@ -200,7 +205,7 @@ class Sequencer:
             client_id=self.assessment.client_id,
             assessment_date=self.assessment.assessment_date.isoformat(),
             flags=self._flags(findings),
-            regions=tuple(p.RegionSummary(region=s.name, phase=kb.region(s.name).phase,
+            regions=tuple(p.RegionSummary(region=s.name, phase=cast(p.PhaseName, kb.region(s.name).phase),
                                           score=s.score, band=s.band, known_ratings=s.known,
                                           items=s.items, not_due=s.not_due, borderline=s.borderline,
                                           borderline_note=s.borderline_note) for s in facts.regions),
@@ -233,7 +238,8 @@ class Sequencer:
         needed = iv.min_developmental_age_months
         domain = stage_domain(self.kb, iv)
         stage = self.facts.domain_stage(domain) if domain else None
-        if not needed or stage is None or stage.months is None or stage.months >= needed:
+        if not needed or not domain or stage is None or stage.months is None \
+                or stage.months >= needed:
             return None
         words = domain.replace("_", " ")
         return (f"needs a functional stage of {needed} months in {words}; the client's {words} "
@@ -286,7 +292,7 @@ class Sequencer:
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
                         recommendations=tuple(recommendations[phase]),
                         move_on_when=self._move_on_when(phase))
-            for phase in sorted(recommendations, key=PHASE_ORDER.get))
+            for phase in sorted(recommendations, key=PHASE_ORDER.__getitem__))
 
     def _move_on_when(self, phase: Phase) -> tuple[str, ...]:
         later = [ph for ph in Phase if PHASE_ORDER[ph] == PHASE_ORDER[phase] + 1]
@@ -304,7 +310,7 @@ class Sequencer:
     def _flags(self, findings: Findings) -> tuple[p.Flag, ...]:
         flags = []
         for code, pairs in findings.flags.items():
-            worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.get)
+            worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.__getitem__)
             message = next(a.message for r, a in sorted(pairs, key=lambda x: x[0].id))
             flags.append(p.Flag(code=code, severity=worst, message=message,
                                 rules=tuple(sorted({r.id for r, _ in pairs}))))
@@ -327,7 +333,7 @@ class Sequencer:
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
 
 
-def stage_domain(kb: KnowledgeBase, iv: ast.Intervention) -> str | None:
+def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
     """The domain whose stage an activity needs: the one it names, else the domain whose primary
     region is its target region."""
     if iv.stage_domain:

@@ -75,8 +75,10 @@ def _rule_gate(ctx: Context, intervention: str) -> Gate | None:
     decision = ctx.decisions.get(intervention)
     closed = decision.rule_gate if decision else None
     if closed is not None:
+        sets = sorted({str(a.via) for r, a in defers if r.id in closed.rules and a.via is not None})
+        what = f"{sets[0]}, {intervention} among them," if sets else "it"
         return Gate(kind="rule", passed=False, rules=closed.rules, value=closed.holding_text,
-                    text=f"Rule {', '.join(closed.rules)} defers it {closed.text}.")
+                    text=f"Rule {', '.join(closed.rules)} defers {what} {closed.text}.")
     rules = tuple(sorted({r.id for r, _ in defers}))
     until = "; ".join(sorted({_until(a, ctx.kb.fact_types()) for _, a in defers}))
     return Gate(kind="rule", passed=True, rules=rules, value=until,
@@ -91,7 +93,7 @@ def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     needed = iv.min_developmental_age_months
     if not needed:
         return None
-    # The stage in the domain the activity names, read from the plan's profile (as the engine does);
+    # The stage in the domain the activity names (as engine/sequence.py decides it);
     # no estimate: not held back on that account.
     domain = stage_domain(ctx.kb, iv)
     stage = next((s for s in ctx.plan.profile.domains if s.name == domain), None) \

@@ -58,7 +58,8 @@ def _flags(ctx: Context) -> str:
         return ""
     items = "".join(f"<li><strong>{e(f.severity.upper())}</strong> <code>{e(f.code)}</code>: "
                     f"{e(f.message)}</li>" for f in ctx.plan.flags)
-    return f'<section aria-labelledby="flags-h"><h2 id="flags-h">Flags for clinician review</h2><ul>{items}</ul></section>'
+    return ('<section aria-labelledby="flags-h"><h2 id="flags-h">Flags for clinician review</h2>'
+            f"<ul>{items}</ul></section>")
 
 
 def region_map_html(ctx: Context) -> str:
@@ -101,7 +102,8 @@ def _borderline(summary) -> str:
     """' (borderline)' with the single rating that would change the band, for a region or domain."""
     if not summary.borderline:
         return ""
-    return f' <span class="borderline" title="{e(summary.borderline_note or "")}">(borderline: {e(summary.borderline_note or "")})</span>'
+    note = e(summary.borderline_note or "")
+    return f' <span class="borderline" title="{note}">(borderline: {note})</span>'
 
 
 def _held(ctx: Context, region: str) -> list[tuple[str, int]]:
@@ -126,6 +128,7 @@ def _phases(ctx: Context) -> str:
         for rec in phase.recommendations:
             dose = rec.dose
             why = explain_why(ctx, rec.intervention)
+            assert why is not None  # every recommendation in a phase is active
             out.append(
                 f"<li><h4>{e(rec.name)} <code>{e(rec.intervention)}</code></h4>"
                 f"<p>{dose.frequency} per {e(dose.period)}, {dose.minutes} minutes, by "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
-from engine.plan import Plan
+from engine.plan import DomainSummary, Plan, RegionSummary
 
 
 def months(value: int) -> str:
@@ -29,7 +29,8 @@ def item_flag_lines(plan: Plan) -> list[str]:
 
 
 def borderline_lines(plan: Plan) -> list[str]:
-    notes = [s.borderline_note for s in (*plan.regions, *plan.domains) if s.borderline and s.borderline_note]
+    summaries: list[RegionSummary | DomainSummary] = [*plan.regions, *plan.domains]
+    notes = [s.borderline_note for s in summaries if s.borderline and s.borderline_note]
     return [line for note in notes for line in _wrap(f"Borderline: {note}.", "  ")]
 
 

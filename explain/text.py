@@ -30,6 +30,13 @@ def because_line(rec: Recommendation) -> str:
     return f"because {reason.title.rstrip('.')} [{reason.rule}]: {values}{more}"
 
 
+def since_previous_lines(since) -> list[str]:
+    """What changed since the previous assessment the input named (engine/progress.py)."""
+    from explain.progress import change_lines
+    return [f"SINCE THE PREVIOUS ASSESSMENT (record {since.record_id}, {since.assessment_date})",
+            *change_lines(since)]
+
+
 def render_plan(plan: Plan) -> str:
     out = [f"Groundwork plan for client {plan.client_id} (assessed {plan.assessment_date})",
            f"Age {_months(plan.chronological_age_months)}; functional profile by domain below "
@@ -50,6 +57,8 @@ def render_plan(plan: Plan) -> str:
     out += borderline_lines(plan)
     out.append("")
     out += profile_lines(plan)
+    if plan.since_previous is not None:
+        out += since_previous_lines(plan.since_previous) + [""]
     if not plan.phases:
         out.append("No activity is active yet; see the deferred and avoided lists below.")
     for number, phase in enumerate(plan.phases, 1):
@@ -70,14 +79,14 @@ def render_plan(plan: Plan) -> str:
         out.append("")
     if plan.avoided:
         out.append("AVOIDED (not now)")
-        for item in plan.avoided:
-            rules = f" [{', '.join(item.rules)}]" if item.rules else ""
-            out += _wrap(f"- {item.name} [{item.intervention}]: {item.reason}{rules}", "  ")
+        for avoided in plan.avoided:
+            rules = f" [{', '.join(avoided.rules)}]" if avoided.rules else ""
+            out += _wrap(f"- {avoided.name} [{avoided.intervention}]: {avoided.reason}{rules}", "  ")
         out.append("")
     if plan.not_suitable:
         out.append("NOT SUITABLE FOR THIS CLIENT")
-        for item in plan.not_suitable:
-            out += _wrap(f"- {item.name} [{item.intervention}]: {item.reason}", "  ")
+        for unsuitable in plan.not_suitable:
+            out += _wrap(f"- {unsuitable.name} [{unsuitable.intervention}]: {unsuitable.reason}", "  ")
         out.append("")
     for note in plan.no_action:
         out += _wrap(f"No action needed: {note.reason} [{', '.join(note.rules)}]", "")

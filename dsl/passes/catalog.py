@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import networkx as nx
 
 from dsl import ast
@@ -76,7 +78,7 @@ def check_dose(dose: ast.Dose, out: Collector) -> None:
         out.add("E150", "a dose needs at least 1 per period and 1 minute", dose.pos)
 
 
-def prerequisite_graph(interventions: dict[str, ast.Intervention]) -> nx.DiGraph:
+def prerequisite_graph(interventions: Mapping[str, ast.Intervention]) -> nx.DiGraph:
     """Edges from each prerequisite to the intervention that requires it."""
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(interventions))

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 import io
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dsl.kb import KnowledgeBase
 from groundwork.trainer.impact import KINDS, CaseImpact
 from groundwork.trainer.subjects import rule_changes
 
 MARK = {"added": "+", "removed": "-", "moved": "~"}
 
 
-def _kb_line(label: str, shown: str, kb: KnowledgeBase) -> str:
+def _kb_line(label: str, shown: str, kb: CheckedKnowledgeBase) -> str:
     return f"{label}: {shown} ({kb.name} {kb.version}, {kb.content_hash[:12]})"
 
 
-def render_text(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBase,
-                base_shown: str, head_shown: str) -> str:
+def render_text(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: CheckedKnowledgeBase,
+                base_shown: str, head_shown: str, screened: str = "") -> str:
     lines = [_kb_line("base", base_shown, base), _kb_line("head", head_shown, head)]
     for kind, rules in rule_changes(base, head).items():
         lines.append(f"rules {kind}: " + (", ".join(rules) if rules else "none"))
@@ -41,7 +41,20 @@ def render_text(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBas
         lines.append(f"no change: {len(unchanged)} case{'s' if len(unchanged) != 1 else ''} "
                      "(--format json lists every case)")
         lines.append("")
+    if screened:
+        lines += [screened, ""]
     return "\n".join(lines) + "\n" + summary_table(cases)
+
+
+def screen_line(run) -> str:
+    """What the screen spared (groundwork/trainer/screen.py), for the text report's last line."""
+    total = len(run.cases)
+    if run.screen.everything:
+        return (f"{total} case{'s' if total != 1 else ''} assessed under both knowledge bases "
+                "(the change reaches beyond the rules, or --full)")
+    return (f"{run.assessed} of {total} case{'s' if total != 1 else ''} assessed again: no "
+            f"changed rule ({', '.join(run.screen.changed_rules) or 'none'}) can fire for the "
+            f"other {run.screened_out}")
 
 
 def counts(case: CaseImpact) -> dict[str, int]:
@@ -73,7 +86,7 @@ def summary_table(cases: list[CaseImpact]) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def render_json(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBase) -> dict:
+def render_json(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: CheckedKnowledgeBase) -> dict:
     def kb_info(kb):
         return {"name": kb.name, "version": kb.version, "kb_hash": kb.content_hash}
     return {

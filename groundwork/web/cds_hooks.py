@@ -9,7 +9,7 @@ Every route needs a JWT from a configured CDS client (security.require_cds_clien
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -28,7 +28,8 @@ from groundwork.web.security import require_cds_client
 
 SERVICE_ID = "groundwork-plan"
 ASSESSMENT_KEY = "groundworkAssessment"
-ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 412, 413)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 404, 412, 413)}
 router = APIRouter(prefix="/cds-services", dependencies=[Depends(require_cds_client)],
                    responses=ERRORS, tags=["cds-hooks"])
 
@@ -155,11 +156,15 @@ def feedback(service_id: str, body: FeedbackRequest, request: Request) -> Feedba
     return FeedbackResult(recorded=recorded, not_recorded=skipped)
 
 
-def _decisions(store, index: int, item: CardFeedback) -> list[tuple]:
+Decision = tuple[int, str, str, "str | None", "str | None", "str | None"]
+
+
+def _decisions(store, index: int, item: CardFeedback) -> list[Decision]:
     """(plan id, intervention, outcome, reason, comment, by) for each intervention the card named."""
     named = read_uuid(item.card)
     record = store.get(named.record_id) if named and named.record_id else None
-    if record is None or record.kind != "assessment" or not checks(item.card, named, record.record_hash):
+    if named is None or record is None or record.kind != "assessment" \
+            or not checks(item.card, named, record.record_hash):
         raise ApiError(404, "E809", "no card with this uuid was issued by this server",
                        path=f"feedback[{index}].card")
     if named.kind in (FLAG_CARD, HELD_CARD):
@@ -188,7 +193,7 @@ def _accepted(record, phase: int, index: int, item: CardFeedback) -> list[str]:
         named = read_uuid(suggestion.id)
         ok = named is not None and named.record_id == record.id and named.kind == SUGGESTION \
             and named.first == phase and checks(suggestion.id, named, record.record_hash)
-        if not ok or named.second >= len(recs):
+        if named is None or not ok or named.second >= len(recs):
             raise ApiError(404, "E809", "no suggestion with this id on this card",
                            path=f"feedback[{index}].acceptedSuggestions[{number}].id")
         out.append(recs[named.second]["intervention"])

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dsl import vocabulary as v
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 
 CAREGIVER_ROWS = 4
 UNKNOWN = "unknown"
@@ -31,7 +31,7 @@ class RegionGroup:
     domains: tuple[DomainGroup, ...]
 
 
-def layout(kb: KnowledgeBase) -> tuple[RegionGroup, ...]:
+def layout(kb: CheckedKnowledgeBase) -> tuple[RegionGroup, ...]:
     """Items grouped by region (lowest first), then by domain, each in instrument order."""
     items = kb.instrument.items
     groups = []
@@ -73,7 +73,7 @@ def _number(text: str):
     return int(text) if text.isdigit() else (text or None)  # a non-number is left for validation
 
 
-def from_form(form, kb: KnowledgeBase) -> Built:
+def from_form(form, kb: CheckedKnowledgeBase) -> Built:
     """A posted form (a multi-dict) -> the assessment JSON, and where each field came from."""
     get = lambda name: (form.get(name) or "").strip()  # noqa: E731
     built = Built({})

@@ -107,7 +107,7 @@ async def assess(request: Request):
                                                    "the form is out of date; reload the page"}])
     upload = form.get("case_file")
     built = None
-    if upload is not None and getattr(upload, "filename", ""):
+    if upload is not None and not isinstance(upload, str) and upload.filename:
         data = await upload.read()
         text, display = data.decode("utf-8", errors="replace"), "uploaded file"
     else:
