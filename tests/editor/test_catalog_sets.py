@@ -74,7 +74,7 @@ intervention family-games {
   modality relational
   dose 1 per week, 30 minutes, by caregiver
   settings home
-  source "Test fixture"
+  source "Bath, H. (2008). The three pillars of trauma-informed care. Reclaiming Children and Youth, 17(3), 17-21"
 }
 '''
     gate = rule("gate", "brainstem.band >= moderate or diencephalon.band >= moderate",
