@@ -107,6 +107,7 @@ CODES: tuple[Code, ...] = (
     _lint("W350", "W350: relational or reasoning work with no gate on the regions below",
           "relational or reasoning work with no gate on the regions below"),
     _lint("W360", "W360: a client profile with no guidance", "a client profile with no guidance"),
+    _lint("W370", "W370: a source without authors or a year", "a source without authors or a year"),
     # ---- assessments and command input ----
     Code("E200", "the assessment is invalid (the message names the field)", ERRORS),
     Code("E201", "the file cannot be read (missing, a directory, not UTF-8)", ERRORS),
