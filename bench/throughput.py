@@ -18,12 +18,10 @@ from bench.cases import caseload
 from bench.measure import median, rate_and_latency, timed_each
 from bench.reference import ReferenceRunner
 from dsl.kb import KnowledgeBase
-from engine import __version__
 from engine.batch import CaseInput, evaluate_case
 from engine.facts import build_facts
 from engine.intake import parse_assessment
-from engine.pipeline import input_hash
-from engine.plan import Provenance
+from engine.pipeline import provenance_for
 from engine.runtime import runner_for
 from engine.sequence import Sequencer, gather
 
@@ -117,8 +115,7 @@ def _staged(text: str, kb: KnowledgeBase, runner, spent: dict) -> str:
     firings, derived = runner.run(facts.values)
     t3 = clock()
     _TimedSequencer.explain_seconds = 0.0
-    provenance = Provenance(kb_name=kb.name, kb_version=kb.version, kb_hash=kb.content_hash,
-                            engine_version=__version__, input_hash=input_hash(raw), drafts=False)
+    provenance = provenance_for(kb, raw)
     plan = _TimedSequencer(kb, assessment, facts, derived).build(gather(kb, firings), provenance)
     t4 = clock()
     line = f'{{"source":"case","status":"ok","plan":{plan.model_dump_json()}}}'

@@ -36,12 +36,17 @@ def input_hash(raw) -> str:
     return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
 
 
+def provenance_for(kb: CheckedKnowledgeBase, raw, drafts: bool = False) -> Provenance:
+    """What produced a plan: the knowledge base, its instrument, the engine and the input."""
+    return Provenance(kb_name=kb.name, kb_version=kb.version, kb_hash=kb.content_hash,
+                      engine_version=__version__, input_hash=input_hash(raw), drafts=drafts,
+                      instrument_name=kb.instrument.name, instrument_version=kb.instrument.version)
+
+
 def assess(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: bool = False) -> Outcome:
     facts = build_facts(assessment, kb)
     firings, derived = runner_for(kb, drafts).run(facts.values)
-    provenance = Provenance(kb_name=kb.name, kb_version=kb.version, kb_hash=kb.content_hash,
-                            engine_version=__version__, input_hash=input_hash(raw), drafts=drafts,
-                            instrument_name=kb.instrument.name, instrument_version=kb.instrument.version)
+    provenance = provenance_for(kb, raw, drafts)
     sequencer = Sequencer(kb, assessment, facts, derived)
     plan, decisions = sequencer.decide(gather(kb, firings), provenance)
     return Outcome(plan, facts, firings, derived, assessment, decisions)

@@ -140,20 +140,23 @@ def score_evidence(ctx: Context, name: str) -> ScoreEvidence:
     facts = ctx.outcome.facts
     score = next(s for s in facts.regions + facts.domains if s.name == name)
     kind: Literal["region", "domain"] = "region" if name in ctx.kb.region_names else "domain"
-    instrument = ctx.kb.instrument
-    by_item = {r.item: r for r in ctx.outcome.assessment.ratings}
-    labels = {p.value: p.label for p in instrument.scale}
+    labels = {p.value: p.label for p in ctx.kb.instrument.scale}
     ratings = []
-    for item in instrument.items:
+    for resolved in facts.ratings:  # the values the engine used (engine/ratings.py)
+        item = resolved.item
         if getattr(item, kind) != name:
             continue
-        rating = by_item.get(item.id)
-        value = rating.value if rating else None
-        ratings.append(ItemRating(
-            item=item.id, function=item.text, value=value,
-            informant=rating.informant if rating else None,
-            meaning=labels.get(value, "unknown") if rating and value is not None
-            else ("unknown" if rating else "not rated")))
+        informants = ", ".join(dict.fromkeys(who for who, _ in resolved.given)) or None
+        if not resolved.due:
+            meaning = "not due at the client's age: not counted"
+        elif resolved.set_aside:
+            meaning = "a self-report alone, below the self-report age: counted as unknown"
+        elif resolved.value is not None:
+            meaning = labels.get(resolved.value, "unknown")
+        else:
+            meaning = "unknown" if resolved.given else "not rated"
+        ratings.append(ItemRating(item=item.id, function=item.text, value=resolved.value,
+                                  informant=informants, meaning=meaning))
     return ScoreEvidence(name=name, kind=kind, score=score.score, band=score.band,
                          band_rule=band_rule(ctx, score), known_ratings=score.known,
                          items=score.items, ratings=tuple(ratings))
@@ -165,7 +168,7 @@ def band_rule(ctx: Context, score) -> str:
         instrument = ctx.kb.instrument
         needed = max(instrument.min_known_items,
                      math.ceil(instrument.min_known_fraction * score.items))
-        return (f"only {score.known} of {score.items} items are rated; "
+        return (f"only {score.known} of {score.items} due items are rated; "
                 f"a band needs at least {needed}")
     for index, threshold in enumerate(thresholds):
         if threshold.band == score.band:

@@ -183,3 +183,21 @@ def test_the_rating_guide_covers_every_item_and_anchor():
         for point, anchor in zip(INSTRUMENT.scale, band.anchors):
             assert f"- {point.value}: {anchor}" in guide
     assert f"version {INSTRUMENT.version}" in guide
+
+
+def test_the_web_form_sends_and_shows_only_items_due_at_the_age_entered(tmp_path):
+    from starlette.datastructures import FormData
+
+    from groundwork.web import forms
+    from tests.web_support import TOKEN, client
+    infant = FormData([("age_years", "0"), ("age_months", "6"),
+                       ("rating-plans-ahead-value", "3"), ("rating-social-gaze-value", "1"),
+                       ("rating-social-gaze-informant", "caregiver")])
+    rated = {r["item"] for r in forms.from_form(infant, KB).raw["ratings"]}
+    assert "plans-ahead" not in rated and "social-gaze" in rated
+    assert rated == {i.id for i in INSTRUMENT.due_items(6)}
+    assert forms.posted_age_months(FormData([("age_years", "x")])) is None
+    with client(tmp_path) as test_client:
+        test_client.post("/login", data={"token": TOKEN})
+        page = test_client.get("/assess").text
+    assert 'data-rated-from="48"' in page and " hidden>" not in page  # no age yet: all shown

@@ -23,6 +23,7 @@ from dsl.errors import GroundworkError
 from engine.audit.feedback import OVERRIDE_REASONS
 from engine.pipeline import canonical_json
 from explain.html import region_map_html, render_report
+from explain.html_profile import item_flags_html, profile_html
 from explain.plain import DISCLAIMER
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
@@ -140,7 +141,8 @@ def plan_page(request: Request, plan_id: int):
     latest = {f.intervention: f for f in feedback}  # the newest response to each recommendation
     catalog = sorted(ctx.kb.interventions.values(), key=lambda i: (i.name or i.id).lower())
     return _page(request, "plan.html", record=record, plan=ctx.plan, kb=ctx.kb, catalog=catalog,
-                 region_map=Markup(region_map_html(ctx)), feedback=latest, reasons=OVERRIDE_REASONS)
+                 region_map=Markup(region_map_html(ctx)), item_flags=Markup(item_flags_html(ctx)),
+                 profile=Markup(profile_html(ctx)), feedback=latest, reasons=OVERRIDE_REASONS)
 
 
 @router.get("/plans/{plan_id}/report")
