@@ -16,7 +16,7 @@ app = typer.Typer(
 )
 
 from groundwork.cli import (  # noqa: E402,F401 - registers the commands
-    assess, audit, batch, diff, explain, graph, lint, rule_tests, schema, serve)
+    assess, audit, batch, diff, explain, fhir, graph, lint, rule_tests, schema, serve)
 
 
 def main() -> None:

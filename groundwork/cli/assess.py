@@ -15,7 +15,6 @@ from typing import Optional
 
 import typer
 
-from engine.intake import read_assessment_file
 from engine.pipeline import plan_json
 from explain.context import Context
 from explain.dot import region_map
@@ -36,13 +35,17 @@ class PlanFormat(str, Enum):
     html = "html"
     dot = "dot"
     svg = "svg"
+    fhir = "fhir"
 
 
 @app.command()
 def assess(
-    case: Path = typer.Argument(..., help="Assessment JSON file.", metavar="CASE.json"),
+    case: Path = typer.Argument(..., help="Assessment JSON file, or a FHIR QuestionnaireResponse "
+                                          "(or a Bundle holding one and its Patient).",
+                                metavar="CASE.json"),
     format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f",
-                                      help="Output format (dot and svg: the region map)."),
+                                      help="Output format (dot and svg: the region map; fhir: a "
+                                           "Bundle with a CarePlan, DetectedIssues, Provenance)."),
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
     trace: bool = typer.Option(False, "--trace", help="Add every rule firing (text, json, html)."),
@@ -52,7 +55,8 @@ def assess(
 ) -> None:
     """Assess one client and print the explained, phased plan (recorded in the audit store)."""
     knowledge = load_kb(kb)
-    assessment, raw = read_assessment_file(case, knowledge)
+    from groundwork.fhir.intake import read_case_file
+    assessment, raw = read_case_file(case, knowledge)
     ctx = assessed(assessment, raw, knowledge, drafts)
     text = render(ctx, format, trace)  # rendered first: a bad format writes nothing
     # recorded before it is shown: no plan reaches a clinician unrecorded
@@ -70,6 +74,10 @@ def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
             return plan_json(plan)
         payload = plan.model_dump(mode="json") | {"trace": firings.model_dump(mode="json")}
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if format is PlanFormat.fhir:
+        from groundwork.fhir.jsonout import dumps
+        from groundwork.fhir.plan import plan_bundle
+        return dumps(plan_bundle(plan))
     if format is PlanFormat.html:
         return render_report(ctx, firings)
     if format in (PlanFormat.dot, PlanFormat.svg):
