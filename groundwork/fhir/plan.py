@@ -72,17 +72,17 @@ def activities(plan: Plan, only: set[str] | None = None) -> list[dict]:
 
 
 def care_plan(plan: Plan, only: set[str] | None = None, status: str = "draft",
-              intent: str = "proposal", resource_id: str | None = None) -> CarePlan:
+              intent: str = "proposal", subject: str | None = None) -> CarePlan:
     """The plan as a CarePlan: a proposal by default (a clinician adopts it); the CDS Hooks
     suggestions create it active with only the activities accepted."""
     review = plan.review
     return CarePlan(
-        id=resource_id, status=status, intent=intent,
+        status=status, intent=intent,
         title=f"Groundwork plan: regulate, relate, reason ({plan.provenance.kb_name})",
         description="Bottom-up plan from a developmental assessment; each activity names the "
                     "rules behind it. Decision support for a qualified clinician; never a "
                     "substitute for clinical judgement.",
-        subject={"reference": f"Patient/{plan.client_id}"}, created=plan.assessment_date,
+        subject={"reference": f"Patient/{subject or plan.client_id}"}, created=plan.assessment_date,
         period={"start": plan.assessment_date},
         note=[{"text": f"Review in {review.interval_weeks} weeks: {review.reason}."}],
         activity=activities(plan, only) or None)
