@@ -102,6 +102,12 @@ class _Reader:
         return data
 
     def _check_questionnaire(self, response: dict) -> None:
+        status = response.get("status")
+        if status not in ("completed", "amended"):
+            shown = status if status in ("in-progress", "entered-in-error", "stopped") else "another"
+            raise _error(self.display, "status", f"the response is {shown}, not completed: only "
+                         "a completed (or amended) response is assessed", code="E262",
+                         hint="complete the questionnaire, then set status to completed")
         named = response.get("questionnaire")
         wanted = questionnaire_url(self.kb)
         if named and named.split("|", 1)[0] != wanted:
