@@ -43,6 +43,8 @@ class Link(BaseModel):
     label: str
     url: str
     type: Literal["absolute", "smart"] = "absolute"
+    # Optional in CDS Hooks 2.0, but HealthChain's response model requires it: say it is not.
+    autoLaunchable: bool = False
 
 
 class Action(BaseModel):
