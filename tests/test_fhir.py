@@ -185,3 +185,18 @@ def test_the_fhir_plan_is_a_valid_deterministic_bundle(tmp_path):
     assert plan["provenance"]["kb_hash"] in named and plan["provenance"]["engine_version"] in named
     for rule in plan["phases"][0]["recommendations"][0]["rules"]:
         assert f'"value": "{rule}"' in named
+
+
+def test_an_item_rated_only_at_some_ages_is_enabled_by_age():
+    from groundwork.fhir.form import Question
+    from groundwork.fhir.questionnaire import _item
+    question = Question(link_id="ratings.x", key="x", text="X", type="group", shape="object",
+                        age_range=(30, 131))
+    item = _item(question)
+    assert item["enableBehavior"] == "all"
+    assert item["enableWhen"] == [
+        {"question": "age.years", "operator": ">=", "answerInteger": 2},
+        {"question": "age.years", "operator": "<=", "answerInteger": 10}]
+    Questionnaire.model_validate({"resourceType": "Questionnaire", "status": "active", "item": [
+        {"linkId": "age.years", "type": "integer"}, item | {"item": [
+            {"linkId": "ratings.x.value", "type": "string"}]}]})

@@ -18,6 +18,7 @@ from groundwork.web.settings import (CdsClient, cds_clients_from, from_environme
 from tests.web_support import jwk_set
 from dsl.errors import GroundworkError
 from tests.helpers import example_paths
+from tests.test_fhir import no_null_or_empty
 from tests.web_support import (BASE, ISSUER, KID, PRIVATE, cds_headers, cds_jwt, client, example,
                                hook_request)
 
@@ -57,6 +58,7 @@ def test_cards_for_an_example_client_are_valid_and_name_their_rules(tmp_path, ca
     assert len(cards) == len(critical) + len(plan["phases"]) + bool(
         plan["deferred"] or plan["avoided"] or plan["not_suitable"])
     assert len({c["uuid"] for c in cards}) == len(cards)
+    assert no_null_or_empty(cards) == []  # CDS Hooks forbids null and empty elements
     for card in cards:
         assert 0 < len(card["summary"]) <= SUMMARY_MAX
         assert card["indicator"] in ("info", "warning", "critical")
@@ -301,3 +303,12 @@ def test_token_configuration():
                                                 "GROUNDWORK_PUBLIC_URL": "https://cds.example.org/"})
     assert settings.public_url == "https://cds.example.org" and settings.cors_origins == ()
     assert isinstance(settings_error("x", "y"), GroundworkError)
+
+
+def test_summaries_are_cut_at_a_word_under_140_characters():
+    from groundwork.web.cards import fit
+    text = "Phase 1 of 3, regulate: " + ", ".join(f"activity number {n}" for n in range(20))
+    cut = fit(text)
+    assert len(cut) < 140 and cut.endswith("…")
+    assert text.startswith(cut[:-1]) and text[len(cut) - 1] in " ,"  # the next character ends a word
+    assert fit("short") == "short"
