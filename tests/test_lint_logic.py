@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import knowledge_base
 from dsl.analysis.logic import Logic
@@ -106,3 +107,23 @@ def test_an_example_shows_only_what_differs_from_a_typical_calm_client():
                                           "and arousal.current <= alert"), False))
     assert LOGIC.example(branch, typical=False) == [
         "age.months = 35 (2 years 11 months)", "brainstem.band = moderate"]
+
+
+RULES = KB.active_rules()
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(RULES), st.sampled_from(RULES), st.booleans())
+def test_satisfiable_finds_the_first_alternative_of_the_full_product(first, second, negate):
+    """The depth-first search with its pruning answers exactly as the full expansion did."""
+    from dsl.analysis.logic import TooComplex
+    logic = Logic(KB)
+    try:
+        full = logic.conjoin_all([(first.when, False, ()), (second.when, negate, ())])
+    except TooComplex:
+        return
+    found = logic.satisfiable((first.when, False), (second.when, negate))
+    if not full:
+        assert found is None
+    else:
+        assert found is not None and found.values == full[0].values

@@ -24,10 +24,16 @@ from dsl.analysis.space import ORDERED_PAIRS, SCORE_SCALE, Space, Values
 from dsl.evaluate import describe
 
 MAX_ALTERNATIVES = 4096
+# How many merges one `satisfiable` search tries before it falls back to the full expansion.
+MAX_MERGES = 200_000
 
 
 class TooComplex(Exception):
     """The condition expands into more alternatives than the analysis will look at."""
+
+
+class _OutOfMerges(Exception):
+    """The depth-first search tried MAX_MERGES merges: fall back to the full expansion."""
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,27 @@ class Logic:
                 if isinstance(action, ast.Derive):
                     self.derivers.setdefault(action.fact, []).append(rule)
         self.reason: Conflict | None = None
+        # Lint asks about the same rule conditions again and again (every pair of rules): each
+        # expansion is remembered, with the reason when it is empty. Callers never change the
+        # lists or branches they get back. Keyed by the node's id; the entry keeps the node alive,
+        # so that a condition built for one question cannot leave its id to another.
+        self._expanded: dict[tuple, tuple[object, list[Branch], Conflict | None]] = {}
+        self._hulls: dict[int, dict[str, Values]] = {}
 
     # ---- expansion ----
     def branches(self, node, negated: bool = False, via: tuple[str, ...] = ()) -> list[Branch]:
         """The satisfiable alternatives of a condition (negated if asked). When there are none,
         `self.reason` says why."""
+        key = (id(node), negated, via)
+        if key not in self._expanded:
+            out = self._expand(node, negated, via)
+            self._expanded[key] = (node, out, None if out else self.reason)
+        _, out, reason = self._expanded[key]
+        if not out:
+            self.reason = reason
+        return out
+
+    def _expand(self, node, negated: bool, via: tuple[str, ...]) -> list[Branch]:
         if isinstance(node, ast.Not):
             return self.branches(node.operand, not negated, via)
         if isinstance(node, ast.FactRef):
@@ -186,9 +208,54 @@ class Logic:
 
     # ---- questions ----
     def satisfiable(self, *conditions: tuple[ast.Condition, bool]) -> Branch | None:
-        """The first alternative under which all (condition, negated?) pairs hold, or None."""
-        found = self.conjoin_all([(node, negated, ()) for node, negated in conditions])
-        return found[0] if found else None
+        """The first alternative under which all (condition, negated?) pairs hold, or None.
+
+        The same alternative `conjoin_all` would list first, found depth first: most questions
+        lint asks are settled after a few merges, or by one variable that the alternatives of
+        one part allow no value of that another part needs (see `_hull`), before any merge."""
+        parts = []
+        for node, negated in conditions:
+            branches = self.branches(node, negated, ())
+            if not branches:
+                return None
+            parts.append(branches)
+        hulls = [self._hull(branches) for branches in parts]
+        if any(_apart(a, b) for i, a in enumerate(hulls) for b in hulls[i + 1:]):
+            return None
+        try:
+            return self._first(Branch(), parts, hulls, [MAX_MERGES])
+        except _OutOfMerges:
+            found = self.conjoin_all(parts)  # the full expansion, bounded by MAX_ALTERNATIVES
+            return found[0] if found else None
+
+    def _first(self, sofar: Branch, parts, hulls, budget: list[int]) -> Branch | None:
+        if not parts:
+            return sofar
+        for branch in parts[0]:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise _OutOfMerges()
+            merged, _ = self.conjoin(sofar, branch)
+            if merged is None or any(_apart(merged.values, hull) for hull in hulls[1:]):
+                continue  # forward check: a later part can no longer hold beside this one
+            found = self._first(merged, parts[1:], hulls[1:], budget)
+            if found is not None:
+                return found
+        return None
+
+    def _hull(self, branches: list[Branch]) -> dict[str, Values]:
+        """Per variable that every alternative constrains, the values any of them allows."""
+        key = id(branches)  # an expansion kept in self._expanded: its id stays its own
+        if key not in self._hulls:
+            names = set.intersection(*(set(b.values) for b in branches))
+            hull = {}
+            for name in names:
+                union = branches[0].values[name]
+                for branch in branches[1:]:
+                    union = union | branch.values[name]
+                hull[name] = union
+            self._hulls[key] = hull
+        return self._hulls[key]
 
     def why_impossible(self, node: ast.Condition) -> Conflict | None:
         """None when the condition can hold; else the reason it cannot."""
@@ -232,6 +299,13 @@ class Logic:
                     len((allowed & Values.span(low, high)).ranges) != 1:
                 return f"{name} = {value / SCORE_SCALE:g} ({band})"
         return var.show(value)
+
+
+def _apart(first: dict[str, Values], second: dict[str, Values]) -> bool:
+    """Whether some variable both constrain has no value allowed by both."""
+    if len(second) < len(first):
+        first, second = second, first
+    return any(name in second and (values & second[name]).empty for name, values in first.items())
 
 
 def _rank(band: str) -> int:

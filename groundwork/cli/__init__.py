@@ -1,22 +1,103 @@
-"""The `groundwork` command. Each command lives in a module of its own and registers itself here."""
+"""The `groundwork` command. Each command lives in a module of its own, listed in `COMMANDS`.
+
+A command's module is imported only when that command runs: `groundwork --help` lists the commands
+from the table below without importing the rule engine, the web server or the explainers, so that
+asking for help costs little more than starting Python (see bench/, "CLI start-up").
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from dsl.errors import EngineFailure, GroundworkError
 
+# name -> (module that registers it, the one-line help `groundwork --help` shows). A test checks
+# that each line equals the first line of the command's own help, so the two cannot drift.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "assess": ("groundwork.cli.assess", "Assess one client and print the explained, phased plan "
+                                        "(recorded in the audit store)."),
+    "batch": ("groundwork.cli.batch", "Evaluate a caseload: one result line per case; exit 1 if "
+                                      "any case failed."),
+    "diff": ("groundwork.cli.diff", "Compare two knowledge bases on cases: work added, removed, "
+                                    "moved, deferred, avoided."),
+    "explain": ("groundwork.cli.explain", "Why this intervention: the rules, the client's values "
+                                          "behind them, and its place in the plan."),
+    "why-not": ("groundwork.cli.explain", "Why not this intervention: the gate, rule or missing "
+                                          "condition that holds it back."),
+    "graph": ("groundwork.cli.graph", "Print the dependency graph: regions lowest first, "
+                                      "interventions, prerequisites."),
+    "lint": ("groundwork.cli.lint", "Check rule files: syntax, names, types, contradictions, "
+                                    "conflicts, gaps, ordering, status."),
+    "test": ("groundwork.cli.rule_tests", "Run rule scenarios: each failure shows expected vs "
+                                          "actual and why; ends 'N passed, M failed'."),
+    "schema": ("groundwork.cli.schema", "Print the JSON Schema of an assessment."),
+    "serve": ("groundwork.cli.serve", "Serve the HTTP API, CDS Hooks and the web page (see "
+                                      "docs/web.md)."),
+    "audit": ("groundwork.cli.audit", "The audit record: list, show, verify, replay, export plans "
+                                      "given to clinicians, and record their feedback."),
+    "fhir": ("groundwork.cli.fhir", "FHIR R4: the instrument as a Questionnaire; assessments as "
+                                    "QuestionnaireResponses."),
+}
+
+
+class LazyCommands(TyperGroup):
+    """A command group that imports a command's module when the command is resolved to run (or
+    to show its own help), and lists every command from `COMMANDS` without importing any."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name: str):
+        if name in self.commands:
+            return self.commands[name]
+        if name not in COMMANDS:
+            return None
+        # Listing (help, completion of names) only needs the name and the one-line help.
+        return _Listed(name=name, help=COMMANDS[name][1], short_help=COMMANDS[name][1])
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name in COMMANDS and name not in self.commands:
+            self.add_command(load_command(name), name)
+        return super().resolve_command(ctx, args)
+
+
+class _Listed(typer.core.TyperCommand):
+    """Stands for a command in a listing; never invoked (resolve_command loads the real one)."""
+
+
+def load_command(name: str):
+    """Import the module of command `name` and build its click command from what it registered."""
+    importlib.import_module(COMMANDS[name][0])
+    options = dict(pretty_exceptions_short=True, rich_markup_mode=app.rich_markup_mode)
+    for info in app.registered_commands:
+        if (info.name or info.callback.__name__.replace("_", "-")) == name:
+            return typer.main.get_command_from_info(info, **options)
+    for info in app.registered_groups:
+        if info.name == name:
+            return typer.main.get_group_from_info(info, suggest_commands=True, **options)
+    raise LookupError(f"{COMMANDS[name][0]} registers no command {name!r}")
+
+
 app = typer.Typer(
-    name="groundwork", no_args_is_help=True, add_completion=False,
+    name="groundwork", no_args_is_help=True, add_completion=False, cls=LazyCommands,
+    # Plain help text: rich boxes cost a third of a second to import on every `--help`.
+    rich_markup_mode=None,
     help="Explainable, bottom-up intervention planning (regulate -> relate -> reason). "
          "Decision support for clinicians; never a substitute for clinical judgement.",
     pretty_exceptions_enable=False,
 )
 
-from groundwork.cli import (  # noqa: E402,F401 - registers the commands
-    assess, audit, batch, diff, explain, fhir, graph, lint, rule_tests, schema, serve)
+
+@app.callback()
+def root() -> None:
+    # A callback makes `app` a group even before any command module is imported; options that
+    # belong to every command (none yet) would go here.
+    pass
 
 
 def main() -> None:

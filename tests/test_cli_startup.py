@@ -1,0 +1,52 @@
+"""`groundwork --help` lists every command without importing what the commands need."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from groundwork.cli import COMMANDS, load_command
+
+HEAVY = ("durable", "fastapi", "uvicorn", "jinja2", "rich", "networkx", "lark", "engine.pipeline",
+         "explain")
+
+
+def imported_after(*argv: str) -> set[str]:
+    script = ("import sys, json\nfrom groundwork.cli import main\nsys.argv = ['groundwork', *%r]\n"
+              "try:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print(json.dumps(sorted(sys.modules)), file=sys.stderr)" % (list(argv),))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("argv", [("--help",), ()])
+def test_help_imports_no_command_module(argv):
+    modules = imported_after(*argv)
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY)
+    assert heavy == []
+    assert not any(m.startswith("groundwork.cli.") for m in modules)
+
+
+def test_help_lists_every_command_in_order():
+    done = subprocess.run([sys.executable, "-c", "from groundwork.cli import main; main()", "--help"],
+                          capture_output=True, text=True, timeout=60)
+    listed = [line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines()
+              if line.startswith("  ") and not line.startswith("   ")]
+    assert listed == list(COMMANDS)
+    assert "<bool>" not in done.stdout
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_listed_help_is_the_commands_own_first_line(name):
+    command = load_command(name)
+    assert " ".join(command.help.split("\n\n")[0].split()) == COMMANDS[name][1]
+
+
+def test_unknown_command_is_a_usage_error():
+    done = subprocess.run([sys.executable, "-c", "from groundwork.cli import main; main()", "nope"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "No such command 'nope'" in done.stderr
