@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -15,6 +16,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from hypothesis import HealthCheck, given, settings
 
 import knowledge_base
+from dsl.errors import GroundworkError
 from engine.models import Assessment
 from groundwork.fhir.form import form, unmapped_fields, walk
 from groundwork.fhir.response import assessment_from_fhir, response_from_assessment
@@ -22,6 +24,12 @@ from tests.helpers import base_assessment, example_paths, run_cli
 from tests.strategies import assessments
 
 KB = knowledge_base.load()
+
+
+def valid_resources(bundle: dict) -> list:
+    """Each entry's resource validated by fhir.resources' model for its resourceType."""
+    return [get_fhir_model_class(e["resource"]["resourceType"]).model_validate(e["resource"])
+            for e in bundle["entry"]]
 
 
 def no_null_or_empty(value, where="$") -> list[str]:
@@ -45,6 +53,7 @@ def test_the_questionnaire_has_the_instrument_its_version_url_and_answer_options
     assert result.returncode == 0, result.stderr
     bundle = json.loads(result.stdout)
     Bundle.model_validate(bundle)
+    assert [r.__resource_type__ for r in valid_resources(bundle)][:2] == ["Questionnaire", "CodeSystem"]
     assert no_null_or_empty(bundle) == []
     resources = [e["resource"] for e in bundle["entry"]]
     questionnaire = Questionnaire.model_validate(resources[0])
@@ -163,6 +172,7 @@ def test_the_fhir_plan_is_a_valid_deterministic_bundle(tmp_path):
     assert first.returncode == 0 and first.stdout == second.stdout
     bundle = json.loads(first.stdout)
     Bundle.model_validate(bundle)
+    valid_resources(bundle)
     assert no_null_or_empty(bundle) == []
     plan = json.loads(run_cli("assess", case, "--format", "json", "--no-audit").stdout)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
@@ -200,3 +210,20 @@ def test_an_item_rated_only_at_some_ages_is_enabled_by_age():
     Questionnaire.model_validate({"resourceType": "Questionnaire", "status": "active", "item": [
         {"linkId": "age.years", "type": "integer"}, item | {"item": [
             {"linkId": "ratings.x.value", "type": "string"}]}]})
+
+
+def test_a_field_without_a_question_travels_in_an_extension(monkeypatch):
+    """A field the form cannot ask (a type added to the model later) rides in the extension."""
+    from groundwork.fhir import response as module
+    raw = base_assessment(safeguarding=["self_harm_risk"])
+    monkeypatch.setattr(module, "unmapped_fields", lambda: ("safeguarding",))
+    written = response_from_assessment(raw, KB)
+    (extension,) = written["extension"]
+    assert extension["url"].endswith("/assessment-field")
+    written["item"] = [i for i in written["item"] if i["linkId"] != "safeguarding"]
+    assessment, _ = assessment_from_fhir(written, "qr.json", KB)
+    assert assessment.safeguarding == ("self_harm_risk",)
+    monkeypatch.setattr(module, "unmapped_fields", lambda: ())
+    with pytest.raises(GroundworkError) as refused:  # a field that has a question is answered, not extended
+        assessment_from_fhir(written, "qr.json", KB)
+    assert refused.value.first.code == "E263"
