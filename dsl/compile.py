@@ -22,7 +22,8 @@ from dsl import ast
 from dsl.encoding import DERIVED, PROFILE, encode_value, field_name
 from dsl.errors import Collector, GroundworkError
 from dsl.passes.strata import derivation_graph, strata
-from dsl.vocabulary import INSUFFICIENT, FactType, Kind
+from dsl.facts import FactType
+from dsl.vocabulary import INSUFFICIENT, Kind
 
 MAX_RULES_PER_SET = 200
 MAX_ALTERNATIVES_PER_SET = 300  # measured: 400 alternatives ran, 800 failed to register

@@ -7,7 +7,8 @@ reference evaluator treat as "no comparison holds".
 
 from __future__ import annotations
 
-from dsl.vocabulary import INSUFFICIENT, FactType, Kind, rank
+from dsl.facts import FactType
+from dsl.vocabulary import INSUFFICIENT, Kind, rank
 
 PROFILE = "profile"
 DERIVED = "derived"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl import ast
-from dsl.vocabulary import INSUFFICIENT, FactType, Kind, rank
+from dsl.facts import FactType
+from dsl.vocabulary import INSUFFICIENT, Kind, rank
 
 _COMPARE = {
     "=": lambda a, b: a == b,

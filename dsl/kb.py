@@ -10,7 +10,8 @@ from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError
 from dsl.instrument import Instrument, load_instrument
 from dsl.parser import parse_text
-from dsl.vocabulary import FactType, Phase, fact_types
+from dsl.facts import FactType, fact_types
+from dsl.vocabulary import Phase
 
 RULE_SUFFIX = ".gw"
 # DESIGN.md's default when a knowledge base declares no reachability table: reason only in calm or

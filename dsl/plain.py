@@ -11,36 +11,13 @@ from dsl.evaluate import show_value
 from dsl.vocabulary import Kind
 
 _BETTER_IS_LOWER = {Kind.BAND, Kind.AROUSAL, Kind.SEVERITY}
-_SUBJECT = {
-    "arousal.current": "the client is", "arousal.baseline": "the client is usually",
-    "arousal.dissociative": "a dissociative indicator is",
-}
 
 
-_NAMES = {
-    "caregivers.count": "the number of trusted adults",
-    "caregivers.dysregulated": "the number of dysregulated trusted adults",
-    "relational_health.lowest": "the weakest part of relational health",
-    "history.worst_adversity": "the worst adversity recorded",
-    "age.years": "the client's age in years", "age.months": "the client's age in months",
-    "developmental_age.years": "the developmental age estimate in years",
-    "developmental_age.months": "the developmental age estimate in months",
-}
-
-
-def _subject(path: str) -> str:
-    if path in _SUBJECT:
-        return _SUBJECT[path]
-    if path in _NAMES:
-        return _NAMES[path] + " is"
-    parts = path.split(".")
-    if parts[0] == "history" and len(parts) == 3:
-        return f"{parts[2].replace('_', ' ')} in {parts[1].replace('_', ' ')} is"
-    if parts[0] == "relational_health" and len(parts) == 2:
-        return f"{parts[1]} connectedness is"
-    head, _, tail = path.rpartition(".")
-    if tail in ("band", "score"):
-        return f"{head} {'score ' if tail == 'score' else ''}is"
+def _subject(path: str, types) -> str:
+    """How the fact is named in words; declared with the fact (dsl/facts.py)."""
+    fact_type = types.get(path)
+    if fact_type is not None and fact_type.fact is not None:
+        return fact_type.subject
     return path.replace("_", " ").replace(".", " ") + " is"
 
 
@@ -78,10 +55,10 @@ def plain(node: ast.Condition, types) -> str:
         return f"{node.path.replace('_', ' ').replace('.', ' ')} include {node.member.replace('_', ' ')}"
     kind = types[node.path].kind
     if isinstance(node, ast.Membership):
-        return f"{_subject(node.path)} " + " or ".join(show_value(v).replace("_", " ") for v in node.values)
+        return f"{_subject(node.path, types)} " + " or ".join(show_value(v).replace("_", " ") for v in node.values)
     if isinstance(node, ast.Between):
-        return f"{_subject(node.path)} between {show_value(node.low)} and {show_value(node.high)}"
-    return f"{_subject(node.path)} {_direction(kind, node.op, node.value)}"
+        return f"{_subject(node.path, types)} between {show_value(node.low)} and {show_value(node.high)}"
+    return f"{_subject(node.path, types)} {_direction(kind, node.op, node.value)}"
 
 
 def _grouped(node, types) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from dsl.facts import AROUSAL_CURRENT
+
 # (message, hint, examples). Keep examples minimal: each must fail where the message says.
 SYNTAX_ERRORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("a rule needs 'when <condition>' after its header",
@@ -22,7 +24,7 @@ SYNTAX_ERRORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      "compare with a band (typical, mild, moderate, severe), a state, a number, true or false",
      ('rule r1 { when brainstem.band >= then recommend x }',)),
     ("a condition needs a fact and a comparison here",
-     "for example 'brainstem.band >= moderate' or 'arousal.current in {alarm, fear}'",
+     f"for example 'brainstem.band >= moderate' or '{AROUSAL_CURRENT} in {{alarm, fear}}'",
      ('rule r1 { when then recommend x }',
       'rule r1 { when brainstem.band = severe and then recommend x }',
       'rule r1 { when brainstem.band = severe or then recommend x }')),

@@ -1,15 +1,15 @@
-"""The fixed clinical vocabulary that rules may talk about.
+"""The fixed clinical vocabulary: phases, the ordered scales (as enums) and the closed lists.
 
-Regions and domains are declared by each knowledge base; everything else a rule can name comes
-from the assessment model and is fixed here, in one place, so that the DSL checker, the engine's
-fact builder and the reference evaluator all agree on the names, their types and their order.
+Regions and domains are declared by each knowledge base; the scales and lists here come from the
+assessment model and are fixed, in one place, so that the assessment model, the DSL checker, the
+engine and the explanations agree on the words and their order. The facts a rule may test are
+declared in the fact registry, dsl/facts.py, which reads these scales.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from typing import Any
 
 
 class Phase(str, Enum):
@@ -21,12 +21,56 @@ class Phase(str, Enum):
 PHASE_ORDER = {Phase.REGULATE: 1, Phase.RELATE: 2, Phase.REASON: 3}
 
 
-# Ordered scales: the position in each tuple is the rank used for comparisons.
-BANDS = ("typical", "mild", "moderate", "severe")
-INSUFFICIENT = "insufficient"
-AROUSAL_STATES = ("calm", "alert", "alarm", "fear", "terror")
-SEVERITIES = ("none", "mild", "moderate", "severe")
-RELATIONAL_LEVELS = ("poor", "limited", "adequate", "strong")
+# Ordered scales, each declared once: the order of the members is the rank used for comparisons
+# (lower is better on every scale but relational health, where higher is better).
+class Band(str, Enum):
+    TYPICAL = "typical"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class ArousalState(str, Enum):
+    CALM = "calm"
+    ALERT = "alert"
+    ALARM = "alarm"
+    FEAR = "fear"
+    TERROR = "terror"
+
+
+class Severity(str, Enum):
+    NONE = "none"
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+class RelationalLevel(str, Enum):
+    POOR = "poor"
+    LIMITED = "limited"
+    ADEQUATE = "adequate"
+    STRONG = "strong"
+
+
+class FlagSeverity(str, Enum):
+    """How urgent a flag is; ordered from least to most urgent."""
+
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+def words(scale: type[Enum]) -> tuple[str, ...]:
+    """The members of a scale or list as the words rules and assessments use, in order."""
+    return tuple(member.value for member in scale)
+
+
+# The scales as their words, for code that ranks or lists them.
+BANDS = words(Band)
+INSUFFICIENT = "insufficient"  # the band of a region with too few known ratings; not on the scale
+AROUSAL_STATES = words(ArousalState)
+SEVERITIES = words(Severity)
+RELATIONAL_LEVELS = words(RelationalLevel)
 
 # Unordered sets a client can have members of.
 DEVELOPMENTAL_PERIODS = (
@@ -49,7 +93,7 @@ DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist"
 MODALITIES = ("somatosensory", "motor", "rhythmic", "relational", "cognitive", "expressive")
 EVIDENCE_LEVELS = ("systematic_review", "trial", "observational", "expert_consensus", "practice")
 RULE_STATUSES = ("draft", "approved", "retired")
-SEVERITY_OF_FLAG = ("info", "warning", "critical")
+SEVERITY_OF_FLAG = words(FlagSeverity)
 
 
 class Kind(str, Enum):
@@ -72,49 +116,14 @@ SCALE_OF_KIND = {
 }
 
 
-@dataclass(frozen=True)
-class FactType:
-    kind: Kind
-    description: str
-    members: tuple[str, ...] = ()  # for sets: what `has` may name
-
-    @property
-    def scale(self) -> tuple[str, ...]:
-        return SCALE_OF_KIND.get(self.kind, ())
-
-
-@lru_cache(maxsize=32)
-def fact_types(regions: tuple[str, ...], domains: tuple[str, ...]) -> dict[str, FactType]:
-    """Every fact path a rule may use, for the declared regions and domains. Cached (it is asked
-    for on every assessment): the dict is shared, so callers must not change it."""
-    types: dict[str, FactType] = {}
-    for name in regions + domains:
-        types[f"{name}.band"] = FactType(Kind.BAND, f"band of {name} (or insufficient)")
-        types[f"{name}.score"] = FactType(Kind.NUMBER, f"score of {name}, 0 (typical) to 3")
-    types["arousal.current"] = FactType(Kind.AROUSAL, "arousal state today")
-    types["arousal.baseline"] = FactType(Kind.AROUSAL, "usual arousal state")
-    types["arousal.dissociative"] = FactType(Kind.BOOL, "dissociative indicator")
-    types["age.years"] = FactType(Kind.NUMBER, "chronological age in whole years")
-    types["age.months"] = FactType(Kind.NUMBER, "chronological age in months")
-    types["developmental_age.months"] = FactType(Kind.NUMBER, "estimated developmental age")
-    types["developmental_age.years"] = FactType(Kind.NUMBER, "estimated developmental age")
-    for period in DEVELOPMENTAL_PERIODS:
-        types[f"history.{period}.adversity"] = FactType(Kind.SEVERITY, f"adversity in {period}")
-        types[f"history.{period}.relational_poverty"] = FactType(
-            Kind.SEVERITY, f"relational poverty in {period}")
-    types["history.worst_adversity"] = FactType(Kind.SEVERITY, "worst adversity, any period")
-    for part in RELATIONAL_DOMAINS:
-        types[f"relational_health.{part}"] = FactType(Kind.LEVEL, f"{part} connectedness now")
-    types["relational_health.lowest"] = FactType(Kind.LEVEL, "lowest of the three")
-    types["caregivers.count"] = FactType(Kind.NUMBER, "trusted adults available")
-    types["caregivers.dysregulated"] = FactType(Kind.NUMBER, "dysregulated trusted adults")
-    types["caregivers.roles"] = FactType(Kind.SET, "roles of trusted adults", CAREGIVER_ROLES)
-    types["safeguarding"] = FactType(Kind.SET, "safeguarding concerns", SAFEGUARDING_CONCERNS)
-    types["sensitivities"] = FactType(Kind.SET, "sensitivities and conditions", SENSITIVITIES)
-    types["settings"] = FactType(Kind.SET, "settings the client lives and learns in", SETTINGS)
-    return types
-
-
 def rank(kind: Kind, value: str) -> int:
     """Position of `value` on the ordered scale of `kind`."""
     return SCALE_OF_KIND[kind].index(value)
+
+
+def __getattr__(name: str) -> Any:
+    """`FactType` and `fact_types` moved to the fact registry (dsl/facts.py); old imports work."""
+    if name in ("FactType", "fact_types"):
+        from dsl import facts
+        return getattr(facts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

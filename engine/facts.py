@@ -1,11 +1,15 @@
-"""Assessment + knowledge base → the typed fact values every rule is matched against."""
+"""Assessment + knowledge base → the typed fact values every rule is matched against.
+
+What each fact is and how it is computed is declared once, in the fact registry (dsl/facts.py);
+this module scores the assessment and hands the registry what its computations read.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dsl.facts import compute
 from dsl.kb import KnowledgeBase
-from dsl.vocabulary import DEVELOPMENTAL_PERIODS, RELATIONAL_DOMAINS, RELATIONAL_LEVELS, SEVERITIES
 from engine.models import Assessment
 from engine.scoring import Score, developmental_age_months, score_assessment
 
@@ -20,39 +24,21 @@ class ClientFacts:
     developmental_age_months: int
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """The registry's view of one scored assessment (dsl.facts.Sources)."""
+
+    assessment: Assessment
+    scores: dict[str, Score]
+    developmental_age_months: int
+
+    def score(self, name: str) -> Score:
+        return self.scores[name]
+
+
 def build_facts(assessment: Assessment, kb: KnowledgeBase) -> ClientFacts:
     regions, domains = score_assessment(assessment, kb)
     dev_age = developmental_age_months(assessment, kb)
-    values: dict = {}
-    for score in regions + domains:
-        values[f"{score.name}.band"] = score.band
-        values[f"{score.name}.score"] = score.score
-    values["arousal.current"] = assessment.arousal.current
-    values["arousal.baseline"] = assessment.arousal.baseline
-    values["arousal.dissociative"] = assessment.arousal.dissociative
-    values["age.years"] = float(assessment.age.years)
-    values["age.months"] = float(assessment.age.total_months)
-    values["developmental_age.months"] = float(dev_age)
-    values["developmental_age.years"] = float(dev_age // 12)
-    history = {h.period: h for h in assessment.history}
-    worst = 0
-    for period in DEVELOPMENTAL_PERIODS:
-        entry = history.get(period)
-        adversity = entry.adversity if entry else "none"
-        values[f"history.{period}.adversity"] = adversity
-        values[f"history.{period}.relational_poverty"] = entry.relational_poverty if entry else "none"
-        worst = max(worst, SEVERITIES.index(adversity))
-    values["history.worst_adversity"] = SEVERITIES[worst]
-    health = assessment.relational_health
-    for part in RELATIONAL_DOMAINS:
-        values[f"relational_health.{part}"] = getattr(health, part)
-    values["relational_health.lowest"] = min(
-        (getattr(health, part) for part in RELATIONAL_DOMAINS), key=RELATIONAL_LEVELS.index)
-    values["caregivers.count"] = float(len(assessment.caregivers))
-    values["caregivers.dysregulated"] = float(
-        sum(1 for c in assessment.caregivers if c.regulation == "dysregulated"))
-    values["caregivers.roles"] = frozenset(c.role for c in assessment.caregivers)
-    values["safeguarding"] = frozenset(assessment.safeguarding)
-    values["sensitivities"] = frozenset(assessment.sensitivities)
-    values["settings"] = frozenset(assessment.settings)
+    sources = _Sources(assessment, {s.name: s for s in regions + domains}, dev_age)
+    values = compute(kb.fact_types(), sources)
     return ClientFacts(values, tuple(regions), tuple(domains), dev_age)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl import ast
+from dsl.facts import AROUSAL_CURRENT, band_path
 from dsl.kb import KnowledgeBase
 from dsl.vocabulary import AROUSAL_STATES, BANDS
 from engine.pipeline import assess
@@ -31,7 +32,7 @@ class Gap:
     arousal: str
 
     def describe(self) -> str:
-        return (f"{self.region}.band = {self.band} with arousal.current = {self.arousal} "
+        return (f"{band_path(self.region)} = {self.band} with {AROUSAL_CURRENT} = {self.arousal} "
                 "(other regions typical)")
 
 

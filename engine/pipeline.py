@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from dsl.kb import KnowledgeBase
 from engine import __version__
+from engine.decisions import Decisions
 from engine.facts import ClientFacts, build_facts
 from engine.models import Assessment
 from engine.plan import Plan, Provenance
@@ -24,6 +25,7 @@ class Outcome:
     firings: tuple[Firing, ...]
     derived: dict[str, tuple[str, ...]]
     assessment: Assessment
+    decisions: Decisions  # what the sequencer decided for each intervention, and why
 
 
 def canonical_json(raw) -> str:
@@ -40,8 +42,8 @@ def assess(assessment: Assessment, raw: dict, kb: KnowledgeBase, drafts: bool = 
     provenance = Provenance(kb_name=kb.name, kb_version=kb.version, kb_hash=kb.content_hash,
                             engine_version=__version__, input_hash=input_hash(raw), drafts=drafts)
     sequencer = Sequencer(kb, assessment, facts, derived)
-    plan = sequencer.build(gather(kb, firings), provenance)
-    return Outcome(plan, facts, firings, derived, assessment)
+    plan, decisions = sequencer.decide(gather(kb, firings), provenance)
+    return Outcome(plan, facts, firings, derived, assessment, decisions)
 
 
 def plan_json(plan: Plan) -> str:

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dsl.vocabulary import SEVERITY_OF_FLAG
+
 PhaseName = Literal["regulate", "relate", "reason"]
 
 
@@ -87,8 +89,8 @@ class NotSuitable(_Out):
 
 class Flag(_Out):
     code: str = Field(title="Code", description="Stable flag code")
-    severity: Literal["info", "warning", "critical"] = Field(title="Severity",
-                                                             description="info, warning, critical")
+    severity: Literal[SEVERITY_OF_FLAG] = Field(  # type: ignore[valid-type]
+        title="Severity", description="info, warning, critical")
     message: str = Field(title="Message", description="For clinician review")
     rules: tuple[str, ...] = Field(title="Rules", description="Rules that raised it (empty: engine)")
 

@@ -23,7 +23,7 @@ from dsl.compile import SENTINEL, CompiledKnowledgeBase, CompiledRuleSet, compil
 from dsl.encoding import DERIVED, PROFILE, encode_profile
 from dsl.errors import EngineFailure
 from dsl.kb import KnowledgeBase
-from dsl.vocabulary import FactType
+from dsl.facts import FactType
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,16 @@ later phase waits while any region of an earlier phase is compromised.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
+from dsl.facts import AROUSAL_CURRENT, band_path
 from dsl.kb import KnowledgeBase
 from dsl.plain import plain
-from dsl.vocabulary import AROUSAL_STATES, PHASE_ORDER, Phase
+from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
 from engine import plan as p
+from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
 from engine.graph import start_order
@@ -27,19 +29,8 @@ from engine.models import Assessment
 from engine.runtime import Firing
 
 DEFAULT_PRIORITY = 5
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-
-
-@dataclass
-class Findings:
-    """What the fired rules said, gathered per intervention."""
-
-    recommends: dict[str, list[tuple[ast.Rule, ast.Recommend]]] = field(default_factory=dict)
-    avoids: dict[str, list[tuple[ast.Rule, ast.Avoid]]] = field(default_factory=dict)
-    defers: dict[str, list[tuple[ast.Rule, ast.Defer]]] = field(default_factory=dict)
-    flags: dict[str, list[tuple[ast.Rule, ast.Flag]]] = field(default_factory=dict)
-    no_action: list[tuple[ast.Rule, ast.NoAction]] = field(default_factory=list)
-    scales: dict[str, list[tuple[str, ast.ScaleDose]]] = field(default_factory=dict)
+GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the sequencer builds
+SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
 
 def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
@@ -78,8 +69,8 @@ class Sequencer:
         self.arousal_gate = functools.cache(self.arousal_gate)
 
     # ---- gates ----
-    def region_gate(self, phase: Phase) -> tuple[str, str] | None:
-        """(gate, holding value) when a region of an earlier phase is compromised."""
+    def region_gate(self, phase: Phase) -> Gate | None:
+        """Closed when a region of an earlier phase is compromised."""
         blocking = [r for r in self.kb.regions
                     if PHASE_ORDER[Phase(r.phase)] < PHASE_ORDER[phase]
                     and self.bands[r.name] in self.kb.compromised]
@@ -87,24 +78,41 @@ class Sequencer:
             return None
         names = " and ".join(r.name for r in blocking)
         verb = "is" if len(blocking) == 1 else "are"
-        healthy = [b for b in ("typical", "mild", "moderate", "severe") if b not in self.kb.compromised]
-        return (f"until {names} {verb} {healthy[-1]} or better",
-                ", ".join(f"{r.name} band = {self.bands[r.name]}" for r in blocking))
+        healthy = [b for b in BANDS if b not in self.kb.compromised][-1]
+        tests = tuple(ast.Comparison(band_path(r.name), "<=", healthy, GATE_POS, GATE_POS)
+                      for r in blocking)
+        return Gate(kind="region", needs=f"{names} {verb} {healthy} or better",
+                    condition=tests[0] if len(tests) == 1 else ast.And(tests, GATE_POS),
+                    holding=tuple((band_path(r.name), self.bands[r.name]) for r in blocking),
+                    holding_text=", ".join(f"{r.name} band = {self.bands[r.name]}"
+                                           for r in blocking))
 
-    def arousal_gate(self, phase: Phase) -> tuple[str, str] | None:
+    def arousal_gate(self, phase: Phase) -> Gate | None:
+        """Closed when the current arousal state cannot reach work of the phase."""
         current = self.assessment.arousal.current
         reaching = [s for s in AROUSAL_STATES if phase.value in self.kb.reachable.get(s, ())]
         if current in reaching:
             return None
-        return (f"until the client is {' or '.join(reaching)}", f"arousal.current = {current}")
+        return Gate(kind="arousal", needs=f"the client is {' or '.join(reaching)}",
+                    condition=ast.Membership(AROUSAL_CURRENT, tuple(reaching), GATE_POS),
+                    holding=((AROUSAL_CURRENT, current),),
+                    holding_text=f"{AROUSAL_CURRENT} = {current}")
 
-    def rule_gate(self, defers) -> tuple[str, str, tuple[str, ...]] | None:
+    def rule_gate(self, defers) -> Gate | None:
+        """The first `defer … until` whose condition is false for this client, or None."""
         for rule, action in defers:
             result = evaluate(action.until, self.facts.values, self.derived, self.types)
             if not result.value:
-                return (f"until {plain(action.until, self.types)}", _holding(result) or
-                        describe(action.until), (rule.id,))
+                holding = _holding(result)
+                return Gate(kind="rule", needs=plain(action.until, self.types),
+                            condition=action.until, holding=holding,
+                            holding_text=", ".join(f"{path} = {value}" for path, value in holding)
+                            or describe(action.until), rules=(rule.id,))
         return None
+
+    def phase_gates(self) -> dict[Phase, PhaseGates]:
+        return {phase: PhaseGates(phase, self.region_gate(phase), self.arousal_gate(phase))
+                for phase in Phase}
 
     # ---- the plan ----
     def reasons(self, rules: list[ast.Rule]) -> tuple[p.Reason, ...]:
@@ -119,63 +127,74 @@ class Sequencer:
         return tuple(out)
 
     def build(self, findings: Findings, provenance: p.Provenance) -> p.Plan:
-        kb, facts = self.kb, self.facts
-        sensitivities = set(self.assessment.sensitivities)
-        client_settings = set(self.assessment.settings)
-        avoided, not_suitable, deferred = [], [], []
-        candidates: dict[str, list] = {}
+        return self.decide(findings, provenance)[0]
+
+    def decide(self, findings: Findings, provenance: p.Provenance) -> tuple[p.Plan, Decisions]:
+        """The plan, and the decision behind every intervention it considered."""
         proposed = sorted(set(findings.recommends) | set(findings.avoids) | set(findings.defers))
-        for iv_id in proposed:
-            iv = kb.interventions[iv_id]
-            recs = findings.recommends.get(iv_id, [])
-            rec_rules = tuple(sorted({r.id for r, _ in recs}))
-            phase = kb.phase_of_region(iv.region)
-            if findings.avoids.get(iv_id):
-                pairs = findings.avoids[iv_id]
-                avoided.append(p.Avoided(
-                    intervention=iv_id, name=iv.name, rules=tuple(sorted({r.id for r, _ in pairs})),
-                    reason=join_reasons(a.reason for _, a in pairs),
-                    proposed_by=rec_rules))
-                continue
-            hit = sorted(sensitivities & set(iv.contraindicated))
-            if hit and recs:
-                avoided.append(p.Avoided(
-                    intervention=iv_id, name=iv.name, rules=(), proposed_by=rec_rules,
-                    reason="contraindicated for a client with " + ", ".join(
-                        h.replace("_", " ") for h in hit) + " (catalog entry)"))
-                continue
-            if not recs:
-                continue  # a `defer` gates a recommendation; alone it proposes nothing
-            if iv.min_developmental_age_months > facts.developmental_age_months:
-                not_suitable.append(p.NotSuitable(
-                    intervention=iv_id, name=iv.name, rules=rec_rules,
-                    reason=f"needs a developmental age of {iv.min_developmental_age_months} months; "
-                           f"the client's estimate is {facts.developmental_age_months} months"))
-                continue
-            settings = self._settings(iv, recs, client_settings)
-            if not settings:
-                not_suitable.append(p.NotSuitable(
-                    intervention=iv_id, name=iv.name, rules=rec_rules,
-                    reason="offered only in " + ", ".join(iv.settings)
-                           + "; the client is in " + ", ".join(sorted(client_settings))))
-                continue
-            gate = self.rule_gate(findings.defers.get(iv_id, []))
+        decisions = {iv_id: self._decide(iv_id, findings) for iv_id in proposed}
+        candidates = {iv_id: [self.kb.interventions[iv_id], findings.recommends[iv_id], d.settings]
+                      for iv_id, d in decisions.items() if d.status is Status.ACTIVE}
+        self._defer_missing_prerequisites(candidates, decisions)
+        plan = self._plan(decisions, self._phases(candidates, findings), findings, provenance)
+        return plan, Decisions(decisions, self.phase_gates(), findings)
+
+    def _decide(self, iv_id: str, findings: Findings) -> Decision:
+        """Avoided, not suitable, deferred or active, in that order of precedence."""
+        iv = self.kb.interventions[iv_id]
+        recs = findings.recommends.get(iv_id, [])
+        defers = findings.defers.get(iv_id, [])
+        rec_rules = tuple(sorted({r.id for r, _ in recs}))
+        rule_gate = self.rule_gate(defers)
+        settings = self._settings(iv, recs, set(self.assessment.settings))
+        decided = functools.partial(Decision, iv_id, proposed_by=rec_rules, rule_gate=rule_gate,
+                                    settings=settings)
+        if findings.avoids.get(iv_id):
+            pairs = findings.avoids[iv_id]
+            return decided(Status.AVOIDED, "avoid", tuple(sorted({r.id for r, _ in pairs})),
+                           reason=join_reasons(a.reason for _, a in pairs))
+        hit = sorted(set(self.assessment.sensitivities) & set(iv.contraindicated))
+        if hit and recs:
+            return decided(Status.AVOIDED, "contraindication", (), reason=(
+                "contraindicated for a client with "
+                + ", ".join(h.replace("_", " ") for h in hit) + " (catalog entry)"))
+        if not recs:  # a `defer` gates a recommendation; alone it proposes nothing
+            return decided(Status.NOT_PROPOSED, "no_recommendation",
+                           tuple(sorted({r.id for r, _ in defers})))
+        estimate = self.facts.developmental_age_months
+        if iv.min_developmental_age_months > estimate:
+            return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=(
+                f"needs a developmental age of {iv.min_developmental_age_months} months; "
+                f"the client's estimate is {estimate} months"))
+        if not settings:
+            return decided(Status.NOT_SUITABLE, "settings", rec_rules, reason=(
+                "offered only in " + ", ".join(iv.settings) + "; the client is in "
+                + ", ".join(sorted(self.assessment.settings))))
+        if rule_gate is not None:
+            return decided(Status.DEFERRED, "rule", tuple(sorted(set(rec_rules + rule_gate.rules))),
+                           gate=rule_gate)
+        phase = self.kb.phase_of_region(iv.region)
+        for gate in (self.region_gate(phase), self.arousal_gate(phase)):
             if gate is not None:
-                text, holding, defer_rules = gate
-                deferred.append(p.Deferred(intervention=iv_id, name=iv.name, phase=phase.value,
-                                           gate=text, gate_kind="rule", holding_value=holding,
-                                           rules=tuple(sorted(set(rec_rules + defer_rules)))))
-                continue
-            for kind, gate in (("region", self.region_gate(phase)), ("arousal", self.arousal_gate(phase))):
-                if gate is not None:
-                    deferred.append(p.Deferred(intervention=iv_id, name=iv.name, phase=phase.value,
-                                               gate=gate[0], gate_kind=kind, holding_value=gate[1],
-                                               rules=rec_rules))
-                    break
-            else:
-                candidates[iv_id] = [iv, recs, settings]
-        self._defer_missing_prerequisites(candidates, deferred)
-        phases = self._phases(candidates, findings)
+                return decided(Status.DEFERRED, gate.kind, rec_rules, gate=gate)
+        return decided(Status.ACTIVE, "phase", rec_rules)
+
+    def _plan(self, decisions: dict[str, Decision], phases: tuple[p.PhasePlan, ...],
+              findings: Findings, provenance: p.Provenance) -> p.Plan:
+        kb, facts = self.kb, self.facts
+        names = {iv_id: kb.interventions[iv_id].name for iv_id in decisions}
+        of = lambda status: [d for d in decisions.values() if d.status is status]  # noqa: E731
+        deferred = [p.Deferred(intervention=d.intervention, name=names[d.intervention],
+                               phase=kb.phase_of_region(kb.interventions[d.intervention].region).value,
+                               gate=d.gate.text, gate_kind=d.gate.kind,
+                               holding_value=d.gate.holding_text, rules=d.rules)
+                    for d in of(Status.DEFERRED) if d.gate is not None]
+        avoided = [p.Avoided(intervention=d.intervention, name=names[d.intervention], rules=d.rules,
+                             reason=d.reason, proposed_by=d.proposed_by)
+                   for d in of(Status.AVOIDED)]
+        not_suitable = [p.NotSuitable(intervention=d.intervention, name=names[d.intervention],
+                                      rules=d.rules, reason=d.reason)
+                        for d in of(Status.NOT_SUITABLE)]
         return p.Plan(
             client_id=self.assessment.client_id,
             assessment_date=self.assessment.assessment_date.isoformat(),
@@ -206,20 +225,19 @@ class Sequencer:
         wanted = set().union(*(set(action.settings or iv.settings) for _, action in recs))
         return tuple(s for s in iv.settings if s in wanted and s in client_settings)
 
-    def _defer_missing_prerequisites(self, candidates, deferred) -> None:
+    def _defer_missing_prerequisites(self, candidates, decisions: dict[str, Decision]) -> None:
         changed = True
         while changed:
             changed = False
             for iv_id in sorted(candidates):
-                iv, recs, _ = candidates[iv_id]
+                iv = candidates[iv_id][0]
                 missing = [r for r in iv.requires if r not in candidates]
                 if missing:
                     names = " and ".join(self.kb.interventions[m].name for m in missing)
-                    deferred.append(p.Deferred(
-                        intervention=iv_id, name=iv.name, phase=self.kb.phase_of_region(iv.region).value,
-                        gate=f"until {names} is under way", gate_kind="prerequisite",
-                        holding_value="not in the active plan: " + ", ".join(missing),
-                        rules=tuple(sorted({r.id for r, _ in recs}))))
+                    gate = Gate(kind="prerequisite", needs=f"{names} is under way", condition=None,
+                                holding=(), holding_text="not in the active plan: " + ", ".join(missing))
+                    decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED,
+                                               kind="prerequisite", gate=gate)
                     del candidates[iv_id]
                     changed = True
 
@@ -256,11 +274,10 @@ class Sequencer:
         needs = []
         region_gate = self.region_gate(later[0])
         if region_gate:
-            needs.append(f"{region_gate[0][len('until '):]} (now {region_gate[1]})")
+            needs.append(f"{region_gate.needs} (now {region_gate.holding_text})")
         arousal_gate = self.arousal_gate(later[0])
         if arousal_gate:
-            needs.append(f"the client is {arousal_gate[0][len('until the client is '):]} "
-                         f"(now {self.assessment.arousal.current})")
+            needs.append(f"{arousal_gate.needs} (now {self.assessment.arousal.current})")
         return tuple(needs) or (f"nothing holds back {later[0].value} work",)
 
     def _flags(self, findings: Findings) -> tuple[p.Flag, ...]:
@@ -288,15 +305,15 @@ class Sequencer:
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
 
 
-def _holding(result) -> str:
+def _holding(result) -> tuple[tuple[str, str], ...]:
     """The client's values that keep a gate shut: every fact whose test is false, once each."""
-    values = {}
+    values: dict[str, str] = {}
     for leaf in result.leaves():
         if not leaf.value and hasattr(leaf.node, "path"):
             values.setdefault(leaf.node.path, show_value(leaf.actual))
         elif not leaf.value and isinstance(leaf.node, ast.FactRef):
             values.setdefault(leaf.node.name, "not derived")
-    return ", ".join(f"{path} = {value}" for path, value in values.items())
+    return tuple(values.items())
 
 
 def join_reasons(reasons) -> str:

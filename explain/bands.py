@@ -6,16 +6,18 @@ place that colours a band also prints its name.
 
 from __future__ import annotations
 
+from dsl.vocabulary import BANDS, INSUFFICIENT, Band
+
 BAND_FILL = {
-    "typical": "#dceefb",
-    "mild": "#fff1b8",
-    "moderate": "#ffcf99",
-    "severe": "#f4a6a0",
-    "insufficient": "#e6e6e6",
+    Band.TYPICAL.value: "#dceefb",
+    Band.MILD.value: "#fff1b8",
+    Band.MODERATE.value: "#ffcf99",
+    Band.SEVERE.value: "#f4a6a0",
+    INSUFFICIENT: "#e6e6e6",
 }
-BAND_ORDER = ("typical", "mild", "moderate", "severe", "insufficient")
+BAND_ORDER = BANDS + (INSUFFICIENT,)
 INK = "#1a1a1a"
 
 
 def fill(band: str) -> str:
-    return BAND_FILL.get(band, BAND_FILL["insufficient"])
+    return BAND_FILL.get(band, BAND_FILL[INSUFFICIENT])

@@ -1,7 +1,7 @@
 """Everything an explanation needs about one assessed client, gathered once.
 
-The explanation never re-decides anything: statuses come from the plan, gates from the engine's
-Sequencer, condition values from the reference evaluator (dsl/evaluate.py) on the same facts the
+The explanation never re-decides anything: statuses come from the plan, gates from the decisions
+the sequencer recorded (engine/decisions.py), condition values from the reference evaluator (dsl/evaluate.py) on the same facts the
 rules ran on.
 """
 
@@ -13,10 +13,10 @@ from functools import cached_property
 from dsl import ast
 from dsl.evaluate import Evaluation, evaluate
 from dsl.kb import KnowledgeBase
-from dsl.vocabulary import FactType
+from dsl.facts import FactType
 from engine.pipeline import Outcome
 from engine.plan import Plan, Recommendation
-from engine.sequence import Findings, Sequencer, gather
+from engine.decisions import Decisions, Findings
 
 
 @dataclass(frozen=True)
@@ -52,14 +52,13 @@ class Context:
     def types(self) -> dict[str, FactType]:
         return self.kb.fact_types()
 
-    @cached_property
-    def sequencer(self) -> Sequencer:
-        o = self.outcome
-        return Sequencer(self.kb, o.assessment, o.facts, o.derived)
+    @property
+    def decisions(self) -> Decisions:
+        return self.outcome.decisions
 
-    @cached_property
+    @property
     def findings(self) -> Findings:
-        return gather(self.kb, self.outcome.firings)
+        return self.outcome.decisions.findings
 
     @cached_property
     def fired(self) -> frozenset[str]:

@@ -11,24 +11,6 @@ from explain.context import Context
 from explain.models import (Check, DerivedFact, FactValue, ItemRating, RuleEvidence, RuleMiss,
                             ScoreEvidence)
 
-# Where each fact a rule can test comes from in the assessment (by path prefix, longest first).
-ORIGINS = (
-    ("developmental_age.", "estimated from the ratings (functional age equivalent)"),
-    ("history.worst_adversity", "the worst adversity recorded for any developmental period"),
-    ("history.", "the developmental history in the assessment"),
-    ("relational_health.lowest", "the lowest of family, community and cultural connectedness"),
-    ("relational_health.", "relational health in the assessment"),
-    ("caregivers.count", "the number of trusted adults recorded"),
-    ("caregivers.dysregulated", "the number of trusted adults recorded as dysregulated"),
-    ("caregivers.roles", "the roles of the trusted adults recorded"),
-    ("arousal.", "the arousal states in the assessment"),
-    ("age.", "the chronological age in the assessment"),
-    ("safeguarding", "the safeguarding concerns in the assessment"),
-    ("sensitivities", "the sensitivities and conditions in the assessment"),
-    ("settings", "the settings in the assessment"),
-)
-
-
 def says(action: ast.Action) -> str:
     """An action as the rule writes it."""
     if isinstance(action, ast.Recommend):
@@ -140,13 +122,9 @@ def scores_and_facts(ctx: Context, checks, regions: tuple[str, ...] = ()) \
             paths.append(path)
     order = {n: i for i, n in enumerate(ctx.kb.region_names + ctx.kb.domain_names)}
     scores = tuple(score_evidence(ctx, n) for n in sorted(set(names), key=order.get))
-    facts = tuple(FactValue(fact=p, value=show_value(ctx.values.get(p)), origin=origin(p))
+    facts = tuple(FactValue(fact=p, value=show_value(ctx.values.get(p)), origin=ctx.types[p].origin)
                   for p in sorted(set(paths)))
     return scores, facts
-
-
-def origin(path: str) -> str:
-    return next((text for prefix, text in ORIGINS if path.startswith(prefix)), "the assessment")
 
 
 def score_evidence(ctx: Context, name: str) -> ScoreEvidence:

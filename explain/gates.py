@@ -1,14 +1,15 @@
 """The constraints the sequencer checks before an intervention can be active, with their values.
 
-The open/closed decision for rule, region and arousal gates comes from the engine's Sequencer
-(engine/sequence.py); this module only words each gate and names the value it was checked on.
-Gates are listed in the sequencer's order of precedence.
+The open/closed decision for rule, region and arousal gates, and the settings an intervention fits,
+come from the decisions the sequencer recorded (engine/decisions.py); this module only words each
+gate and names the value it was checked on. Gates are listed in the sequencer's order of precedence.
 """
 
 from __future__ import annotations
 
 from dsl import ast
 from dsl.evaluate import show_value
+from dsl.facts import AROUSAL_CURRENT, SENSITIVITIES_PATH
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
 from engine.sequence import join_reasons
@@ -56,9 +57,9 @@ def _avoid_gate(ctx: Context, intervention: str) -> Gate | None:
 def _contraindication_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     if not iv.contraindicated:
         return None
-    client = ctx.values.get("sensitivities") or frozenset()
+    client = ctx.values.get(SENSITIVITIES_PATH) or frozenset()
     hit = sorted(client & set(iv.contraindicated))
-    value = f"sensitivities = {show_value(client)}"
+    value = f"{SENSITIVITIES_PATH} = {show_value(client)}"
     if hit:
         return Gate(kind="contraindication", passed=False, value=value,
                     text=f"The catalog contraindicates it for a client with {_words(hit)}.")
@@ -71,11 +72,11 @@ def _rule_gate(ctx: Context, intervention: str) -> Gate | None:
     defers = ctx.findings.defers.get(intervention, [])
     if not defers:
         return None
-    closed = ctx.sequencer.rule_gate(defers)
+    decision = ctx.decisions.get(intervention)
+    closed = decision.rule_gate if decision else None
     if closed is not None:
-        text, holding, rules = closed
-        return Gate(kind="rule", passed=False, rules=rules, value=holding,
-                    text=f"Rule {', '.join(rules)} defers it {text}.")
+        return Gate(kind="rule", passed=False, rules=closed.rules, value=closed.holding_text,
+                    text=f"Rule {', '.join(closed.rules)} defers it {closed.text}.")
     rules = tuple(sorted({r.id for r, _ in defers}))
     until = "; ".join(sorted({_until(a, ctx.kb.fact_types()) for _, a in defers}))
     return Gate(kind="rule", passed=True, rules=rules, value=until,
@@ -97,9 +98,8 @@ def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
 
 
 def _settings_gate(ctx: Context, iv: ast.Intervention) -> Gate:
-    recs = ctx.findings.recommends.get(iv.id, [])
-    client = set(ctx.outcome.assessment.settings)
-    fits = ctx.sequencer._settings(iv, recs, client)  # the sequencer's own choice of settings
+    decision = ctx.decisions.get(iv.id)
+    fits = decision.settings if decision else ()  # the sequencer's own choice of settings
     value = f"the client is in {', '.join(ctx.outcome.assessment.settings)}"
     if fits:
         return Gate(kind="settings", passed=True, value=value,
@@ -109,10 +109,10 @@ def _settings_gate(ctx: Context, iv: ast.Intervention) -> Gate:
 
 
 def _region_gate(ctx: Context, phase: Phase) -> Gate:
-    closed = ctx.sequencer.region_gate(phase)
+    closed = ctx.decisions.phases[phase].region
     if closed is not None:
-        return Gate(kind="region", passed=False, value=closed[1],
-                    text=f"It waits {closed[0]}: work moves up only when the regions below are "
+        return Gate(kind="region", passed=False, value=closed.holding_text,
+                    text=f"It waits {closed.text}: work moves up only when the regions below are "
                          "no longer compromised.")
     lower = [r for r in ctx.plan.regions if PHASE_ORDER[Phase(r.phase)] < PHASE_ORDER[phase]]
     if not lower:
@@ -126,13 +126,13 @@ def _region_gate(ctx: Context, phase: Phase) -> Gate:
 
 def _arousal_gate(ctx: Context, phase: Phase) -> Gate:
     current = ctx.outcome.assessment.arousal.current
-    closed = ctx.sequencer.arousal_gate(phase)
+    closed = ctx.decisions.phases[phase].arousal
     if closed is not None:
-        return Gate(kind="arousal", passed=False, value=closed[1],
-                    text=f"It waits {closed[0]}: in {current} the client cannot reach "
+        return Gate(kind="arousal", passed=False, value=closed.holding_text,
+                    text=f"It waits {closed.text}: in {current} the client cannot reach "
                          f"{phase.value} work.")
     reaches = ", ".join(ctx.kb.reachable.get(current, ()))
-    return Gate(kind="arousal", passed=True, value=f"arousal.current = {current}",
+    return Gate(kind="arousal", passed=True, value=f"{AROUSAL_CURRENT} = {current}",
                 text=f"In {current} the client can reach {reaches} work.")
 
 

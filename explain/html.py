@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from explain.bands import BAND_ORDER
 from explain.context import Context
 from explain.html_parts import e, why_html, why_not_html
 from explain.models import Trace
@@ -84,7 +85,7 @@ def region_map_html(ctx: Context) -> str:
             f'<div class="work"><p>Phase: <strong>{e(region.phase)}</strong></p>{work}</div>'
             f'<ul class="domains" aria-label="domains drawing mostly on {e(region.region)}">{domains}</ul></li>')
     legend = "".join(f'<li class="band-{b}">{b}</li>'
-                     for b in ("typical", "mild", "moderate", "severe", "insufficient"))
+                     for b in BAND_ORDER)
     return ('<section id="region-map" aria-labelledby="map-h"><h2 id="map-h">Region map</h2>'
             "<p>Lowest region first: work moves right only when the regions before it are no longer "
             "compromised. Each region shows its band and score; beside it, the phase and the work "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dsl.encoding import field_name
 from dsl.evaluate import show_value
-from dsl.vocabulary import FactType, Kind
+from dsl.facts import FactType
+from dsl.vocabulary import Kind
 from explain.context import Context
 from explain.evidence import says
 from explain.models import MatchedFact, Trace, TraceFiring

@@ -8,7 +8,7 @@ keeps this package free of engine imports. docs/lint.md lists every code.
 
 from __future__ import annotations
 
-from dsl.analysis import conflicts, lifecycle, ordering, subsumption, unsat
+from dsl.analysis import conflicts, lifecycle, ordering, sources, subsumption, unsat
 from dsl.analysis.context import Analysis
 from dsl.analysis.logic import Logic
 from dsl.kb import KnowledgeBase
@@ -23,6 +23,7 @@ ANALYSES = (
     lifecycle.check_drafts_in_release,
     lifecycle.check_retired_derivations,
     lifecycle.check_unused_interventions,
+    sources.check_sources,
 )
 
 

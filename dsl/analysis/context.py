@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from dsl import ast
 from dsl.analysis.logic import Logic
 from dsl.errors import Collector
+from dsl.facts import AROUSAL_CURRENT, band_path
 from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, Phase
 
 MODEL = ast.Pos("<model>", 0, 0)  # position of conditions the analyses build from the model
@@ -33,9 +34,9 @@ class Analysis(Collector):
 
 
 def reaching_states(kb, phase: str) -> ast.Condition:
-    """`arousal.current in {…}`: the states from which work of `phase` can be reached."""
+    """The current arousal state is one of the states from which work of `phase` can be reached."""
     states = tuple(s for s in AROUSAL_STATES if phase in kb.reachable.get(s, ()))
-    return ast.Membership("arousal.current", states, MODEL)
+    return ast.Membership(AROUSAL_CURRENT, states, MODEL)
 
 
 def lower_compromised(kb, phase: str) -> ast.Condition | None:
@@ -44,13 +45,13 @@ def lower_compromised(kb, phase: str) -> ast.Condition | None:
     if not lower:
         return None
     bands = tuple(b for b in BANDS if b in kb.compromised)
-    parts = tuple(ast.Membership(f"{r.name}.band", bands, MODEL) for r in lower)
+    parts = tuple(ast.Membership(band_path(r.name), bands, MODEL) for r in lower)
     return parts[0] if len(parts) == 1 else ast.Or(parts, MODEL)
 
 
 def region_compromised(kb, region: str) -> ast.Condition:
     bands = tuple(b for b in BANDS if b in kb.compromised)
-    return ast.Membership(f"{region}.band", bands, MODEL)
+    return ast.Membership(band_path(region), bands, MODEL)
 
 
 def example_text(logic: Logic, branch) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.analysis.context import Analysis, example_text, region_compromised
 from dsl.analysis.logic import TooComplex
+from dsl.facts import band_path
 from dsl.vocabulary import PHASE_ORDER, Phase
 
 
@@ -52,7 +53,7 @@ def check_ordering(kb, out: Analysis) -> None:
         if ungated:
             regions = list(ungated)
             interventions = list(dict.fromkeys(n for _, names in ungated.values() for n in names))
-            gate = " and ".join(f"{name}.band <= {_healthy(kb)}" for name in regions)
+            gate = " and ".join(f"{band_path(name)} <= {_healthy(kb)}" for name in regions)
             shown = ", ".join(f"'{n}'" for n in interventions)
             out.add("W350", f"rule '{rule.id}' recommends {_phases(kb, interventions)} work "
                     f"{shown} with no gate on a compromised {' or '.join(regions)}, e.g. "

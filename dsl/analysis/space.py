@@ -7,10 +7,12 @@ Every fact a rule can test is mapped onto a variable with a finite range of whol
   a function of the score (the knowledge base's thresholds), and `insufficient` is the unknown
   score — so `limbic.band = severe and limbic.score < 1` is seen to be impossible;
 - ordered scales (arousal states, severities, relational levels) are their ranks;
-- `age.years` is a whole-years view of `age.months` (likewise developmental age);
+- an age in whole years is a view of the same age in months;
 - `path has member` is a yes/no variable per member of a set;
-- `history.worst_adversity` and `relational_health.lowest` are the maximum and minimum of facts that
-  have variables of their own; they are expanded into alternatives over those (see literal()).
+- the worst adversity and the weakest part of relational health are the maximum and minimum of
+  facts that have variables of their own; they are expanded into alternatives over those.
+
+Which of these each fact is, is declared with the fact in the registry (dsl/facts.py).
 
 A literal becomes the set of variable values for which it holds, following the reference
 evaluator (dsl/evaluate.py): every comparison with an unknown value is false except
@@ -24,9 +26,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Callable
 
-from dsl import ast
-from dsl.vocabulary import (BANDS, DEVELOPMENTAL_PERIODS, INSUFFICIENT, RELATIONAL_DOMAINS,
-                            SCALE_OF_KIND, FactType, Kind)
+from dsl import ast, facts
+from dsl.facts import FactType
+from dsl.vocabulary import BANDS, INSUFFICIENT, SCALE_OF_KIND, Kind
 
 SCORE_SCALE = 100  # scores are rounded to two decimals: hundredths are exact
 MAX_YEARS = 120  # the assessment model's upper bound on age
@@ -142,6 +144,7 @@ class Space:
         self.band_ranges = self._band_ranges()
         self.vars: dict[str, Var] = {}
         self.views: dict[str, PathView] = {}
+        self.extremes: dict[str, facts.Extreme] = {}
         self._build()
 
     # ---- construction ----
@@ -163,35 +166,53 @@ class Space:
         return var
 
     def _build(self) -> None:
-        for name in self.kb.region_names + self.kb.domain_names:
-            var = self._var(f"{name}.score", 0, self.max_score, True, 0, self._show_score(name))
-            self.views[f"{name}.band"] = PathView(
-                var, Values.span(0, len(BANDS) - 1, True), self._bands_to_scores, Kind.BAND)
-            self.views[f"{name}.score"] = PathView(
-                var, var.universe, _same, Kind.NUMBER, SCORE_SCALE)
-        for prefix, preferred in (("age", 120), ("developmental_age", 120)):
-            var = self._var(f"{prefix}.months", 0, MAX_YEARS * 12 + 11, False, preferred,
-                            _show_months(f"{prefix}.months"))
-            self.views[f"{prefix}.months"] = PathView(var, var.universe, _same, Kind.NUMBER)
-            self.views[f"{prefix}.years"] = PathView(var, Values.span(0, MAX_YEARS),
-                                                     _years_to_months, Kind.NUMBER)
+        """One variable (or view onto one) per fact, as its registry entry's value space says."""
         for path, fact_type in self.types.items():
-            if path in self.views or path in ("history.worst_adversity", "relational_health.lowest"):
-                continue
-            if fact_type.kind is Kind.SET:
+            space = fact_type.fact.space if fact_type.fact else None
+            if isinstance(space, facts.Scored):
+                self._scored(path, fact_type)
+            elif isinstance(space, facts.Months):
+                var = self._months(path, space.preferred)
+                self.views[path] = PathView(var, var.universe, _same, Kind.NUMBER)
+            elif isinstance(space, facts.WholeYears):
+                months = self.types[space.of].fact
+                preferred = months.space.preferred if months and isinstance(
+                    months.space, facts.Months) else 0
+                var = self._months(space.of, preferred)
+                self.views[path] = PathView(var, Values.span(0, MAX_YEARS), _years_to_months,
+                                            Kind.NUMBER)
+            elif isinstance(space, facts.Members):
                 for member in fact_type.members:
                     name = f"{path} has {member}"
                     var = self._var(name, 0, 1, False, 0, _show_has(path, member))
                     self.views[name] = PathView(var, var.universe, _same, Kind.BOOL)
-            elif fact_type.kind is Kind.NUMBER:
-                preferred = 1 if path == "caregivers.count" else 0
-                var = self._var(path, 0, MAX_COUNT, False, preferred, _show_plain(path))
+            elif isinstance(space, facts.Count):
+                var = self._var(path, 0, MAX_COUNT, False, space.preferred, _show_plain(path))
                 self.views[path] = PathView(var, var.universe, _same, Kind.NUMBER)
-            else:
+            elif isinstance(space, facts.Ranked):
                 scale = SCALE_OF_KIND.get(fact_type.kind, ("false", "true"))
-                preferred = _preferred(path, fact_type.kind)
-                var = self._var(path, 0, len(scale) - 1, False, preferred, _show_scale(path, scale))
+                var = self._var(path, 0, len(scale) - 1, False, scale.index(space.preferred),
+                                _show_scale(path, scale))
                 self.views[path] = PathView(var, var.universe, _same, fact_type.kind)
+            elif isinstance(space, facts.Extreme):
+                self.extremes[path] = space  # expanded per literal (see _extreme)
+
+    def _scored(self, path: str, fact_type: FactType) -> None:
+        """A band and a score share the score variable: the band is a function of the score."""
+        name = fact_type.name
+        score = facts.score_path(name)
+        var = self.vars.get(score) or self._var(score, 0, self.max_score, True, 0,
+                                                self._show_score(name))
+        if fact_type.kind is Kind.BAND:
+            self.views[path] = PathView(
+                var, Values.span(0, len(BANDS) - 1, True), self._bands_to_scores, Kind.BAND)
+        else:
+            self.views[path] = PathView(var, var.universe, _same, Kind.NUMBER, SCORE_SCALE)
+
+    def _months(self, path: str, preferred: int) -> Var:
+        if path not in self.vars:
+            self._var(path, 0, MAX_YEARS * 12 + 11, False, preferred, _show_months(path))
+        return self.vars[path]
 
     def _bands_to_scores(self, ranks: Values) -> Values:
         out = Values((), ranks.unknown)
@@ -210,14 +231,14 @@ class Space:
     def _show_score(self, name: str):
         def show(value, name=name):
             if value is None:
-                return f"{name}.band = {INSUFFICIENT}"
-            return f"{name}.band = {self.band_of(value)}"
+                return f"{facts.band_path(name)} = {INSUFFICIENT}"
+            return f"{facts.band_path(name)} = {self.band_of(value)}"
         return show
 
     # ---- literals ----
     def literal(self, node, negated: bool) -> list[dict[str, Values]]:
         """Alternatives (each: variable → allowed values) under which the literal holds."""
-        if node.path in ("history.worst_adversity", "relational_health.lowest"):
+        if node.path in self.extremes:
             return self._extreme(node, negated)
         key = f"{node.path} has {node.member}" if isinstance(node, ast.Has) else node.path
         view = self.views[key]
@@ -263,13 +284,11 @@ class Space:
         return known & Values.span(*bounds[op])
 
     def _extreme(self, node, negated: bool) -> list[dict[str, Values]]:
-        """`history.worst_adversity` (a maximum) or `relational_health.lowest` (a minimum)."""
-        if node.path == "history.worst_adversity":
-            parts = [f"history.{p}.adversity" for p in DEVELOPMENTAL_PERIODS]
-            is_max = True
-        else:
-            parts = [f"relational_health.{p}" for p in RELATIONAL_DOMAINS]
-            is_max = False
+        """The highest (e.g. the worst adversity) or lowest of other facts: alternatives over
+        which of those facts takes the extreme value."""
+        extreme = self.extremes[node.path]
+        parts = list(facts.expand(extreme.of))
+        is_max = extreme.highest
         first = self.views[parts[0]]
         view = PathView(first.var, first.universe, _same, first.kind)
         allowed = self.allowed(node, view)
@@ -287,8 +306,7 @@ class Space:
 
 
 # Facts whose values are linked: the first is never above the second.
-ORDERED_PAIRS = (("caregivers.dysregulated", "caregivers.count"),
-                 ("developmental_age.months", "age.months"))
+ORDERED_PAIRS = facts.ordered_pairs()
 
 
 def _same(values: Values) -> Values:
@@ -297,12 +315,6 @@ def _same(values: Values) -> Values:
 
 def _years_to_months(years: Values) -> Values:
     return Values(tuple((low * 12, high * 12 + 11) for low, high in years.ranges), years.unknown)
-
-
-def _preferred(path: str, kind: Kind) -> int:
-    if kind is Kind.LEVEL:
-        return 2  # adequate
-    return 0  # calm, none, false
 
 
 def _show_months(path: str):

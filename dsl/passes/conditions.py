@@ -5,7 +5,8 @@ from __future__ import annotations
 from dsl import ast
 from dsl.errors import Collector, did_you_mean
 from dsl.passes.catalog import check_dose
-from dsl.vocabulary import INSUFFICIENT, SEVERITY_OF_FLAG, FactType, Kind, Phase
+from dsl.facts import FactType
+from dsl.vocabulary import INSUFFICIENT, SEVERITY_OF_FLAG, Kind, Phase
 
 ORDERED = (Kind.BAND, Kind.AROUSAL, Kind.SEVERITY, Kind.LEVEL, Kind.NUMBER)
 

@@ -19,6 +19,7 @@ from dsl.analysis import analyse
 from dsl.analysis.context import Analysis
 from dsl.analysis.suppress import split_suppressed
 from dsl.errors import Diagnostic, GroundworkError
+from dsl.facts import AROUSAL_CURRENT, band_path
 from dsl.kb import KnowledgeBase
 from engine.gaps import coverage_gaps
 from groundwork.trainer import locate
@@ -101,7 +102,7 @@ def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
         grouped.setdefault((gap.region, gap.band), []).append(gap.arousal)
     for (region, band), states in grouped.items():
         shown = ", ".join(states[:-1]) + (" or " if len(states) > 1 else "") + states[-1]
-        out.add("W360", f"no guidance for {region}.band = {band} with arousal.current = {shown} "
+        out.add("W360", f"no guidance for {band_path(region)} = {band} with {AROUSAL_CURRENT} = {shown} "
                 f"(other regions typical): no rule recommends, defers or avoids work for "
                 f"{region}, or says no action is needed", _region_position(kb, region),
                 path=kb.root, hint="write a rule for this profile, even if it only says "

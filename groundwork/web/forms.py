@@ -82,7 +82,8 @@ def from_form(form, kb: KnowledgeBase) -> Built:
         raw[key] = get(key)
         anchors[key] = key
     raw["age"] = {"years": _number(get("age_years")), "months": _number(get("age_months")) or 0}
-    anchors |= {"age": "age_years", "age.years": "age_years", "age.months": "age_months"}
+    # Assessment field paths (where a validation error points) → the form field to focus.
+    anchors |= {"age": "age_years"} | {f"age.{k}": f"age_{k}" for k in ("years", "months")}
     raw["ratings"] = []
     for index, item in enumerate(kb.instrument.items):
         value = get(f"rating-{item.id}-value")
@@ -93,8 +94,8 @@ def from_form(form, kb: KnowledgeBase) -> Built:
         anchors[f"ratings[{index}].informant"] = f"rating-{item.id}-informant"
     raw["arousal"] = {"baseline": get("arousal_baseline"), "current": get("arousal_current"),
                       "dissociative": get("arousal_dissociative") == "yes"}
-    anchors |= {"arousal": "arousal_current", "arousal.baseline": "arousal_baseline",
-                "arousal.current": "arousal_current", "arousal.dissociative": "arousal_dissociative"}
+    anchors |= {"arousal": "arousal_current"} | {
+        f"arousal.{k}": f"arousal_{k}" for k in ("baseline", "current", "dissociative")}
     _history(get, built)
     raw["relational_health"] = {d: get(f"relational_{d}") for d in v.RELATIONAL_DOMAINS}
     anchors |= {f"relational_health.{d}": f"relational_{d}" for d in v.RELATIONAL_DOMAINS}
