@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fhir.resources.R4B.careplan import CarePlan
 
 pytest.importorskip("healthchain", reason="healthchain is in the test extra")
-from healthchain.models.requests.cdsrequest import CDSRequest  # noqa: E402
+from healthchain.models.requests.cdsrequest import CDSRequest, FHIRAuthorization  # noqa: E402
 from healthchain.models.responses.cdsresponse import CDSResponse  # noqa: E402
 from healthchain.sandbox import SandboxClient  # noqa: E402
 from healthchain.sandbox import sandboxclient as sandbox_module  # noqa: E402
@@ -75,7 +75,10 @@ def _request(**fields) -> CDSRequest:
     request = CdsRequestConstructor().construct_request(
         prefetch_data=fields.pop("prefetch", None), workflow=Workflow.patient_view,
         context={"patientId": PATIENT, "userId": USER})
-    return request.model_copy(update=fields)
+    if "fhirAuthorization" in fields:  # HealthChain's own model of the request's FHIR access
+        fields["fhirAuthorization"] = FHIRAuthorization(**fields["fhirAuthorization"])
+    return CDSRequest(hook=request.hook, hookInstance=request.hookInstance,
+                      context=request.context, prefetch=request.prefetch, **fields)
 
 
 def _send(base: str, *requests: CDSRequest) -> list[dict]:
