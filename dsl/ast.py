@@ -103,6 +103,10 @@ class Intervention:
     dose: Dose | None = None
     settings: tuple[str, ...] = ()
     min_developmental_age_months: int = 0
+    # The domain whose functional stage the activity needs (`min_developmental_age … in DOMAIN`);
+    # None: the domain whose primary region is the activity's target region.
+    stage_domain: str | None = None
+    stage_domain_pos: Pos | None = None
     requires: tuple[str, ...] = ()
     requires_pos: Pos | None = None
     contraindicated: tuple[str, ...] = ()
@@ -130,8 +134,31 @@ class Avoid:
 
 
 @dataclass(frozen=True)
+class CatalogSet:
+    """`every WORD… intervention`: the catalog entries that match every word (a phase, a region,
+    a modality or a track). Resolved by dsl/passes/catalog_sets.py."""
+
+    words: tuple[str, ...]
+    pos: Pos = field(compare=False)
+
+    def __str__(self) -> str:
+        return " ".join(("every",) + self.words + ("intervention",))
+
+
+@dataclass(frozen=True)
 class Defer:
     intervention: str
+    until: Condition
+    pos: Pos
+    via: CatalogSet | None = None  # the set this defer was written for, if it was
+
+
+@dataclass(frozen=True)
+class DeferEvery:
+    """`defer every … intervention until …` as written; the checker replaces it with one Defer
+    per member of the set, each remembering the set (`via`)."""
+
+    members: CatalogSet
     until: Condition
     pos: Pos
 
@@ -164,7 +191,14 @@ class ScaleDose:
     pos: Pos
 
 
-Action = Union[Recommend, Avoid, Defer, Flag, Derive, NoAction, ScaleDose]
+Action = Union[Recommend, Avoid, Defer, DeferEvery, Flag, Derive, NoAction, ScaleDose]
+
+
+def deferred_name(action: Defer | DeferEvery) -> str:
+    """What a defer names, as written: an intervention id or a catalog set."""
+    if isinstance(action, DeferEvery):
+        return str(action.members)
+    return str(action.via) if action.via is not None else action.intervention
 
 
 # ---- rules and declarations ----
@@ -290,6 +324,8 @@ def fact_refs(condition: Condition, negated: bool = False):
 def rule_conditions(rule: Rule):
     """The rule's `when` and every `defer … until` condition."""
     yield rule.when
+    seen = set()  # the defers of one catalog set share their condition: yield it once
     for action in rule.actions:
-        if isinstance(action, Defer):
+        if isinstance(action, (Defer, DeferEvery)) and id(action.until) not in seen:
+            seen.add(id(action.until))
             yield action.until

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dsl.checked import CheckedKnowledgeBase, checked
 from dsl.errors import Collector
 from dsl.kb import KnowledgeBase
-from dsl.passes import catalog, conditions, headers, model, strata
+from dsl.passes import catalog, catalog_sets, conditions, headers, model, strata
 
 PASSES = (
     model.check_model,
@@ -24,10 +25,14 @@ PASSES = (
 )
 
 
-def check(kb: KnowledgeBase, collector: Collector | None = None) -> KnowledgeBase:
+def check(kb: KnowledgeBase, collector: Collector | None = None) -> CheckedKnowledgeBase:
+    """Run every pass; raise GroundworkError listing every error, else the checked type."""
     collector = collector or Collector(sources=dict(kb.sources))
+    kb = catalog_sets.expand(kb, collector)  # first: the passes check ordinary defers
     for run_pass in PASSES:
         run_pass(kb, collector)
     collector.raise_if_errors()
     warnings = tuple(d for d in collector.diagnostics if d.severity == "warning")
-    return replace(kb, warnings=warnings)
+    if kb.instrument is None:  # model.check_instrument reports this as an error
+        raise AssertionError("a knowledge base without an instrument passed the checks")
+    return checked(replace(kb, warnings=warnings), kb.instrument)

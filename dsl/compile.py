@@ -99,11 +99,11 @@ def _group_rules(rules, sizes: dict[str, int]) -> list[tuple[int, list[str]]]:
     """(stratum, rule ids) groups within the rule set limits, chains kept together."""
     level = strata(rules)
     graph = derivation_graph(rules).to_undirected()
-    order = {rule.id: index for index, rule in enumerate(rules)}
+    order: dict[str, int] = {rule.id: index for index, rule in enumerate(rules)}
     groups: list[tuple[int, list[str]]] = []
     for stratum in sorted(set(level.values())):
         members = [r.id for r in rules if level[r.id] == stratum]
-        chains = sorted((sorted(c, key=order.get) for c in
+        chains = sorted((sorted(c, key=order.__getitem__) for c in
                          nx.connected_components(graph.subgraph(members))),
                         key=lambda c: order[c[0]])
         current: list[str] = []

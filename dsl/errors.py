@@ -23,6 +23,7 @@ class Diagnostic:
     hint: str | None = None
     source_line: str | None = None
     field_path: str | None = None
+    suggestions: tuple[str, ...] = ()  # nearest known ids, for interfaces that list them apart
 
     def render(self) -> str:
         if self.field_path is not None:
@@ -64,6 +65,16 @@ class EngineFailure(Exception):
     """The rule engine failed while assessing. The assessment is aborted. Exit code 3."""
 
     exit_code = 3
+
+
+class ToolFailure(Exception):
+    """An optional tool (Graphviz) failed while drawing: not bad input, not the engine. Exit 3."""
+
+    exit_code = 3
+
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.render())
 
 
 @dataclass

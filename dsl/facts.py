@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Protocol, Union
 
-from dsl.vocabulary import (CAREGIVER_ROLES, DEVELOPMENTAL_PERIODS, RELATIONAL_DOMAINS,
+from dsl.vocabulary import (CAREGIVER_ROLES, DEVELOPMENTAL_PERIODS, REFERRALS, RELATIONAL_DOMAINS,
                             RELATIONAL_LEVELS, SAFEGUARDING_CONCERNS, SCALE_OF_KIND, SENSITIVITIES,
                             SETTINGS, SEVERITIES, ArousalState, Kind, RelationalLevel, Severity)
 
@@ -40,6 +39,9 @@ class Sources(Protocol):
 
     @property
     def developmental_age_months(self) -> int: ...
+
+    @property
+    def referrals(self) -> frozenset[str]: ...
 
     def score(self, name: str) -> Score: ...
 
@@ -290,6 +292,11 @@ FACTS: tuple[Fact, ...] = (
     Fact("settings", Kind.SET, "settings the client lives and learns in", "settings are",
          "the settings in the assessment",
          lambda s, _: frozenset(s.assessment.settings), Members(), SETTINGS),
+    Fact("referrals", Kind.SET,
+         "referrals the instrument attaches to items rated severely below typical",
+         "referrals suggested by the ratings are",
+         "the items rated severely below typical that carry a referral in the instrument",
+         lambda s, _: s.referrals, Members(), REFERRALS),
 )
 
 _BY_PATH = {fact.path: fact for fact in FACTS}

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError
 from dsl.instrument import Instrument, load_instrument
-from dsl.parser import parse_text
 from dsl.facts import FactType, fact_types
+
+if TYPE_CHECKING:
+    from dsl.checked import CheckedKnowledgeBase
 from dsl.vocabulary import Phase
 
 RULE_SUFFIX = ".gw"
@@ -105,31 +108,92 @@ def content_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
-def load_knowledge_base(root: Path | str, display_root: str | None = None) -> KnowledgeBase:
+def load_knowledge_base(root: Path | str, display_root: str | None = None) -> CheckedKnowledgeBase:
     """Parse and check a knowledge base directory. Raises GroundworkError listing every problem."""
+    loaded = load_all(root, display_root)
+    if loaded.kb is None:
+        raise GroundworkError([d for d in loaded.diagnostics if d.severity == "error"])
+    return loaded.kb
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything one read of a knowledge base found. `kb` is the checked knowledge base when
+    nothing is wrong; otherwise `draft` is what could be read (for lint and the editor), and
+    `unreadable` the blocks that a syntax error set aside."""
+
+    kb: CheckedKnowledgeBase | None
+    diagnostics: tuple[Diagnostic, ...]
+    draft: KnowledgeBase | None = None
+    unreadable: tuple = ()
+
+
+def load_all(root: Path | str, display_root: str | None = None,
+             overrides: dict[str, str] | None = None) -> Loaded:
+    """Read, parse and check a knowledge base, going on after every error so that one run
+    reports every problem in every file. `overrides` maps a file's display path to text that
+    replaces what is on disk (an editor's unsaved buffer)."""
     from dsl.check import check  # the passes need KnowledgeBase; import here to keep one direction
+    from dsl.recovery import parse_recovering
 
     root = Path(root)
     shown = display_root if display_root is not None else str(root)
     if not root.is_dir():
-        raise GroundworkError([Diagnostic("E100", "knowledge base directory not found", shown,
-                                          hint="pass --kb DIR with a directory of .gw files")])
+        return Loaded(None, (Diagnostic("E100", "knowledge base directory not found", shown,
+                                        hint="pass --kb DIR with a directory of .gw files"),))
     collector = Collector()
     files: list[ast.SourceFile] = []
+    unreadable: list = []
     for path in rule_files(root):
         display = f"{shown.rstrip('/')}/{path.relative_to(root).as_posix()}"
-        text = _read_text(path, display)
-        collector.sources[display] = text
         try:
-            files.append(parse_text(text, display))
+            text = (overrides or {}).get(display)
+            text = _read_text(path, display) if text is None else text
         except GroundworkError as error:
             collector.diagnostics.extend(error.diagnostics)
+            continue
+        collector.sources[display] = text
+        recovered = parse_recovering(text, display)
+        files.append(recovered.source)
+        collector.diagnostics.extend(recovered.diagnostics)
+        unreadable.extend((display, u) for u in recovered.unreadable)
     if not files and not collector.diagnostics:
         collector.add("E100", f"no {RULE_SUFFIX} rule files in the knowledge base", path=shown)
-    collector.raise_if_errors()
-    instrument = load_instrument(root / INSTRUMENT_FILE, f"{shown.rstrip('/')}/{INSTRUMENT_FILE}")
-    draft = assemble(files, collector.sources, str(root), content_hash(root), instrument)
-    return check(replace(draft, display_root=shown.rstrip("/") or shown), collector)
+        return Loaded(None, tuple(collector.diagnostics))
+    try:
+        instrument = load_instrument(root / INSTRUMENT_FILE,
+                                     f"{shown.rstrip('/')}/{INSTRUMENT_FILE}")
+    except GroundworkError as error:
+        collector.diagnostics.extend(error.diagnostics)
+        instrument = None
+    draft = replace(assemble(files, collector.sources, str(root), content_hash(root), instrument),
+                    display_root=shown.rstrip("/") or shown)
+    syntax_errors = len(collector.diagnostics)
+    try:
+        kb = check(draft, collector)
+    except GroundworkError:
+        kb = None
+    except Exception:  # noqa: BLE001 - a pass tripping over a half-read file: report what we have
+        if not syntax_errors:
+            raise
+        kb = None
+    if kb is not None and not collector.errors:
+        return Loaded(kb, tuple(kb.warnings), kb)
+    kept = [d for d in collector.diagnostics if not follows_from_unreadable(d, unreadable)]
+    return Loaded(None, tuple(sorted(kept, key=Diagnostic.sort_key)), draft, tuple(unreadable))
+
+
+# An unknown name whose declaration could not be read is already reported as a syntax error.
+_CASCADES = {"E112": "fact", "E113": "intervention", "E110": "region", "E502": None}
+
+
+def follows_from_unreadable(diagnostic: Diagnostic, unreadable) -> bool:
+    """Whether a diagnostic only repeats that a block set aside by a syntax error is missing."""
+    if diagnostic.code not in _CASCADES:
+        return False
+    kinds = (_CASCADES[diagnostic.code],) if _CASCADES[diagnostic.code] else ("intervention", "rule")
+    return any(f"unknown {u.kind} '{u.name}'" in diagnostic.message
+               for _, u in unreadable if u.kind in kinds and u.name)
 
 
 def _read_text(path: Path, display: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from dsl import ast
 from dsl.errors import Diagnostic, GroundworkError
@@ -27,13 +27,17 @@ def parse_text(text: str, path: str) -> ast.SourceFile:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise GroundworkError([_syntax_diagnostic(error, text, path)]) from None
+    return ast.SourceFile(path=path, items=tuple(transform(tree, path)))
+
+
+def transform(tree, path: str) -> list:
+    """The declarations of a parse tree, as AST nodes."""
     try:
-        items = _ToAst(path).transform(tree)
+        return _ToAst(path).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, GroundworkError):
             raise error.orig_exc from None
         raise
-    return ast.SourceFile(path=path, items=tuple(items))
 
 
 def _syntax_diagnostic(error: UnexpectedInput, text: str, path: str) -> Diagnostic:
@@ -156,8 +160,11 @@ class _ToAst(Transformer):
         return ("settings", c[0])
 
     def iv_min_age(self, meta, c):
-        amount, unit = c
-        return ("min_developmental_age_months", int(float(amount) * UNIT_MONTHS[str(unit)]))
+        amount, unit, domain = c
+        months = ("min_developmental_age_months", int(float(amount) * UNIT_MONTHS[str(unit)]))
+        if domain is None:
+            return months
+        return months, ("stage_domain", str(domain)), ("stage_domain_pos", self._pos(domain))
 
     def iv_requires(self, meta, c):
         return ("requires", c[0]), ("requires_pos", self._pos(meta))
@@ -195,6 +202,7 @@ class _ToAst(Transformer):
                 when = child
             else:
                 actions.append(child)
+        assert when is not None  # the grammar requires `when` before the actions
         return ast.Rule(id=str(ident), pos=self._pos(ident), when=when, actions=tuple(actions),
                         field_pos=tuple(field_pos), **header)
 
@@ -244,7 +252,12 @@ class _ToAst(Transformer):
         return ast.Avoid(str(c[0]), _unquote(c[1]), self._pos(c[0]))
 
     def defer(self, meta, c):
+        if isinstance(c[0], ast.CatalogSet):
+            return ast.DeferEvery(c[0], c[1], c[0].pos)
         return ast.Defer(str(c[0]), c[1], self._pos(c[0]))
+
+    def catalog_set(self, meta, c):
+        return ast.CatalogSet(tuple(str(word) for word in c), self._pos(meta))
 
     def flag(self, meta, c):
         severity, code, message = c

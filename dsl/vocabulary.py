@@ -87,6 +87,9 @@ CAREGIVER_ROLES = (
 )
 CAREGIVER_REGULATION = ("well_regulated", "variable", "dysregulated")
 INFORMANTS = ("caregiver", "teacher", "clinician_observation", "self_report", "records")
+# Referrals an instrument item may carry (instrument.toml [[referrals]] declares their names).
+REFERRALS = ("paediatrics", "occupational_therapy", "speech_and_language_therapy",
+             "attention_assessment")
 RELATIONAL_DOMAINS = ("family", "community", "cultural")
 # Who delivers a dose; "therapist" is always available (the treating clinician).
 DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist")

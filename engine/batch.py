@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from dsl.errors import Diagnostic, EngineFailure, GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.audit.store import assessment_fields
 from engine.intake import parse_assessment
 from engine.pipeline import assess
@@ -157,13 +157,14 @@ def load_case(case: CaseInput) -> CaseInput:
     return replace(case, read_error=Diagnostic("E201", reason, case.source, field_path="(file)"))
 
 
-def evaluate_case(case: CaseInput, kb: KnowledgeBase, drafts: bool = False,
+def evaluate_case(case: CaseInput, kb: CheckedKnowledgeBase, drafts: bool = False,
                   audit: bool = False) -> CaseResult:
     """One case → its result line. Every failure becomes a structured error; nothing escapes."""
     case = load_case(case)
     if case.read_error is not None:
         return _error_result(case, "invalid", [case.read_error])
     try:
+        assert case.text is not None  # load_case reads the text or records why it could not
         assessment, raw = parse_assessment(case.text, case.source, kb)
         outcome = assess(assessment, raw, kb, drafts=drafts)
         plan = outcome.plan
@@ -193,7 +194,7 @@ def _located(diagnostic: Diagnostic, case: CaseInput) -> Diagnostic:
 def _error_result(case: CaseInput, status: str, diagnostics: list[Diagnostic]) -> CaseResult:
     errors = []
     for d in diagnostics:
-        entry = {"code": d.code, "field": d.field_path, "message": d.message}
+        entry: dict[str, object] = {"code": d.code, "field": d.field_path, "message": d.message}
         if d.line is not None:
             entry.update(line=d.line, column=d.column)
         errors.append(entry)
@@ -209,10 +210,11 @@ def _quote(text: str) -> str:
 # ---- many cases ----
 
 # Set in this process before workers are forked; each worker inherits it with the compiled rules.
-_worker_kb: tuple[KnowledgeBase, bool, bool] | None = None
+_worker_kb: tuple[CheckedKnowledgeBase, bool, bool] | None = None
 
 
 def _evaluate_chunk(chunk: list[CaseInput]) -> list[CaseResult]:
+    assert _worker_kb is not None, "set before the workers are forked"
     kb, drafts, audit = _worker_kb
     return [evaluate_case(case, kb, drafts, audit) for case in chunk]
 
@@ -227,7 +229,7 @@ def chunked(cases: Sequence[CaseInput], size: int) -> Iterator[list[CaseInput]]:
         yield list(cases[start:start + size])
 
 
-def evaluate_local(cases: Sequence[CaseInput], kb: KnowledgeBase, workers: int = 1,
+def evaluate_local(cases: Sequence[CaseInput], kb: CheckedKnowledgeBase, workers: int = 1,
                    drafts: bool = False, chunk_size: int = CHUNK_SIZE,
                    audit: bool = False) -> Iterator[list[CaseResult]]:
     """Chunks of results in input order, from this process or from `workers` forked processes."""

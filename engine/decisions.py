@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Literal
 
 from dsl import ast
+from dsl.checked import CheckedRule
 from dsl.vocabulary import Phase
 
 
@@ -36,11 +37,11 @@ GateKind = Literal["rule", "region", "arousal", "prerequisite"]
 class Findings:
     """What the fired rules said, gathered per intervention (engine.sequence.gather)."""
 
-    recommends: dict[str, list[tuple[ast.Rule, ast.Recommend]]] = field(default_factory=dict)
-    avoids: dict[str, list[tuple[ast.Rule, ast.Avoid]]] = field(default_factory=dict)
-    defers: dict[str, list[tuple[ast.Rule, ast.Defer]]] = field(default_factory=dict)
-    flags: dict[str, list[tuple[ast.Rule, ast.Flag]]] = field(default_factory=dict)
-    no_action: list[tuple[ast.Rule, ast.NoAction]] = field(default_factory=list)
+    recommends: dict[str, list[tuple[CheckedRule, ast.Recommend]]] = field(default_factory=dict)
+    avoids: dict[str, list[tuple[CheckedRule, ast.Avoid]]] = field(default_factory=dict)
+    defers: dict[str, list[tuple[CheckedRule, ast.Defer]]] = field(default_factory=dict)
+    flags: dict[str, list[tuple[CheckedRule, ast.Flag]]] = field(default_factory=dict)
+    no_action: list[tuple[CheckedRule, ast.NoAction]] = field(default_factory=list)
     scales: dict[str, list[tuple[str, ast.ScaleDose]]] = field(default_factory=dict)
 
 

@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator, Sequence
 
 from dsl.errors import Diagnostic, EngineFailure, GroundworkError
-from dsl.kb import INSTRUMENT_FILE, KnowledgeBase, content_hash, load_knowledge_base, rule_files
+from dsl.kb import INSTRUMENT_FILE, content_hash, load_knowledge_base, rule_files
+from dsl.checked import CheckedKnowledgeBase
 from engine.batch import CaseInput, CaseResult, chunked, evaluate_case, load_case
 from engine.runtime import runner_for
 
@@ -37,7 +38,7 @@ class KnowledgeBaseBundle:
     audit: bool = False  # workers also return each plan's audit record fields
 
 
-def bundle_knowledge_base(kb: KnowledgeBase, display: str, drafts: bool = False,
+def bundle_knowledge_base(kb: CheckedKnowledgeBase, display: str, drafts: bool = False,
                           audit: bool = False) -> KnowledgeBaseBundle:
     root = Path(kb.root)
     paths = [p for p in rule_files(root) + [root / INSTRUMENT_FILE] if p.exists()]
@@ -50,11 +51,11 @@ def bundle_knowledge_base(kb: KnowledgeBase, display: str, drafts: bool = False,
 
 # ---- on a worker ----
 
-_rebuilt: dict[tuple[str, bool], KnowledgeBase] = {}
+_rebuilt: dict[tuple[str, bool], CheckedKnowledgeBase] = {}
 _rebuilt_lock = threading.Lock()  # a Dask worker may run several partitions on threads
 
 
-def worker_knowledge_base(bundle: KnowledgeBaseBundle) -> KnowledgeBase:
+def worker_knowledge_base(bundle: KnowledgeBaseBundle) -> CheckedKnowledgeBase:
     """The bundle's knowledge base, rebuilt, checked and compiled once per worker process."""
     key = (bundle.content_hash, bundle.drafts)
     with _rebuilt_lock:
@@ -65,7 +66,7 @@ def worker_knowledge_base(bundle: KnowledgeBaseBundle) -> KnowledgeBase:
         return _rebuilt[key]
 
 
-def _rebuild(bundle: KnowledgeBaseBundle) -> KnowledgeBase:
+def _rebuild(bundle: KnowledgeBaseBundle) -> CheckedKnowledgeBase:
     with tempfile.TemporaryDirectory(prefix="groundwork-kb-") as directory:
         root = Path(directory)
         for relative, data in bundle.files:

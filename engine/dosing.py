@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 from dsl import ast
 from engine.models import Assessment
-from engine.plan import Dose
+from engine.plan import Dose, Period
 
 # Which caregiver roles can deliver as which deliverer; the treating therapist always can.
 ROLES_FOR = {
@@ -38,4 +39,5 @@ def choose_dose(base: ast.Dose, assessment: Assessment,
         minutes = max(MIN_MINUTES, round(minutes * scale.minutes_factor))
         frequency = max(1, math.ceil(frequency * scale.frequency_factor))
         notes.append(f"{rule_id}: minutes x{scale.minutes_factor:g}, frequency x{scale.frequency_factor:g}")
-    return Dose(frequency=frequency, period=base.period, minutes=minutes, delivered_by=who), tuple(notes)
+    period = cast(Period, base.period)  # the checker allows only day and week
+    return Dose(frequency=frequency, period=period, minutes=minutes, delivered_by=who), tuple(notes)

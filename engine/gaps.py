@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from dsl import ast
 from dsl.facts import AROUSAL_CURRENT, band_path
-from dsl.kb import KnowledgeBase
 from dsl.vocabulary import AROUSAL_STATES, BANDS
+from dsl.checked import CheckedKnowledgeBase
 from engine.pipeline import assess
 from engine.plan import Plan
 from engine.synthetic import Profile, synthesise
@@ -36,12 +36,12 @@ class Gap:
                 "(other regions typical)")
 
 
-def _regions_named(rule: ast.Rule, kb: KnowledgeBase) -> set[str]:
+def _regions_named(rule: ast.Rule, kb: CheckedKnowledgeBase) -> set[str]:
     return {node.path.split(".")[0] for node in ast.walk(rule.when)
             if getattr(node, "path", "").split(".")[0] in kb.region_names}
 
 
-def addresses(plan: Plan, region: str, kb: KnowledgeBase) -> bool:
+def addresses(plan: Plan, region: str, kb: CheckedKnowledgeBase) -> bool:
     """Whether the plan gives guidance (work, not-yet, not-this, or no action) for `region`."""
     targets = [r.target_region for phase in plan.phases for r in phase.recommendations]
     for entry in plan.deferred + plan.avoided + plan.not_suitable:
@@ -52,13 +52,13 @@ def addresses(plan: Plan, region: str, kb: KnowledgeBase) -> bool:
         return True
     for note in plan.no_action:
         for rule_id in note.rules:
-            named = _regions_named(kb.rule(rule_id), kb)
+            named = _regions_named(kb.fired_rule(rule_id), kb)
             if not named or region in named:
                 return True
     return False
 
 
-def profiles(kb: KnowledgeBase):
+def profiles(kb: CheckedKnowledgeBase):
     """(region, band, state, profile) for every profile the coverage check looks at."""
     for region in kb.region_names:
         for band in BANDS:
@@ -67,7 +67,7 @@ def profiles(kb: KnowledgeBase):
                 yield region, band, state, Profile(bands=bands, arousal_current=state)
 
 
-def coverage_gaps(kb: KnowledgeBase, drafts: bool = False) -> list[Gap]:
+def coverage_gaps(kb: CheckedKnowledgeBase, drafts: bool = False) -> list[Gap]:
     plans: dict[tuple, Plan] = {}
     gaps = []
     for region, band, state, profile in profiles(kb):

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import networkx as nx
 
-from dsl.kb import KnowledgeBase
 from dsl.passes.catalog import prerequisite_graph
+from dsl.checked import CheckedKnowledgeBase
 
 
-def dependency_graph(kb: KnowledgeBase) -> nx.DiGraph:
+def dependency_graph(kb: CheckedKnowledgeBase) -> nx.DiGraph:
     graph = nx.DiGraph()
     for region in kb.regions:
         graph.add_node(f"region:{region.name}", kind="region", label=region.name,
@@ -29,7 +29,7 @@ def dependency_graph(kb: KnowledgeBase) -> nx.DiGraph:
     return graph
 
 
-def start_order(active: dict[str, tuple[int, int, str]], kb: KnowledgeBase) -> list[str]:
+def start_order(active: dict[str, tuple[int, int, str]], kb: CheckedKnowledgeBase) -> list[str]:
     """Active interventions in the order to start them: prerequisites first, then by
     (region order, priority, id). `active` maps id → that sort key."""
     # Only the prerequisite edges among the active interventions (what `.subgraph(active)` of the

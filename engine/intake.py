@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from dsl.errors import Diagnostic, GroundworkError, did_you_mean
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.models import Assessment
 
 
@@ -30,7 +31,7 @@ def _error(display: str, path: str, message: str) -> Diagnostic:
     return Diagnostic("E200", message, display, field_path=path)
 
 
-def read_assessment_file(path: str | Path, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+def read_assessment_file(path: str | Path, kb: CheckedKnowledgeBase) -> tuple[Assessment, dict]:
     display = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -44,7 +45,7 @@ def read_assessment_file(path: str | Path, kb: KnowledgeBase) -> tuple[Assessmen
     return parse_assessment(text, display, kb)
 
 
-def parse_assessment(text: str, display: str, kb: KnowledgeBase) -> tuple[Assessment, dict]:
+def parse_assessment(text: str, display: str, kb: CheckedKnowledgeBase) -> tuple[Assessment, dict]:
     if not text.strip():
         raise GroundworkError([Diagnostic("E202", "the file is empty; expected a JSON object",
                                           display, field_path="(file)")])
@@ -58,7 +59,7 @@ def parse_assessment(text: str, display: str, kb: KnowledgeBase) -> tuple[Assess
     return validate_assessment(raw, display, kb), raw
 
 
-def validate_assessment(raw, display: str, kb: KnowledgeBase) -> Assessment:
+def validate_assessment(raw, display: str, kb: CheckedKnowledgeBase) -> Assessment:
     if not isinstance(raw, dict):
         raise GroundworkError([_error(display, "(top level)", "expected a JSON object")])
     try:
@@ -71,7 +72,7 @@ def validate_assessment(raw, display: str, kb: KnowledgeBase) -> Assessment:
     return assessment
 
 
-def _pydantic(display: str, error: dict) -> Diagnostic:
+def _pydantic(display: str, error: ErrorDetails) -> Diagnostic:
     kind = error["type"]
     message = error["msg"]
     if kind == "extra_forbidden":
@@ -83,20 +84,24 @@ def _pydantic(display: str, error: dict) -> Diagnostic:
     return _error(display, field_path(error["loc"]), message)
 
 
-def check_against_instrument(assessment: Assessment, kb: KnowledgeBase) -> list[tuple[str, str]]:
+def check_against_instrument(assessment: Assessment, kb: CheckedKnowledgeBase) -> list[tuple[str, str]]:
     instrument = kb.instrument
     known = {item.id for item in instrument.items}
     problems = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for index, rating in enumerate(assessment.ratings):
         if rating.item not in known:
             hint = did_you_mean(rating.item, known)
             problems.append((f"ratings[{index}].item",
                              f"item '{rating.item}' is not in the instrument "
                              f"'{instrument.name}'" + (f" ({hint})" if hint else "")))
-        elif rating.item in seen:
-            problems.append((f"ratings[{index}].item", f"item '{rating.item}' is rated twice"))
-        seen.add(rating.item)
+        elif (rating.item, rating.informant) in seen:
+            # Several informants may rate one item (their disagreement is flagged); one
+            # informant rating it twice is a mistake in the record.
+            problems.append((f"ratings[{index}].item",
+                             f"item '{rating.item}' is rated twice by the same informant "
+                             f"({rating.informant}); keep one rating per informant"))
+        seen.add((rating.item, rating.informant))
         if rating.value is not None and rating.value > instrument.max_value:
             problems.append((f"ratings[{index}].value",
                              f"must be between 0 and {instrument.max_value}, or null when unknown"))

@@ -106,3 +106,7 @@ class Assessment(_Model):
         description="Sensitivities and conditions that rule some activities out")
     settings: tuple[Setting, ...] = Field(title="Settings", min_length=1,
                                           description="Settings the client lives and learns in")
+    previous_record: int | None = Field(
+        None, title="Previous assessment", ge=1, le=2**63 - 1,
+        description="Audit record id of this client's previous assessment (its plan id); the plan "
+                    "then says what changed since (`since_previous`)")

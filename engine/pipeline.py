@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 import hashlib
 import json
 from dataclasses import dataclass
 
-from dsl.kb import KnowledgeBase
 from engine import __version__
 from engine.decisions import Decisions
 from engine.facts import ClientFacts, build_facts
@@ -36,11 +36,12 @@ def input_hash(raw) -> str:
     return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
 
 
-def assess(assessment: Assessment, raw: dict, kb: KnowledgeBase, drafts: bool = False) -> Outcome:
+def assess(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: bool = False) -> Outcome:
     facts = build_facts(assessment, kb)
     firings, derived = runner_for(kb, drafts).run(facts.values)
     provenance = Provenance(kb_name=kb.name, kb_version=kb.version, kb_hash=kb.content_hash,
-                            engine_version=__version__, input_hash=input_hash(raw), drafts=drafts)
+                            engine_version=__version__, input_hash=input_hash(raw), drafts=drafts,
+                            instrument_name=kb.instrument.name, instrument_version=kb.instrument.version)
     sequencer = Sequencer(kb, assessment, facts, derived)
     plan, decisions = sequencer.decide(gather(kb, firings), provenance)
     return Outcome(plan, facts, firings, derived, assessment, decisions)

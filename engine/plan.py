@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from dsl.vocabulary import SEVERITY_OF_FLAG
 
 PhaseName = Literal["regulate", "relate", "reason"]
+Period = Literal["day", "week"]
 
 
 class _Out(BaseModel):
@@ -17,7 +18,7 @@ class _Out(BaseModel):
 
 class Dose(_Out):
     frequency: int = Field(title="Frequency", description="Doses per period")
-    period: Literal["day", "week"] = Field(title="Period", description="Per day or per week")
+    period: Period = Field(title="Period", description="Per day or per week")
     minutes: int = Field(title="Minutes", description="Minutes per dose")
     delivered_by: str = Field(title="Delivered by", description="Who delivers each dose")
 
@@ -106,7 +107,13 @@ class RegionSummary(_Out):
     score: float | None = Field(title="Score", description="Mean rating 0 (typical) to 3; null if insufficient")
     band: str = Field(title="Band", description="typical, mild, moderate, severe or insufficient")
     known_ratings: int = Field(title="Known ratings", description="Ratings that were known")
-    items: int = Field(title="Items", description="Items loading on this region")
+    items: int = Field(title="Items", description="Items loading on this region that are due at "
+                                                  "the client's age")
+    not_due: int = Field(0, title="Not due", description="Items of this region not rated at the client's age")
+    borderline: bool = Field(False, title="Borderline",
+                             description="The score is within the knowledge base's margin of a band edge")
+    borderline_note: str | None = Field(None, title="Borderline note",
+                                        description="Which single rating would change the band")
 
 
 class DomainSummary(_Out):
@@ -114,7 +121,47 @@ class DomainSummary(_Out):
     score: float | None = Field(title="Score", description="Mean rating 0 (typical) to 3")
     band: str = Field(title="Band", description="Band, or insufficient")
     known_ratings: int = Field(title="Known ratings", description="Ratings that were known")
-    items: int = Field(title="Items", description="Items in this domain")
+    items: int = Field(title="Items", description="Items in this domain that are due at the client's age")
+    not_due: int = Field(0, title="Not due", description="Items of this domain not rated at the client's age")
+    borderline: bool = Field(False, title="Borderline",
+                             description="The score is within the knowledge base's margin of a band edge")
+    borderline_note: str | None = Field(None, title="Borderline note",
+                                        description="Which single rating would change the band")
+
+
+class StageEstimate(_Out):
+    name: str = Field(title="Domain or region", description="What the estimate is for ('overall': every item)")
+    estimate_months: int | None = Field(
+        title="Estimated functional stage", description="In months; an estimate, null when too few "
+        "items are known (see reason)")
+    basis_items: tuple[str, ...] = Field(
+        title="Basis", description="Due items whose function is typically established by the "
+        "client's age: what the estimate is based on")
+    known_items: tuple[str, ...] = Field(title="Known", description="Of those, the items rated")
+    credit: float = Field(title="Credit", description="Sum of the stage credits of the known ratings")
+    reason: str | None = Field(None, title="Reason", description="Why there is no estimate")
+
+
+class FunctionalProfile(_Out):
+    label: Literal["estimate"] = Field("estimate", title="Label",
+                                       description="Always an estimate, never a measurement")
+    method: str = Field(title="Method", description="How the estimates are computed (docs/scoring.md)")
+    domains: tuple[StageEstimate, ...] = Field(title="Domains", description="One estimate per domain")
+    regions: tuple[StageEstimate, ...] = Field(title="Regions", description="One estimate per region")
+    overall: StageEstimate = Field(title="Overall", description="Over every item: the summary "
+                                   "behind developmental_age_months")
+
+
+class ItemFlag(_Out):
+    item: str = Field(title="Item", description="Instrument item id")
+    text: str = Field(title="Function", description="The function, in the instrument's words")
+    region: str = Field(title="Region", description="Region the item loads on")
+    domain: str = Field(title="Domain", description="Domain of the item")
+    value: int = Field(title="Rating", description="The rating used (severely below typical)")
+    informants: tuple[str, ...] = Field(title="Informants", description="Who rated it")
+    referral: str | None = Field(None, title="Referral", description="Referral id the instrument attaches, if any")
+    referral_name: str | None = Field(None, title="Referral name", description="To whom, in plain words")
+    message: str = Field(title="Message", description="For clinician review")
 
 
 class ArousalSummary(_Out):
@@ -135,6 +182,41 @@ class Provenance(_Out):
     engine_version: str = Field(title="Engine version", description="groundwork-cds version")
     input_hash: str = Field(title="Input hash", description="SHA-256 of the canonical input")
     drafts: bool = Field(False, title="Drafts", description="Whether draft rules were included")
+    instrument_name: str = Field("", title="Instrument", description="Name of the instrument the ratings are on")
+    instrument_version: str = Field("", title="Instrument version", description="Its declared version")
+
+
+class BandChange(_Out):
+    name: str = Field(title="Region or domain", description="Its name")
+    before: str = Field(title="Band before", description="At the earlier assessment")
+    after: str = Field(title="Band after", description="At the later assessment")
+    steps: int | None = Field(title="Steps", description="Bands moved: negative better, positive "
+                                                         "worse; null when not comparable")
+
+
+class ItemChange(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    before: str = Field(title="Before", description="Its placement at the earlier assessment")
+    after: str = Field(title="After", description="Its placement at the later assessment")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules behind both placements")
+
+
+class PlanChange(_Out):
+    regions: tuple[BandChange, ...] = Field(title="Region bands that changed", description="Lowest first")
+    domains: tuple[BandChange, ...] = Field(title="Domain bands that changed", description="As declared")
+    flags_raised: tuple[str, ...] = Field(title="Flags raised", description="Flag codes")
+    flags_dropped: tuple[str, ...] = Field(title="Flags no longer raised", description="Flag codes")
+    started: tuple[ItemChange, ...] = Field(title="Started", description="Newly recommended")
+    released: tuple[ItemChange, ...] = Field(title="Released from a gate",
+                                             description="Deferred before, recommended now")
+    stopped: tuple[ItemChange, ...] = Field(title="Stopped", description="No longer recommended")
+    rules: tuple[str, ...] = Field(title="Rules responsible", description="Behind any change above")
+
+
+class SincePrevious(PlanChange):
+    record_id: int = Field(title="Previous record", description="Audit id of the previous assessment")
+    record_hash: str = Field(title="Previous record hash", description="Its hash in the audit chain")
+    assessment_date: str = Field(title="Previous assessment date", description="Its date")
 
 
 class Plan(_Out):
@@ -143,8 +225,20 @@ class Plan(_Out):
     flags: tuple[Flag, ...] = Field(title="Flags", description="For clinician review, critical first")
     regions: tuple[RegionSummary, ...] = Field(title="Regions", description="Lowest first")
     domains: tuple[DomainSummary, ...] = Field(title="Domains", description="As declared")
-    developmental_age_months: int = Field(title="Developmental age (estimate)",
-                                          description="An estimate, never above the chronological age")
+    developmental_age_months: int = Field(
+        title="Developmental age (summary estimate)",
+        description="The overall functional stage estimate (profile.overall), or the chronological "
+                    "age when too few items are known: a summary only, never above the "
+                    "chronological age; no rule uses it to withhold work for the adults")
+    profile: FunctionalProfile | None = Field(
+        None, title="Functional profile",
+        description="Estimated functional stage by domain and region, with its basis")
+    item_flags: tuple[ItemFlag, ...] = Field(
+        (), title="Item flags",
+        description="Items rated severely below typical, whatever their region's band")
+    not_due_items: tuple[str, ...] = Field(
+        (), title="Not due",
+        description="Items not rated at the client's age (neither known nor missing)")
     chronological_age_months: int = Field(title="Chronological age", description="In months")
     arousal: ArousalSummary = Field(title="Arousal", description="States from the assessment")
     phases: tuple[PhasePlan, ...] = Field(title="Phases", description="In order; empty ones omitted")
@@ -156,3 +250,15 @@ class Plan(_Out):
                                             description="Profiles the rules say need nothing")
     review: Review = Field(title="Review", description="When to review the plan")
     provenance: Provenance = Field(title="Provenance", description="What produced this plan")
+    since_previous: SincePrevious | None = Field(
+        None, title="Since the previous assessment",
+        description="What changed since the assessment this one names (`previous_record`); "
+                    "absent when it names none")
+
+    @model_serializer(mode="wrap")
+    def _absent_when_none(self, handler):
+        """A plan that names no previous assessment is exactly the plan it always was."""
+        data = handler(self)
+        if isinstance(data, dict) and data.get("since_previous", 0) is None:
+            del data["since_previous"]
+        return data

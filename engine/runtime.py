@@ -1,4 +1,4 @@
-"""The one place that talks to durable-rules (see shared notes/durable-rules.md for the traps).
+"""The one place that talks to durable-rules; docs/durable-rules.md lists the traps it guards against.
 
 - One quiet host per process: durable-rules' registry is process-wide and names can never be
   registered twice, so compiled knowledge bases are named by content hash and registered once.
@@ -22,8 +22,8 @@ from dsl import ast
 from dsl.compile import SENTINEL, CompiledKnowledgeBase, CompiledRuleSet, compile_knowledge_base
 from dsl.encoding import DERIVED, PROFILE, encode_profile
 from dsl.errors import EngineFailure
-from dsl.kb import KnowledgeBase
 from dsl.facts import FactType
+from dsl.checked import CheckedKnowledgeBase
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def _get_host() -> _QuietHost:
     return _host
 
 
-def runner_for(kb: KnowledgeBase, drafts: bool = False) -> "RuleRunner":
+def runner_for(kb: CheckedKnowledgeBase, drafts: bool = False) -> "RuleRunner":
     """The compiled, registered runner for a knowledge base (built once per process)."""
     key = (kb.content_hash, drafts)
     with _lock:
@@ -81,7 +81,7 @@ def runner_for(kb: KnowledgeBase, drafts: bool = False) -> "RuleRunner":
 
 
 class RuleRunner:
-    def __init__(self, kb: KnowledgeBase, compiled: CompiledKnowledgeBase):
+    def __init__(self, kb: CheckedKnowledgeBase, compiled: CompiledKnowledgeBase):
         self.kb = kb
         self.compiled = compiled
         self.types: dict[str, FactType] = kb.fact_types()

@@ -1,12 +1,11 @@
-"""Our own scoring method: ratings → a score and a band per region and domain, and an estimate of
-developmental age. Documented in docs/scoring.md; the thresholds live in the knowledge base.
+"""Our own scoring method: ratings → a score and a band per region and domain, each marked
+borderline when one rating could move it across a band edge. Documented in docs/scoring.md; the
+thresholds and the margin live in the knowledge base.
 
-Score: the mean of the known ratings of the items that load on a region (or domain), rounded to two
-decimals; 0 means typical for age and higher means further below what is typical. A region with
-fewer known ratings than the instrument's minimum is banded `insufficient` and has no score.
-
-Developmental age (an estimate, always labelled so): a functional age equivalent, from how many of
-the functions due by the client's age are established (see developmental_age_months).
+Score: the mean of the known ratings of the due items that load on a region (or domain), rounded
+half-up to two decimals; 0 means typical for age and higher means further below what is typical.
+A region with fewer known ratings than the instrument's minimum is banded `insufficient` and has
+no score. The functional stage estimates are in engine/profile.py.
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from dsl.vocabulary import INSUFFICIENT
-from engine.models import Assessment
-GAP_TOLERANCE = 10
+from engine.ratings import ItemRating
 
 
 @dataclass(frozen=True)
@@ -27,10 +25,13 @@ class Score:
     score: float | None
     band: str
     known: int
-    items: int
+    items: int  # due items
+    not_due: int = 0
+    borderline: bool = False
+    borderline_note: str | None = None  # which single rating would change the band
 
 
-def band_for(score: float, kb: KnowledgeBase) -> str:
+def band_for(score: float, kb: CheckedKnowledgeBase) -> str:
     band = kb.thresholds[0].band
     for threshold in kb.thresholds:
         if score >= threshold.from_score:
@@ -42,46 +43,52 @@ def _round(value: float) -> float:
     return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _score(name: str, values: list[int | None], kb: KnowledgeBase) -> Score:
+def needed_known(kb: CheckedKnowledgeBase, due: int) -> int:
+    """Known ratings needed before a band (or a stage estimate) is given for `due` due items."""
     instrument = kb.instrument
-    known = [v for v in values if v is not None]
-    needed = max(instrument.min_known_items, math.ceil(instrument.min_known_fraction * len(values)))
-    if len(known) < needed:
-        return Score(name, None, INSUFFICIENT, len(known), len(values))
-    score = _round(sum(known) / len(known))
-    return Score(name, score, band_for(score, kb), len(known), len(values))
+    return max(instrument.min_known_items, math.ceil(instrument.min_known_fraction * due))
 
 
-def score_assessment(assessment: Assessment, kb: KnowledgeBase) -> tuple[list[Score], list[Score]]:
+def score_of(name: str, ratings: list[ItemRating], kb: CheckedKnowledgeBase) -> Score:
+    due = [r for r in ratings if r.due]
+    known = [r for r in due if r.value is not None]
+    not_due = len(ratings) - len(due)
+    if len(known) < needed_known(kb, len(due)):
+        return Score(name, None, INSUFFICIENT, len(known), len(due), not_due)
+    score = _round(sum(r.rated for r in known) / len(known))
+    band = band_for(score, kb)
+    note = borderline_note(name, score, band, known, kb)
+    return Score(name, score, band, len(known), len(due), not_due, note is not None, note)
+
+
+def borderline_note(name: str, score: float, band: str, known: list[ItemRating],
+                    kb: CheckedKnowledgeBase) -> str | None:
+    """None unless the score is within the knowledge base's margin of a band edge; then the
+    smallest single change of one known rating that moves the band across that edge."""
+    margin = kb.instrument.borderline_margin
+    edges = [t.from_score for t in kb.thresholds[1:]]
+    near = [edge for edge in edges if abs(score - edge) < margin or score == edge]
+    if not near:
+        return None
+    edge = min(near, key=lambda e: (abs(score - e), e))
+    worse = score < edge  # crossing means rating one item higher (worse)
+    total, count = sum(r.rated for r in known), len(known)
+    for step in range(1, kb.instrument.max_value + 1):
+        for rating in sorted(known, key=lambda r: r.item.id):
+            new = rating.rated + step if worse else rating.rated - step
+            if not 0 <= new <= kb.instrument.max_value:
+                continue
+            new_band = band_for(_round((total - rating.rated + new) / count), kb)
+            if new_band != band:
+                return (f"{name} {score:.2f} is within {margin:g} of the band edge at {edge:g}: "
+                        f"one rating decides the band (rating {rating.item.id} {new} instead of "
+                        f"{rating.value} would make {name} {new_band})")
+    return (f"{name} {score:.2f} is within {margin:g} of the band edge at {edge:g}, but no single "
+            "rating would change its band")
+
+
+def score_assessment(ratings: tuple[ItemRating, ...], kb: CheckedKnowledgeBase) -> tuple[list[Score], list[Score]]:
     """Region scores (in region order) and domain scores (in declaration order)."""
-    by_item = {r.item: r.value for r in assessment.ratings}
-    items = kb.instrument.items
-    regions = [_score(r, [by_item.get(i.id) for i in items if i.region == r], kb)
-               for r in kb.region_names]
-    domains = [_score(d, [by_item.get(i.id) for i in items if i.domain == d], kb)
-               for d in kb.domain_names]
+    regions = [score_of(r, [x for x in ratings if x.item.region == r], kb) for r in kb.region_names]
+    domains = [score_of(d, [x for x in ratings if x.item.domain == d], kb) for d in kb.domain_names]
     return regions, domains
-
-
-def developmental_age_months(assessment: Assessment, kb: KnowledgeBase) -> int:
-    """Functional age equivalent: of the rated functions that are due by the client's age, the
-    client has established N (rated at or below the instrument's `established_at_or_below`:
-    present, at least with support); a typically developing child has established the first N
-    of them (sorted by the age each is typically established) by the age of the N-th. All
-    established: the chronological age. Never above the chronological age. One in ten due
-    functions may be missing before the estimate drops (GAP_TOLERANCE)."""
-    instrument = kb.instrument
-    age = assessment.age.total_months
-    ratings = {r.item: r.value for r in assessment.ratings if r.value is not None}
-    due = sorted((item.typical_from_months, ratings[item.id]) for item in instrument.items
-                 if item.id in ratings and item.typical_from_months <= age)
-    if not due:
-        return age
-    established = sum(1 for _, value in due if value <= instrument.established_at_or_below)
-    # Ratings are noisy: a few isolated gaps (one in ten due functions) do not move the estimate.
-    established += len(due) // GAP_TOLERANCE
-    if established >= len(due):
-        return age
-    if established == 0:
-        return 0
-    return min(due[established - 1][0], age)

@@ -5,26 +5,34 @@ contraindication the client has), not suitable (above the developmental-age esti
 the client lives in), deferred (a rule's `defer … until` gate, a compromised lower region, an
 arousal state that cannot reach its phase, a prerequisite not under way), else active in the phase
 of its target region. An intervention that no fired rule recommends is never deferred or placed
-(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions that share a phase are worked on together, lowest first; work for a
-later phase waits while any region of an earlier phase is compromised.
+(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions
+that share a phase are worked on together, lowest first; work for a later phase waits while any
+region of an earlier phase is compromised.
+
+Every decision is recorded as data (engine/decisions.py) beside the plan, for the explanations.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import cast
 from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path
-from dsl.kb import KnowledgeBase
 from dsl.plain import plain
 from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
+from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
+from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
 from engine.graph import start_order
+from engine.item_flags import informant_flags, item_flags
+from engine.profile import profile_summary
+from engine.ratings import not_due
 from engine.models import Assessment
 from engine.runtime import Firing
 
@@ -33,11 +41,11 @@ GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the s
 SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
 
-def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
+def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
     findings = Findings()
     fired = sorted({f.rule_id for f in firings})
     for rule_id in fired:
-        rule = kb.rule(rule_id)
+        rule = kb.fired_rule(rule_id)
         for action in rule.actions:
             if isinstance(action, ast.Recommend):
                 findings.recommends.setdefault(action.intervention, []).append((rule, action))
@@ -55,7 +63,7 @@ def gather(kb: KnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
 
 
 class Sequencer:
-    def __init__(self, kb: KnowledgeBase, assessment: Assessment, facts: ClientFacts,
+    def __init__(self, kb: CheckedKnowledgeBase, assessment: Assessment, facts: ClientFacts,
                  derived: dict[str, tuple[str, ...]]):
         self.kb = kb
         self.assessment = assessment
@@ -65,8 +73,8 @@ class Sequencer:
         self.bands = {s.name: s.band for s in facts.regions}
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
         # for once per proposed intervention: remember each answer.
-        self.region_gate = functools.cache(self.region_gate)
-        self.arousal_gate = functools.cache(self.arousal_gate)
+        self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
+        self.arousal_gate = functools.cache(self.arousal_gate)  # type: ignore[method-assign]
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> Gate | None:
@@ -115,7 +123,7 @@ class Sequencer:
                 for phase in Phase}
 
     # ---- the plan ----
-    def reasons(self, rules: list[ast.Rule]) -> tuple[p.Reason, ...]:
+    def reasons(self, rules: list[CheckedRule]) -> tuple[p.Reason, ...]:
         out = []
         for rule in rules:
             result = evaluate(rule.when, self.facts.values, self.derived, self.types)
@@ -161,11 +169,9 @@ class Sequencer:
         if not recs:  # a `defer` gates a recommendation; alone it proposes nothing
             return decided(Status.NOT_PROPOSED, "no_recommendation",
                            tuple(sorted({r.id for r, _ in defers})))
-        estimate = self.facts.developmental_age_months
-        if iv.min_developmental_age_months > estimate:
-            return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=(
-                f"needs a developmental age of {iv.min_developmental_age_months} months; "
-                f"the client's estimate is {estimate} months"))
+        stage_reason = self._below_stage(iv)
+        if stage_reason is not None:
+            return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=stage_reason)
         if not settings:
             return decided(Status.NOT_SUITABLE, "settings", rec_rules, reason=(
                 "offered only in " + ", ".join(iv.settings) + "; the client is in "
@@ -199,12 +205,18 @@ class Sequencer:
             client_id=self.assessment.client_id,
             assessment_date=self.assessment.assessment_date.isoformat(),
             flags=self._flags(findings),
-            regions=tuple(p.RegionSummary(region=s.name, phase=kb.region(s.name).phase,
+            regions=tuple(p.RegionSummary(region=s.name, phase=cast(p.PhaseName, kb.region(s.name).phase),
                                           score=s.score, band=s.band, known_ratings=s.known,
-                                          items=s.items) for s in facts.regions),
+                                          items=s.items, not_due=s.not_due, borderline=s.borderline,
+                                          borderline_note=s.borderline_note) for s in facts.regions),
             domains=tuple(p.DomainSummary(domain=s.name, score=s.score, band=s.band,
-                                          known_ratings=s.known, items=s.items) for s in facts.domains),
+                                          known_ratings=s.known, items=s.items, not_due=s.not_due,
+                                          borderline=s.borderline, borderline_note=s.borderline_note)
+                          for s in facts.domains),
             developmental_age_months=facts.developmental_age_months,
+            profile=profile_summary(facts),
+            item_flags=item_flags(facts.ratings, kb),
+            not_due_items=not_due(facts.ratings),
             chronological_age_months=self.assessment.age.total_months,
             arousal=p.ArousalSummary(current=self.assessment.arousal.current,
                                      baseline=self.assessment.arousal.baseline,
@@ -218,6 +230,21 @@ class Sequencer:
             review=self._review(findings),
             provenance=provenance,
         )
+
+    def _below_stage(self, iv) -> str | None:
+        """Why the client's functional stage in the domain the activity names is below the
+        stage it states (`min_developmental_age N months in DOMAIN`), or None. No estimate (too
+        few items known): not excluded on that account; the profile says why it is missing."""
+        needed = iv.min_developmental_age_months
+        domain = stage_domain(self.kb, iv)
+        stage = self.facts.domain_stage(domain) if domain else None
+        if not needed or not domain or stage is None or stage.months is None \
+                or stage.months >= needed:
+            return None
+        words = domain.replace("_", " ")
+        return (f"needs a functional stage of {needed} months in {words}; the client's {words} "
+                f"estimate is {stage.months} months (an estimate from {len(stage.known)} of "
+                f"{len(stage.due)} due items)")
 
     def _settings(self, iv, recs, client_settings) -> tuple[str, ...]:
         """Where to deliver it: every setting some recommending rule asks for (a rule without
@@ -265,7 +292,7 @@ class Sequencer:
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
                         recommendations=tuple(recommendations[phase]),
                         move_on_when=self._move_on_when(phase))
-            for phase in sorted(recommendations, key=PHASE_ORDER.get))
+            for phase in sorted(recommendations, key=PHASE_ORDER.__getitem__))
 
     def _move_on_when(self, phase: Phase) -> tuple[str, ...]:
         later = [ph for ph in Phase if PHASE_ORDER[ph] == PHASE_ORDER[phase] + 1]
@@ -283,10 +310,11 @@ class Sequencer:
     def _flags(self, findings: Findings) -> tuple[p.Flag, ...]:
         flags = []
         for code, pairs in findings.flags.items():
-            worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.get)
+            worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.__getitem__)
             message = next(a.message for r, a in sorted(pairs, key=lambda x: x[0].id))
             flags.append(p.Flag(code=code, severity=worst, message=message,
                                 rules=tuple(sorted({r.id for r, _ in pairs}))))
+        flags.extend(informant_flags(self.facts.ratings, self.kb))
         for score in self.facts.regions:
             if score.band == "insufficient":
                 flags.append(p.Flag(
@@ -303,6 +331,14 @@ class Sequencer:
             return p.Review(interval_weeks=review.critical_weeks,
                             reason="a critical flag is raised: review sooner")
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
+
+
+def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
+    """The domain whose stage an activity needs: the one it names, else the domain whose primary
+    region is its target region."""
+    if iv.stage_domain:
+        return iv.stage_domain
+    return next((d.name for d in kb.domains if d.primary_region == iv.region), None)
 
 
 def _holding(result) -> tuple[tuple[str, str], ...]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import KnowledgeBase
 from dsl.vocabulary import BANDS, INSUFFICIENT
+from dsl.checked import CheckedKnowledgeBase
 from engine.intake import validate_assessment
 from engine.models import Assessment
 from engine.scoring import band_for
@@ -55,29 +55,31 @@ def _hundredths(value: float) -> float:
     return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def region_ratings(count: int, band: str, kb: KnowledgeBase) -> list[int | None]:
+def region_ratings(count: int, band: str, kb: CheckedKnowledgeBase) -> list[int | None]:
     """Ratings for `count` items whose mean falls in `band` (None for every item: insufficient)."""
     if band == INSUFFICIENT:
         return [None] * count
     top = kb.instrument.max_value
     for value in range(top + 1):
         if band_for(float(value), kb) == band:
-            return [value] * count
+            return [value for _ in range(count)]
     for low in range(top):
         for high_count in range(1, count):
             mean = _hundredths((high_count * (low + 1) + (count - high_count) * low) / count)
             if band_for(mean, kb) == band:
-                return [low + 1] * high_count + [low] * (count - high_count)
+                return [low + 1 if i < high_count else low for i in range(count)]
     raise GroundworkError([Diagnostic(
         "E510", f"no ratings of {count} items give the band '{band}' with this instrument",
         kb.root)])
 
 
-def raw_assessment(profile: Profile, kb: KnowledgeBase, client_id: str) -> dict:
+def raw_assessment(profile: Profile, kb: CheckedKnowledgeBase, client_id: str) -> dict:
     """The assessment JSON (as a dict) for a profile."""
     ratings: dict[str, int | None] = {}
+    age = profile.age_years * 12 + profile.age_months
     for region in kb.region_names:
-        items = [i.id for i in kb.instrument.items if i.region == region]
+        # Only the items rated at the client's age: a not-due item takes no part in a score.
+        items = [i.id for i in kb.instrument.due_items(age) if i.region == region]
         band = profile.bands.get(region, BANDS[0])
         ratings.update(zip(items, region_ratings(len(items), band, kb)))
     ratings.update(profile.ratings)
@@ -105,7 +107,7 @@ def raw_assessment(profile: Profile, kb: KnowledgeBase, client_id: str) -> dict:
     }
 
 
-def synthesise(profile: Profile, kb: KnowledgeBase, client_id: str = "synthetic",
+def synthesise(profile: Profile, kb: CheckedKnowledgeBase, client_id: str = "synthetic",
                display: str = "(profile)") -> tuple[Assessment, dict]:
     """A validated Assessment for the profile, and its raw form; GroundworkError if invalid."""
     raw = raw_assessment(profile, kb, client_id)

@@ -37,8 +37,21 @@ def feedback_line(item: Record) -> str:
     return f"record {item.id}, {item.recorded_at}: {item.intervention} {item.outcome}{reason}{by}"
 
 
+def outcome_description(record: Record) -> str:
+    """An outcome event or exposure period in words (its fields are ids and dates only)."""
+    event = record.input
+    if record.kind == "exposure":
+        return (f"exposure in {event.get('setting')}: {event.get('date')} to {event.get('to')}, "
+                f"{event.get('days')} days")
+    return (f"{event.get('event')} on {event.get('date')} in {event.get('setting')} "
+            f"(code {event.get('code')})")
+
+
 def _header(record: Record) -> list[str]:
-    if record.kind == "feedback":
+    if record.kind in ("outcome", "exposure"):
+        title = (f"Audit record {record.id}: {record.kind} of client {record.client_id}"
+                 + (f" recorded by {record.assessor_id}" if record.assessor_id else ""))
+    elif record.kind == "feedback":
         title = f"Audit record {record.id}: feedback on record {record.target_id} (client {record.client_id})"
     else:
         title = (f"Audit record {record.id}: assessment of client {record.client_id} "
@@ -126,6 +139,8 @@ def _plan_text(record: Record) -> str:
 
 def record_text(record: Record, feedback: list[Record], target: Record | None = None) -> str:
     out = _header(record)
+    if record.kind in ("outcome", "exposure"):
+        return "\n".join(out + ["  " + outcome_description(record)]) + "\n"
     if record.kind == "feedback":
         out.append("  " + feedback_line(record))
         if record.comment is not None:
@@ -151,6 +166,8 @@ def record_json(record: Record, feedback: list[Record]) -> str:
     data = {k: v for k, v in record.fields().items() if k not in ("input_json", "plan_json", "trace_json")}
     if record.kind == "assessment":
         data.update(input=record.input, plan=record.plan, trace=record.trace)
+    elif record.kind in ("outcome", "exposure"):
+        data.update(event=record.input)
     data["feedback"] = [{k: v for k, v in f.fields().items() if v is not None} for f in feedback]
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
@@ -158,7 +175,7 @@ def record_json(record: Record, feedback: list[Record]) -> str:
 def _plan_html(record: Record) -> str | None:
     """The plan through explain/html.py when there is one; None: fall back to escaped text."""
     try:
-        from explain import html as plan_html  # type: ignore[attr-defined]
+        from explain import html as plan_html
     except ImportError:
         return None
     render = getattr(plan_html, "render_plan", None)
@@ -188,7 +205,9 @@ def record_html(record: Record, feedback: list[Record], target: Record | None = 
 
 
 def list_line(record: Record) -> str:
-    if record.kind == "feedback":
+    if record.kind in ("outcome", "exposure"):
+        what = outcome_description(record)
+    elif record.kind == "feedback":
         what = f"feedback on {record.target_id}: {record.intervention} {record.outcome}" + \
             (f" ({record.reason})" if record.reason else "")
     else:
@@ -196,7 +215,7 @@ def list_line(record: Record) -> str:
         active = sum(len(p.get("recommendations", [])) for p in plan.get("phases", []))
         what = (f"assessed {record.assessment_date} by {record.assessor_id}: {active} recommended, "
                 f"{len(plan.get('deferred', []))} deferred, {len(plan.get('avoided', []))} avoided; "
-                f"kb {record.kb_name} {record.kb_version} ({record.kb_hash[:12]})")
+                f"kb {record.kb_name} {record.kb_version} ({(record.kb_hash or '')[:12]})")
     return f"{record.id:>6}  {record.recorded_at}  {record.client_id:<16} {what}"
 
 

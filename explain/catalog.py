@@ -8,12 +8,13 @@ from __future__ import annotations
 import difflib
 
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 
 MAX_SUGGESTIONS = 3
+MAX_SHOWN = 64  # what a person typed is echoed back, but never at any length
 
 
-def resolve(kb: KnowledgeBase, typed: str) -> str:
+def resolve(kb: CheckedKnowledgeBase, typed: str) -> str:
     """The catalog id meant by `typed`, or GroundworkError naming the nearest ids."""
     wanted = typed.strip()
     if wanted in kb.interventions:
@@ -25,13 +26,14 @@ def resolve(kb: KnowledgeBase, typed: str) -> str:
         return by_id.get(key) or by_name[key]
     near = nearest_ids(kb, key)
     listing = ("; nearest catalog ids: " + ", ".join(near)) if near else ""
+    shown = typed if len(typed) <= MAX_SHOWN else typed[:MAX_SHOWN] + "…"
     raise GroundworkError([Diagnostic(
-        "E220", f"'{typed}' is not an intervention in the catalog{listing}",
-        path=f"knowledge base {kb.name}",
+        "E220", f"'{shown}' is not an intervention in the catalog{listing}",
+        path=f"knowledge base {kb.name}", suggestions=tuple(near),
         hint="`groundwork graph` lists every intervention in the catalog")])
 
 
-def nearest_ids(kb: KnowledgeBase, key: str) -> list[str]:
+def nearest_ids(kb: CheckedKnowledgeBase, key: str) -> list[str]:
     """Ids (or names) close to `key`: containing it first, then the closest spellings."""
     key = key.replace(" ", "-")
     names = {iv.name.lower().replace(" ", "-"): iv.id for iv in kb.interventions.values() if iv.name}

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dsl import ast
 from dsl.evaluate import Evaluation, describe, show_value
-from explain.models import Check
+from explain.models import Check, Combine
 
-_SINGLE = (ast.Comparison, ast.Membership, ast.Between, ast.Has, ast.FactRef)
+_LITERALS = (ast.Comparison, ast.Membership, ast.Between, ast.Has)
+_SINGLE = _LITERALS + (ast.FactRef,)
 
 
 def check_of(evaluation: Evaluation) -> Check:
@@ -19,7 +20,7 @@ def check_of(evaluation: Evaluation) -> Check:
         return _single(evaluation.children[0], negated=True)
     if isinstance(node, _SINGLE):
         return _single(evaluation, negated=False)
-    combine = {ast.And: "all", ast.Or: "any", ast.Not: "not"}[type(node)]
+    combine: Combine = {ast.And: "all", ast.Or: "any", ast.Not: "not"}[type(node)]  # type: ignore[assignment]
     return Check(condition=describe(node), combine=combine, holds=evaluation.value,
                  parts=tuple(check_of(child) for child in evaluation.children))
 
@@ -32,6 +33,7 @@ def _single(evaluation: Evaluation, negated: bool) -> Check:
         actual = "derived" if evaluation.value else "not derived"
         return Check(condition=f"not {condition}" if negated else condition, fact=node.name,
                      actual=actual, required="not derived" if negated else "derived", holds=holds)
+    assert isinstance(node, _LITERALS), "check_of passes only single tests here"
     required = _required(node)
     return Check(condition=f"not {condition}" if negated else condition, fact=node.path,
                  actual=show_value(evaluation.actual),

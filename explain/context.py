@@ -1,8 +1,8 @@
 """Everything an explanation needs about one assessed client, gathered once.
 
 The explanation never re-decides anything: statuses come from the plan, gates from the decisions
-the sequencer recorded (engine/decisions.py), condition values from the reference evaluator (dsl/evaluate.py) on the same facts the
-rules ran on.
+the sequencer recorded (engine/decisions.py), condition values from the reference evaluator
+(dsl/evaluate.py) on the same facts the rules ran on.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from functools import cached_property
 
 from dsl import ast
 from dsl.evaluate import Evaluation, evaluate
-from dsl.kb import KnowledgeBase
 from dsl.facts import FactType
+from dsl.checked import CheckedKnowledgeBase, CheckedRule
 from engine.pipeline import Outcome
 from engine.plan import Plan, Recommendation
 from engine.decisions import Decisions, Findings
@@ -33,7 +33,7 @@ class Located:
 
 @dataclass
 class Context:
-    kb: KnowledgeBase
+    kb: CheckedKnowledgeBase
     outcome: Outcome
 
     @property
@@ -76,7 +76,8 @@ class Context:
                                phase.recommendations[index], tuple(ids[:index]))
         return None
 
-    def rules_acting_on(self, intervention: str, kind: type) -> tuple[ast.Rule, ...]:
+    def rules_acting_on(self, intervention: str, kind: type) -> tuple[CheckedRule, ...]:
         """Every rule of the knowledge base with an action of `kind` about the intervention."""
         return tuple(r for r in self.kb.rules
-                     if any(isinstance(a, kind) and a.intervention == intervention for a in r.actions))
+                     if any(isinstance(a, kind) and getattr(a, "intervention", None) == intervention
+                            for a in r.actions))

@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 from html import escape
 
 import graphviz
 
-from dsl.kb import KnowledgeBase
 from engine.plan import Plan
 from explain.bands import BAND_ORDER, INK, fill
 from explain.conditions import tests
@@ -108,7 +108,7 @@ def _rule_nodes(graph, rule: RuleEvidence, scored: set[str], seen: set[str]) -> 
 
 # ---- region map of one client ----
 
-def region_map(plan: Plan, kb: KnowledgeBase) -> graphviz.Digraph:
+def region_map(plan: Plan, kb: CheckedKnowledgeBase) -> graphviz.Digraph:
     graph = new_graph("region_map", "LR")
     graph.attr(ordering="out")  # in each column: region, then the work beside it, then domains
     graph.attr(label=f"Region map for client {plan.client_id} (lowest region first)",
@@ -145,12 +145,13 @@ def region_map(plan: Plan, kb: KnowledgeBase) -> graphviz.Digraph:
 def _region_node(graph, region) -> None:
     score = "score unknown" if region.score is None else f"score {region.score:.2f}"
     graph.node(f"region/{region.region}", html_label(
-        region.region.upper(), f"band: {region.band}", score,
+        region.region.upper(), f"band: {region.band}" + (" (borderline)" if region.borderline else ""),
+        score,
         f"{region.known_ratings} of {region.items} items rated"),
         shape="box", style="rounded,filled", fillcolor=fill(region.band), penwidth="1.5")
 
 
-def _work_label(plan: Plan, kb: KnowledgeBase, region: str, phase: str) -> str:
+def _work_label(plan: Plan, kb: CheckedKnowledgeBase, region: str, phase: str) -> str:
     """The phase beside a region, and the work planned for that region in it."""
     active = [r.name for p in plan.phases for r in p.recommendations if r.target_region == region]
     deferred = [d for d in plan.deferred if kb.interventions[d.intervention].region == region]

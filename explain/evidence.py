@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from dsl import ast
 from dsl.evaluate import describe, show_value
@@ -19,8 +20,8 @@ def says(action: ast.Action) -> str:
         return f"recommend {action.intervention}{extra}"
     if isinstance(action, ast.Avoid):
         return f'avoid {action.intervention} because "{action.reason}"'
-    if isinstance(action, ast.Defer):
-        return f"defer {action.intervention} until {describe(action.until)}"
+    if isinstance(action, (ast.Defer, ast.DeferEvery)):
+        return f"defer {ast.deferred_name(action)} until {describe(action.until)}"
     if isinstance(action, ast.Flag):
         return f'flag {action.severity} {action.code} "{action.message}"'
     if isinstance(action, ast.Derive):
@@ -29,6 +30,13 @@ def says(action: ast.Action) -> str:
         return f'no action needed because "{action.reason}"'
     return (f"scale dose of {action.phase} work: minutes x{action.minutes_factor:g}, "
             f"frequency x{action.frequency_factor:g}")
+
+
+def _says_of_member(action: ast.Action, intervention: str | None) -> str:
+    """What the rule says; for a defer of a catalog set, also which member this is."""
+    if intervention is not None and isinstance(action, ast.Defer) and action.via is not None:
+        return f"{says(action)} ({intervention} is one of them)"
+    return says(action)
 
 
 def _about(action: ast.Action, intervention: str | None) -> bool:
@@ -48,7 +56,8 @@ def rule_evidence(ctx: Context, rule: ast.Rule, intervention: str | None = None,
         rule=rule.id, version=rule.version or "", title=rule.title or "", status=rule.status or "",
         evidence=rule.evidence or "", rationale=rule.rationale or "", source=rule.source or "",
         location=location(rule), conditions=check_of(ctx.evaluate(rule.when)),
-        says=tuple(says(a) for a in rule.actions if _about(a, intervention)),
+        says=tuple(_says_of_member(a, intervention) for a in rule.actions
+                   if _about(a, intervention)),
         derived_facts=tuple(derived_fact(ctx, name, chain) for name in names))
 
 
@@ -121,7 +130,7 @@ def scores_and_facts(ctx: Context, checks, regions: tuple[str, ...] = ()) \
         elif path in ctx.types:
             paths.append(path)
     order = {n: i for i, n in enumerate(ctx.kb.region_names + ctx.kb.domain_names)}
-    scores = tuple(score_evidence(ctx, n) for n in sorted(set(names), key=order.get))
+    scores = tuple(score_evidence(ctx, n) for n in sorted(set(names), key=order.__getitem__))
     facts = tuple(FactValue(fact=p, value=show_value(ctx.values.get(p)), origin=ctx.types[p].origin)
                   for p in sorted(set(paths)))
     return scores, facts
@@ -130,7 +139,7 @@ def scores_and_facts(ctx: Context, checks, regions: tuple[str, ...] = ()) \
 def score_evidence(ctx: Context, name: str) -> ScoreEvidence:
     facts = ctx.outcome.facts
     score = next(s for s in facts.regions + facts.domains if s.name == name)
-    kind = "region" if name in ctx.kb.region_names else "domain"
+    kind: Literal["region", "domain"] = "region" if name in ctx.kb.region_names else "domain"
     instrument = ctx.kb.instrument
     by_item = {r.item: r for r in ctx.outcome.assessment.ratings}
     labels = {p.value: p.label for p in instrument.scale}

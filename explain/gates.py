@@ -12,7 +12,7 @@ from dsl.evaluate import show_value
 from dsl.facts import AROUSAL_CURRENT, SENSITIVITIES_PATH
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
-from engine.sequence import join_reasons
+from engine.sequence import join_reasons, stage_domain
 from explain.context import Context
 from explain.evidence import rule_miss
 from explain.models import Gate
@@ -75,8 +75,10 @@ def _rule_gate(ctx: Context, intervention: str) -> Gate | None:
     decision = ctx.decisions.get(intervention)
     closed = decision.rule_gate if decision else None
     if closed is not None:
+        sets = sorted({str(a.via) for r, a in defers if r.id in closed.rules and a.via is not None})
+        what = f"{sets[0]}, {intervention} among them," if sets else "it"
         return Gate(kind="rule", passed=False, rules=closed.rules, value=closed.holding_text,
-                    text=f"Rule {', '.join(closed.rules)} defers it {closed.text}.")
+                    text=f"Rule {', '.join(closed.rules)} defers {what} {closed.text}.")
     rules = tuple(sorted({r.id for r, _ in defers}))
     until = "; ".join(sorted({_until(a, ctx.kb.fact_types()) for _, a in defers}))
     return Gate(kind="rule", passed=True, rules=rules, value=until,
@@ -91,10 +93,17 @@ def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     needed = iv.min_developmental_age_months
     if not needed:
         return None
-    estimate = ctx.plan.developmental_age_months
-    return Gate(kind="developmental_age", passed=estimate >= needed,
-                value=f"developmental age estimate = {estimate} months",
-                text=f"It needs a developmental age of at least {needed} months.")
+    # The stage in the domain the activity names (as engine/sequence.py decides it);
+    # no estimate: not held back on that account.
+    domain = stage_domain(ctx.kb, iv)
+    stage = next((s for s in ctx.plan.profile.domains if s.name == domain), None) \
+        if ctx.plan.profile else None
+    estimate = stage.estimate_months if stage else None
+    shown = f"{estimate} months" if estimate is not None else "no estimate"
+    words = (domain or "").replace("_", " ")
+    return Gate(kind="developmental_age", passed=estimate is None or estimate >= needed,
+                value=f"{words} functional stage estimate = {shown}",
+                text=f"It needs a functional stage of at least {needed} months in {words}.")
 
 
 def _settings_gate(ctx: Context, iv: ast.Intervention) -> Gate:

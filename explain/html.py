@@ -10,6 +10,7 @@ from importlib import resources
 
 from explain.bands import BAND_ORDER
 from explain.context import Context
+from explain.html_profile import item_flags_html, profile_html
 from explain.html_parts import e, why_html, why_not_html
 from explain.models import Trace
 from explain.plain import DISCLAIMER, trace_lines
@@ -29,7 +30,8 @@ def _months(months: int) -> str:
 def render_report(ctx: Context, trace: Trace | None = None) -> str:
     plan = ctx.plan
     title = f"Groundwork plan for client {plan.client_id}"
-    body = [_header(ctx, title), "<main>", _flags(ctx), region_map_html(ctx), _phases(ctx),
+    body = [_header(ctx, title), "<main>", _flags(ctx), item_flags_html(ctx), region_map_html(ctx),
+            profile_html(ctx), _phases(ctx),
             _deferred(ctx), _avoided(ctx), _not_suitable(ctx), _review(ctx), _provenance(ctx)]
     if trace is not None:
         body.append(_trace(trace))
@@ -46,7 +48,7 @@ def _header(ctx: Context, title: str) -> str:
     dissociative = "; dissociative indicator present" if arousal.dissociative else ""
     return (f'<header><p class="disclaimer" role="note">{e(DISCLAIMER)}</p><h1>{e(title)}</h1>'
             f"<p>Assessed {e(plan.assessment_date)}. Age {e(_months(plan.chronological_age_months))}; "
-            f"developmental age estimate {e(_months(plan.developmental_age_months))}. "
+            "functional profile by domain below (an estimate). "
             f"Arousal now: <strong>{e(arousal.current)}</strong> (usually {e(arousal.baseline)})"
             f"{dissociative}.</p></header>")
 
@@ -56,7 +58,8 @@ def _flags(ctx: Context) -> str:
         return ""
     items = "".join(f"<li><strong>{e(f.severity.upper())}</strong> <code>{e(f.code)}</code>: "
                     f"{e(f.message)}</li>" for f in ctx.plan.flags)
-    return f'<section aria-labelledby="flags-h"><h2 id="flags-h">Flags for clinician review</h2><ul>{items}</ul></section>'
+    return ('<section aria-labelledby="flags-h"><h2 id="flags-h">Flags for clinician review</h2>'
+            f"<ul>{items}</ul></section>")
 
 
 def region_map_html(ctx: Context) -> str:
@@ -76,12 +79,13 @@ def region_map_html(ctx: Context) -> str:
         work += "".join(f"<p>{count} {label}.</p>" for label, count in _held(ctx, region.region))
         domains = "".join(
             f'<li class="band-{e(d.band)}">{e(d.domain.replace("_", " "))}: <strong>{e(d.band)}</strong>'
-            + ("" if d.score is None else f" ({d.score:.2f})") + "</li>"
+            + ("" if d.score is None else f" ({d.score:.2f})") + _borderline(d) + "</li>"
             for d in plan.domains if primary.get(d.domain) == region.region)
         columns.append(
             f'<li><div class="card band-{e(region.band)}"><p class="step">Step {step} of '
             f"{len(plan.regions)}</p><h3>{e(region.region)}</h3><p>Band: <strong>{e(region.band)}"
-            f"</strong></p><p>{e(score)}; {region.known_ratings} of {region.items} items rated</p></div>"
+            f"</strong>{_borderline(region)}</p><p>{e(score)}; {region.known_ratings} of {region.items} "
+            f"due items rated</p></div>"
             f'<div class="work"><p>Phase: <strong>{e(region.phase)}</strong></p>{work}</div>'
             f'<ul class="domains" aria-label="domains drawing mostly on {e(region.region)}">{domains}</ul></li>')
     legend = "".join(f'<li class="band-{b}">{b}</li>'
@@ -92,6 +96,14 @@ def region_map_html(ctx: Context) -> str:
             "planned for it; below it, the domains that mostly draw on it.</p>"
             f'<ol class="ladder">{"".join(columns)}</ol>'
             f'<ul class="legend" aria-label="band colours">{legend}</ul></section>')
+
+
+def _borderline(summary) -> str:
+    """' (borderline)' with the single rating that would change the band, for a region or domain."""
+    if not summary.borderline:
+        return ""
+    note = e(summary.borderline_note or "")
+    return f' <span class="borderline" title="{note}">(borderline: {note})</span>'
 
 
 def _held(ctx: Context, region: str) -> list[tuple[str, int]]:
@@ -116,6 +128,7 @@ def _phases(ctx: Context) -> str:
         for rec in phase.recommendations:
             dose = rec.dose
             why = explain_why(ctx, rec.intervention)
+            assert why is not None  # every recommendation in a phase is active
             out.append(
                 f"<li><h4>{e(rec.name)} <code>{e(rec.intervention)}</code></h4>"
                 f"<p>{dose.frequency} per {e(dose.period)}, {dose.minutes} minutes, by "
@@ -166,6 +179,7 @@ def _review(ctx: Context) -> str:
 def _provenance(ctx: Context) -> str:
     prov = ctx.plan.provenance
     rows = [("Knowledge base", f"{prov.kb_name} {prov.kb_version}"), ("Knowledge base hash", prov.kb_hash),
+            ("Instrument", f"{prov.instrument_name} {prov.instrument_version}".strip()),
             ("Engine", f"groundwork-cds {prov.engine_version}"), ("Input hash", prov.input_hash),
             ("Draft rules", "included" if prov.drafts else "not included")]
     items = "".join(f"<dt>{e(k)}</dt><dd><code>{e(v)}</code></dd>" for k, v in rows)

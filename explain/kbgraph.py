@@ -6,11 +6,11 @@ interventions that target it, prerequisite to the intervention that needs it.
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 import json
 
 import networkx as nx
 
-from dsl.kb import KnowledgeBase
 from engine.graph import dependency_graph
 from explain.dot import FONT, html_label, new_graph
 
@@ -27,7 +27,7 @@ def ordered_nodes(graph: nx.DiGraph) -> list[str]:
     return list(nx.lexicographical_topological_sort(graph, key=lambda n: _node_key(graph, n)))
 
 
-def graph_json(kb: KnowledgeBase) -> str:
+def graph_json(kb: CheckedKnowledgeBase) -> str:
     graph = dependency_graph(kb)
     nodes = [dict(id=n, **{k: graph.nodes[n][k] for k in sorted(graph.nodes[n])})
              for n in ordered_nodes(graph)]
@@ -36,7 +36,7 @@ def graph_json(kb: KnowledgeBase) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
-def graph_text(kb: KnowledgeBase) -> str:
+def graph_text(kb: CheckedKnowledgeBase) -> str:
     graph = dependency_graph(kb)
     out = [f"Dependency graph of {kb.name} {kb.version}: regions lowest first; each intervention "
            "under its target region, in an order that respects prerequisites."]
@@ -54,7 +54,7 @@ def graph_text(kb: KnowledgeBase) -> str:
     return "\n".join(out) + "\n"
 
 
-def graph_dot(kb: KnowledgeBase):
+def graph_dot(kb: CheckedKnowledgeBase):
     graph = dependency_graph(kb)
     dot = new_graph("dependencies", "BT")
     dot.attr(label=f"{kb.name} {kb.version}: what must come first points up to what follows",

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from engine.plan import Dose, Provenance
 
+Combine = Literal["fact", "all", "any", "not"]
+WhyNotStatus = Literal["active", "deferred", "avoided", "not_suitable", "never_proposed"]
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -24,7 +27,7 @@ class Check(_Out):
     """One condition evaluated on the client's values; `and`/`or`/`not` nodes hold their parts."""
 
     condition: str = Field(title="Condition", description="The condition as the rule writes it")
-    combine: Literal["fact", "all", "any", "not"] = Field(
+    combine: Combine = Field(
         "fact", title="Combination",
         description="fact: a single test; all/any: every/one of `parts` must hold; not: the part must not")
     fact: str | None = Field(None, title="Fact", description="Fact path or derived fact tested (fact only)")
@@ -158,7 +161,7 @@ class WhyNot(_Out):
     client_id: str = Field(title="Client pseudonym", description="From the assessment")
     intervention: str = Field(title="Intervention", description="Catalog id")
     name: str = Field(title="Name", description="Catalog name")
-    status: Literal["active", "deferred", "avoided", "not_suitable", "never_proposed"] = Field(
+    status: WhyNotStatus = Field(
         title="Status", description="Where the intervention stands in the plan")
     summary: str = Field(title="Summary", description="One sentence for a clinician")
     gates: tuple[Gate, ...] = Field((), title="Gates",

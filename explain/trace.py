@@ -17,7 +17,7 @@ ORDER = ("canonical: by negation stratum, then rule id, then the facts matched; 
 
 def field_decoder(types: dict[str, FactType]) -> dict[str, tuple[str, str | None, FactType]]:
     """Encoded profile field → (fact path, set member or None, fact type)."""
-    decoder = {}
+    decoder: dict[str, tuple[str, str | None, FactType]] = {}
     for path, fact_type in types.items():
         if fact_type.kind is Kind.SET:
             for member in fact_type.members:
@@ -58,7 +58,8 @@ def build_trace(ctx: Context) -> Trace:
             matched=tuple(decode(f, v, decoder) for f, v in firing.matched),
             joined=tuple(MatchedFact(fact=fact, value=_by(by)) for fact, by in firing.derived_from),
             asserted=firing.asserted,
-            actions=tuple(says(a) for a in rule.actions) if rule else ()))
+            # the defers of one catalog set read as the one line the rule wrote
+            actions=tuple(dict.fromkeys(says(a) for a in rule.actions)) if rule else ()))
     derived = tuple(MatchedFact(fact=fact, value=_by(rules))
                     for fact, rules in sorted(ctx.outcome.derived.items()))
     return Trace(client_id=ctx.plan.client_id, order=ORDER, firings=tuple(firings),

@@ -20,7 +20,7 @@ def explain_why(ctx: Context, intervention: str) -> Why | None:
     if located is None:
         return None
     rec = located.recommendation
-    rules = tuple(rule_evidence(ctx, ctx.kb.rule(rule_id), intervention) for rule_id in rec.rules)
+    rules = tuple(rule_evidence(ctx, ctx.kb.fired_rule(rule_id), intervention) for rule_id in rec.rules)
     phase = Phase(located.phase)
     # The target region and every region below its phase were read by the region gate.
     regions = tuple(r.region for r in ctx.plan.regions

@@ -13,7 +13,7 @@ from explain.conditions import line
 from explain.context import Context
 from explain.evidence import all_checks, miss_checks, rule_evidence, rule_miss, scores_and_facts
 from explain.gates import gates
-from explain.models import Gate, WhyNot
+from explain.models import Gate, WhyNot, WhyNotStatus
 
 
 def explain_why_not(ctx: Context, intervention: str) -> WhyNot:
@@ -27,19 +27,19 @@ def explain_why_not(ctx: Context, intervention: str) -> WhyNot:
     for entry in plan.deferred:
         if entry.intervention == intervention:
             return _deferred(ctx, entry)
-    for entry in plan.avoided:
-        if entry.intervention == intervention:
-            return _avoided(ctx, entry)
-    for entry in plan.not_suitable:
-        if entry.intervention == intervention:
+    for avoided in plan.avoided:
+        if avoided.intervention == intervention:
+            return _avoided(ctx, avoided)
+    for unsuitable in plan.not_suitable:
+        if unsuitable.intervention == intervention:
             return _answer(ctx, intervention, "not_suitable",
-                           f"It is not suitable for this client: {entry.reason}.",
+                           f"It is not suitable for this client: {unsuitable.reason}.",
                            gates=_failing_first(gates(ctx, intervention)),
-                           rules=_evidence(ctx, entry.rules, intervention))
+                           rules=_evidence(ctx, unsuitable.rules, intervention))
     return _never_proposed(ctx, intervention)
 
 
-def _answer(ctx: Context, intervention: str, status: str, summary: str, gates=(), rules=(),
+def _answer(ctx: Context, intervention: str, status: WhyNotStatus, summary: str, gates=(), rules=(),
             overridden=(), candidates=(), regions=()) -> WhyNot:
     checks = list(all_checks(tuple(rules) + tuple(overridden))) + list(miss_checks(candidates))
     scores, facts = scores_and_facts(ctx, checks, regions)
@@ -51,7 +51,7 @@ def _answer(ctx: Context, intervention: str, status: str, summary: str, gates=()
 
 
 def _evidence(ctx: Context, rule_ids, intervention: str):
-    return tuple(rule_evidence(ctx, ctx.kb.rule(r), intervention) for r in rule_ids)
+    return tuple(rule_evidence(ctx, ctx.kb.fired_rule(r), intervention) for r in rule_ids)
 
 
 def _failing_first(all_gates: tuple[Gate, ...], kind: str | None = None) -> tuple[Gate, ...]:

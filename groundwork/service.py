@@ -6,36 +6,49 @@ Stages are only composed here (intake -> pipeline -> explain -> audit store); no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import KnowledgeBase
-from engine.audit.replay import ReplayFailure, rerun, stored_kb
+from dsl.checked import CheckedKnowledgeBase
+from engine.audit.replay import ReplayFailure, rerun, restore_since_previous, stored_kb
 from engine.audit.store import Appended, AuditStore, Record
 from engine.intake import parse_assessment, validate_assessment
 from engine.models import Assessment
 from engine.pipeline import assess, plan_json
+from engine.progress import since_previous
 from explain.context import Context
 from explain.models import Why, WhyNot
 from explain.why import explain_why
 from explain.why_not import explain_why_not
 
 
-def assessed(assessment: Assessment, raw: dict, kb: KnowledgeBase, drafts: bool = False) -> Context:
+def assessed(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: bool = False) -> Context:
     """One validated assessment through the pipeline, with everything needed to explain it."""
     return Context(kb, assess(assessment, raw, kb, drafts=drafts))
 
 
-def assess_text(text: str, display: str, kb: KnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
+def assess_text(text: str, display: str, kb: CheckedKnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
     """JSON text -> validated assessment -> plan; bad input raises GroundworkError naming the field."""
     assessment, raw = parse_assessment(text, display, kb)
     return assessed(assessment, raw, kb, drafts), raw
 
 
-def assess_raw(raw, display: str, kb: KnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
+def assess_raw(raw, display: str, kb: CheckedKnowledgeBase, drafts: bool = False) -> tuple[Context, dict]:
     """An already decoded JSON value -> validated assessment -> plan."""
     assessment = validate_assessment(raw, display, kb)
     return assessed(assessment, raw, kb, drafts), raw
+
+
+def with_previous(ctx: Context, db: Path | str | None) -> Context:
+    """The plan with `since_previous` when the assessment names its previous record (read from the
+    audit store; exit 2 / 422 when that record is missing or is not this client's earlier one)."""
+    previous = ctx.outcome.assessment.previous_record
+    if previous is None:
+        return ctx
+    with AuditStore.open(db) as store:
+        plan = since_previous(store, ctx.plan, previous)
+    return Context(ctx.kb, replace(ctx.outcome, plan=plan))
 
 
 def record_plan(ctx: Context, raw: dict, db: Path | str | None) -> Appended:
@@ -54,7 +67,7 @@ class NotReproduced(GroundworkError):
     """A stored plan that this engine cannot rebuild exactly, so it cannot be explained here."""
 
 
-def stored_context(store: AuditStore, record: Record, current: KnowledgeBase) -> Context:
+def stored_context(store: AuditStore, record: Record, current: CheckedKnowledgeBase) -> Context:
     """The explanation context of a stored plan, rebuilt from the record's own input and KB.
 
     The current knowledge base is used when its content hash is the record's; otherwise the KB
@@ -64,6 +77,7 @@ def stored_context(store: AuditStore, record: Record, current: KnowledgeBase) ->
     try:
         kb = current if current.content_hash == record.kb_hash else stored_kb(store, record)
         outcome = rerun(record, kb)
+        outcome = replace(outcome, plan=restore_since_previous(store, record, outcome.plan))
     except ReplayFailure as failure:
         raise _not_reproduced(record, str(failure)) from None
     if plan_json(outcome.plan) != record.plan_json:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from dsl import kb as dsl_kb
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 
 MAGIC = b"groundwork-kb-cache 1\n"
 MAX_ENTRIES = 16  # each edit of a knowledge base makes a new entry; the oldest go
@@ -49,7 +49,7 @@ def code_fingerprint() -> str:
     """SHA-256 over the dsl package's source files (the code that builds a checked AST)."""
     from engine import __version__
 
-    root = Path(dsl_kb.__file__).parent  # `dsl` is a namespace package: no dsl.__file__
+    root = Path(dsl_kb.__file__).parent
     digest = hashlib.sha256(f"{__version__}|{sys.version}".encode())
     for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".lark")):
         relative = path.relative_to(root).as_posix().encode()
@@ -59,17 +59,19 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def cache_key(content_hash: str, root: str, display: str) -> bytes:
-    return f"{content_hash}|{root}|{display}|{code_fingerprint()}".encode("utf-8")
+def cache_key(content_hash: str, root: str, display: str, variant: str = "") -> bytes:
+    return f"{content_hash}|{root}|{display}|{code_fingerprint()}{variant}".encode("utf-8")
 
 
 def load(root: str, display: str, content_hash: str,
-         build: Callable[[str, str], KnowledgeBase]) -> KnowledgeBase:
-    """The checked knowledge base from the cache, or built by `build(root, display)` and stored."""
+         build: Callable[[str, str], CheckedKnowledgeBase],
+         variant: str = "") -> CheckedKnowledgeBase:
+    """The checked knowledge base from the cache, or built by `build(root, display)` and stored.
+    `variant` tells apart entries built by different builders from the same files."""
     directory = cache_dir()
     if directory is None:
         return build(root, display)
-    key = cache_key(content_hash, root, display)
+    key = cache_key(content_hash, root, display, variant)
     path = directory / (hashlib.sha256(key).hexdigest()[:40] + ".pickle")
     cached = _read(path, key, content_hash)
     if cached is not None:
@@ -89,7 +91,7 @@ def _trusted(path: Path, is_directory: bool) -> bool:
     return right_kind and info.st_uid == os.getuid() and not others_can_write
 
 
-def _read(path: Path, key: bytes, content_hash: str) -> KnowledgeBase | None:
+def _read(path: Path, key: bytes, content_hash: str) -> CheckedKnowledgeBase | None:
     if not (_trusted(path.parent, True) and _trusted(path, False)):
         return None
     try:
@@ -99,12 +101,12 @@ def _read(path: Path, key: bytes, content_hash: str) -> KnowledgeBase | None:
             kb = pickle.load(stream)
     except Exception:  # noqa: BLE001 - a damaged cache file is a miss, never an error
         return None
-    if not isinstance(kb, KnowledgeBase) or kb.content_hash != content_hash:
+    if not isinstance(kb, CheckedKnowledgeBase) or kb.content_hash != content_hash:
         return None
     return kb
 
 
-def _write(directory: Path, path: Path, key: bytes, kb: KnowledgeBase) -> None:
+def _write(directory: Path, path: Path, key: bytes, kb: CheckedKnowledgeBase) -> None:
     """Store atomically (write aside, rename); a cache that cannot be written is simply skipped."""
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -349,13 +349,16 @@ def test_defer_until_holds_while_its_condition_is_false(tmp_path):
     kb = make_kb(tmp_path, rule("talk", "cortex.band >= mild",
                                 "recommend talking-therapy\n"
                                 "    defer talking-therapy until arousal.baseline <= alert"))
-    anxious = raw_assessment(kb, {"cortex": "moderate"}, arousal={
+    # 12 years: talking therapy needs a cognitive stage of 7 years, which a moderate cortex
+    # (stage credit 0.6, docs/scoring.md) reaches from about 12.
+    twelve = {"years": 12, "months": 0}
+    anxious = raw_assessment(kb, {"cortex": "moderate"}, age=twelve, arousal={
         "baseline": "alarm", "current": "calm", "dissociative": False})
     [deferred] = plan_for(kb, anxious).deferred
     assert (deferred.intervention, deferred.gate_kind, deferred.gate) == \
         ("talking-therapy", "rule", "until the client is usually alert or calmer")
     assert "alarm" in deferred.holding_value
-    settled = plan_for(kb, raw_assessment(kb, {"cortex": "moderate"}))
+    settled = plan_for(kb, raw_assessment(kb, {"cortex": "moderate"}, age=twelve))
     assert settled.deferred == ()
     assert settled.phases[0].recommendations[0].intervention == "talking-therapy"
 

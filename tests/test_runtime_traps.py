@@ -1,4 +1,4 @@
-"""One regression test per durable-rules trap (shared notes/durable-rules.md)."""
+"""One regression test per durable-rules trap (docs/durable-rules.md)."""
 
 from __future__ import annotations
 

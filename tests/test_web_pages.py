@@ -53,13 +53,14 @@ def _posted(pairs) -> dict:
 
 
 def _normalised(case: dict) -> dict:
-    """An example as the form gives it back: every item rated (or unknown) in instrument order,
-    periods with no adversity left out, months given."""
+    """An example as the form gives it back: every item due at the client's age rated (or
+    unknown) in instrument order, periods with no adversity left out, months given."""
     kb = knowledge_base.load()
     by_item = {r["item"]: r for r in case["ratings"]}
     out = {k: v for k, v in case.items() if k != "schema_version"}
+    age = case["age"]["years"] * 12 + case["age"].get("months", 0)
     out["ratings"] = [by_item.get(i.id, {"item": i.id, "value": None, "informant": ""})
-                      for i in kb.instrument.items]
+                      for i in kb.instrument.items if i.due_at(age)]
     out["history"] = [h for h in case.get("history", [])
                       if (h["adversity"], h["relational_poverty"]) != ("none", "none")]
     out["age"] = {"months": 0, **case["age"]}

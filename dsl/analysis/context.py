@@ -21,9 +21,15 @@ class Analysis(Collector):
     a `# lint: allow CODE` comment at any of them silences it (see dsl/analysis/suppress.py).
     """
 
-    logic: Logic | None = None
+    solver: Logic | None = None  # set by dsl.analysis.analyse before any analysis runs
     rules: tuple[ast.Rule, ...] = ()
     related: dict[int, tuple[ast.Pos, ...]] = field(default_factory=dict)
+
+    @property
+    def logic(self) -> Logic:
+        if self.solver is None:
+            raise RuntimeError("an analysis ran before dsl.analysis.analyse set up the logic")
+        return self.solver
 
     def add(self, code, message, pos=None, hint=None, severity=None, path="",
             related: tuple[ast.Pos, ...] = ()) -> None:

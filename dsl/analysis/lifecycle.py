@@ -55,7 +55,8 @@ def check_unused_interventions(kb, out: Analysis) -> None:
     named: dict[str, set[str]] = {}
     for rule in kb.rules:
         for action in rule.actions:
-            if isinstance(action, TARGETED):
+            # a gate for a whole catalog set names no intervention in particular
+            if isinstance(action, TARGETED) and getattr(action, "via", None) is None:
                 named.setdefault(action.intervention, set()).add(rule.id)
     active = {r.id for r in out.rules}
     used = {iv for iv, rules in named.items() if rules & active}

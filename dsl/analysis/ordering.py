@@ -31,7 +31,7 @@ def _defers(rules) -> dict[str, list[tuple[ast.Rule, ast.Defer]]]:
 
 def _not_deferred(rule_defers, pos) -> list[tuple[ast.Condition, bool]]:
     """Conditions under which no `defer` of the intervention holds it back."""
-    out = []
+    out: list[tuple[ast.Condition, bool]] = []
     for rule, action in rule_defers:
         # Not deferred by this rule: the rule does not fire, or its gate is open.
         out.append((ast.Or((ast.Not(rule.when, pos), action.until), pos), False))
@@ -41,7 +41,7 @@ def _not_deferred(rule_defers, pos) -> list[tuple[ast.Condition, bool]]:
 def check_ordering(kb, out: Analysis) -> None:
     defers = _defers(out.rules)
     for rule in out.rules:
-        ungated = {}  # region → (first example, interventions)
+        ungated: dict[str, tuple[object, list[str]]] = {}  # region → (first example, interventions)
         first_pos = None
         for action in rule.actions:
             if not isinstance(action, ast.Recommend) or action.intervention not in kb.interventions:

@@ -281,7 +281,10 @@ class Space:
         }
         if op == "!=":
             return known.minus(Values.span(math.ceil(x), math.floor(x)))
-        return known & Values.span(*bounds[op])
+        low, high = bounds[op]
+        if low is None or high is None:  # an empty universe has no bounds
+            return Values()
+        return known & Values.span(low, high)
 
     def _extreme(self, node, negated: bool) -> list[dict[str, Values]]:
         """The highest (e.g. the worst adversity) or lowest of other facts: alternatives over
@@ -297,10 +300,10 @@ class Space:
         top = first.var.high
         out = []
         for low, high in allowed.ranges:
-            for extreme in range(low, high + 1):
-                others = Values.span(0, extreme) if is_max else Values.span(extreme, top)
+            for value in range(low, high + 1):
+                others = Values.span(0, value) if is_max else Values.span(value, top)
                 for chosen in parts:
-                    out.append({p: Values.span(extreme, extreme) if p == chosen else others
+                    out.append({p: Values.span(value, value) if p == chosen else others
                                 for p in parts})
         return out
 

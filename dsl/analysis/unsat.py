@@ -29,8 +29,10 @@ def check_unsatisfiable(kb, out: Analysis) -> None:
                     hint="fix the comparison, or join the alternatives with 'or'")
             continue
         _check_parts(rule, out)
+        gates = set()  # the defers of one catalog set share one gate: check it once
         for action in rule.actions:
-            if isinstance(action, ast.Defer):
+            if isinstance(action, ast.Defer) and id(action.until) not in gates:
+                gates.add(id(action.until))
                 _check_gate(rule, action, out)
         _check_reachable(kb, rule, out)
 
@@ -68,11 +70,11 @@ def _check_gate(rule: ast.Rule, action: ast.Defer, out: Analysis) -> None:
     except TooComplex:
         return
     if reason is not None:
-        out.add("E402", f"the gate of 'defer {action.intervention}' can never open: "
+        out.add("E402", f"the gate of 'defer {ast.deferred_name(action)}' can never open: "
                 f"{reason.text()}", _where(reason, action.until),
                 hint="to rule the intervention out, write 'avoid … because \"…\"' instead")
     elif always_open:
-        out.add("W403", f"'defer {action.intervention} until {describe(action.until)}' never "
+        out.add("W403", f"'defer {ast.deferred_name(action)} until {describe(action.until)}' never "
                 f"defers: whenever rule '{rule.id}' fires, the gate is already open",
                 action.pos, hint="the gate should name what is not yet true when the rule fires")
 

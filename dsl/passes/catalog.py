@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import networkx as nx
 
 from dsl import ast
@@ -48,6 +50,10 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
         if sensitivity not in SENSITIVITIES:
             out.add("E151", f"unknown sensitivity '{sensitivity}'"
                     + _suggest(sensitivity, SENSITIVITIES), iv.contraindicated_pos)
+    if iv.stage_domain and kb.domain_names and iv.stage_domain not in kb.domain_names:
+        out.add("E151", f"unknown domain '{iv.stage_domain}'" + _suggest(iv.stage_domain, kb.domain_names),
+                iv.stage_domain_pos, hint="a stage is read in a declared domain: "
+                + ", ".join(kb.domain_names))
     if iv.dose:
         check_dose(iv.dose, out)
     for prerequisite in iv.requires:
@@ -72,7 +78,7 @@ def check_dose(dose: ast.Dose, out: Collector) -> None:
         out.add("E150", "a dose needs at least 1 per period and 1 minute", dose.pos)
 
 
-def prerequisite_graph(interventions: dict[str, ast.Intervention]) -> nx.DiGraph:
+def prerequisite_graph(interventions: Mapping[str, ast.Intervention]) -> nx.DiGraph:
     """Edges from each prerequisite to the intervention that requires it."""
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(interventions))

@@ -6,7 +6,7 @@ import re
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, did_you_mean
-from dsl.vocabulary import AROUSAL_STATES, BANDS, Phase
+from dsl.vocabulary import AROUSAL_STATES, BANDS, REFERRALS, Phase
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 PHASES = tuple(p.value for p in Phase)
@@ -135,6 +135,10 @@ def check_instrument(kb, out: Collector) -> None:
     values = [p.value for p in instrument.scale]
     if values != list(range(len(values))):
         _field(out, path, "scale", "scale values must be 0, 1, 2 … in order")
+    for index, referral in enumerate(instrument.referrals):
+        if referral.id not in REFERRALS:
+            _field(out, path, f"referrals[{index}].id", f"unknown referral '{referral.id}'"
+                   + _suggest(referral.id, REFERRALS) + "; referrals: " + ", ".join(REFERRALS))
 
 
 def _field(out, path, field_path, message):

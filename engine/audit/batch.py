@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 from typing import Sequence
 
-from dsl.kb import KnowledgeBase
 from engine.audit.store import AuditStore
 
 
@@ -14,7 +14,7 @@ class ChunkRecorder:
     Invalid or failed cases have no plan and so no record; the batch's result file lists them.
     """
 
-    def __init__(self, store: AuditStore, kb: KnowledgeBase):
+    def __init__(self, store: AuditStore, kb: CheckedKnowledgeBase):
         self.store = store
         self.kb = kb
         self.recorded = 0

@@ -54,7 +54,8 @@ def client_history(store: AuditStore, client: str) -> list[HistoryEntry]:
         raise audit_error("E714", f"no assessments of client '{client}' in the store", store.display,
                           hint=hint)
     records.sort(key=lambda r: (r.assessment_date or "", r.id))
-    entries, previous = [], {}
+    entries: list = []
+    previous: dict = {}
     for record in records:
         plan = record.plan
         bands = {r["region"]: (r["band"], r.get("score")) for r in plan.get("regions", [])}

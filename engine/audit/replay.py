@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsl.errors import GroundworkError
-from dsl.kb import KnowledgeBase, load_knowledge_base
+from dsl.kb import load_knowledge_base
+from dsl.checked import CheckedKnowledgeBase
 from engine import __version__
 from engine.audit import chain
 from engine.audit.diff import PlanDiff, plan_diff
@@ -44,13 +45,13 @@ class ReplayFailure(Exception):
     """A stored record cannot be re-run; the message says why, for the reviewer."""
 
 
-def replay(store: AuditStore, record_id: int, kb: KnowledgeBase | None = None) -> ReplayResult:
+def replay(store: AuditStore, record_id: int, kb: CheckedKnowledgeBase | None = None) -> ReplayResult:
     """Re-run record `record_id`; `kb` None means the knowledge base stored with the record."""
     record = store.record(record_id, kind="assessment")
     if kb is not None:
         label = kb_label(kb.name, kb.version, kb.content_hash) + " from " + kb.root
     else:
-        label = kb_label(record.kb_name, record.kb_version, record.kb_hash) + ", as stored"
+        label = kb_label(*_kb_of(record)) + ", as stored"
     result = ReplayResult(record, label)
     try:
         knowledge = kb if kb is not None else stored_kb(store, record)
@@ -58,17 +59,35 @@ def replay(store: AuditStore, record_id: int, kb: KnowledgeBase | None = None) -
     except ReplayFailure as failure:
         result.failure = str(failure)
         return result
-    now_plan = json.loads(plan_json(outcome.plan))
+    try:
+        now_plan = json.loads(plan_json(restore_since_previous(store, record, outcome.plan)))
+    except ReplayFailure as failure:
+        result.failure = str(failure)
+        return result
     result.diff = plan_diff(record.plan, now_plan, record.trace, trace_of(outcome))
     if record.engine_version != __version__:
         result.notes.append(f"recorded by engine {record.engine_version}; replayed by engine {__version__}")
     if knowledge.content_hash != record.kb_hash:
         result.notes.append(f"recorded under knowledge base "
-                            f"{kb_label(record.kb_name, record.kb_version, record.kb_hash)}")
+                            f"{kb_label(*_kb_of(record))}")
     return result
 
 
-def stored_kb(store: AuditStore, record: Record) -> KnowledgeBase:
+def restore_since_previous(store: AuditStore, record: Record, plan):
+    """A re-run plan gets `since_previous` again when the stored one has it (recorded where the
+    store was at hand: `assess`, the API; a batch leaves it out), computed as it was then."""
+    if "since_previous" not in record.plan:
+        return plan
+    from engine.progress import since_previous  # engine.progress reads the store: no cycle at import
+    previous = record.input.get("previous_record")
+    try:
+        return since_previous(store, plan, previous)
+    except GroundworkError as error:
+        raise ReplayFailure("the previous assessment it names cannot be compared again: "
+                            + error.first.message) from None
+
+
+def stored_kb(store: AuditStore, record: Record) -> CheckedKnowledgeBase:
     """The knowledge base stored with `record`, loaded by the ordinary loader (or ReplayFailure)."""
     files = store.kb_files(record.kb_hash)
     if not files:
@@ -90,9 +109,14 @@ def stored_kb(store: AuditStore, record: Record) -> KnowledgeBase:
                                 + error.render()) from None
 
 
-def rerun(record: Record, kb: KnowledgeBase) -> Outcome:
+def _kb_of(record: Record) -> tuple[str, str, str]:
+    """The name, version and hash of an assessment record's knowledge base."""
+    return record.kb_name or "", record.kb_version or "", record.kb_hash or ""
+
+
+def rerun(record: Record, kb: CheckedKnowledgeBase) -> Outcome:
     """The record's stored input through the ordinary pipeline under `kb` (EngineFailure: exit 3)."""
-    raw = json.loads(record.input_json)
+    raw = json.loads(record.input_json or "null")  # every assessment record has its input
     try:
         assessment = validate_assessment(raw, f"record {record.id} input", kb)
     except GroundworkError as error:  # the messages name fields, never the case's values

@@ -11,6 +11,7 @@ Append-only is enforced twice: triggers refuse UPDATE and DELETE, and every reco
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 APPLICATION_ID = 0x4757_4155  # "GWAU"
@@ -60,12 +61,90 @@ _V1 = (
       for table in ("records", "kb_sources", "kb_files") for verb in ("UPDATE", "DELETE")),
 )
 
-# (version, statements): append new versions; never edit a released one.
-MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+
+
+def _admit_outcome_kinds(conn: sqlite3.Connection) -> None:
+    """Let `records.kind` also be `outcome` and `exposure` (engine/audit/outcomes.py).
+
+    Widening a CHECK changes no stored row, so this follows SQLite's documented in-place procedure
+    for such schema changes (https://sqlite.org/lang_altertable.html#otheralter: edit the table's
+    SQL, bump schema_version) instead of copying a store that may hold gigabytes of plans. The
+    pattern also fits a table that another migration has rebuilt with more columns.
+    """
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'records'"
+                       ).fetchone()[0]
+    widened, count = re.subn(r"CHECK \(kind IN \([^)]*\)\)",
+                             "CHECK (kind IN ('assessment', 'feedback', 'outcome', 'exposure'))", sql)
+    if count != 1:
+        raise sqlite3.DatabaseError("the records table does not have the expected kind constraint")
+    version = conn.execute("PRAGMA schema_version").fetchone()[0]
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'records'",
+                     (widened,))
+        conn.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
+
+
+# Outcome events and exposure periods are records too (same chain); their fields live in the
+# hashed `input_json`, and these generated columns expose them to SQL (never stored, never hashed).
+_REGION_BANDS = (
+    "INSERT INTO region_bands SELECT r.id, r.client_id, r.assessment_date, "
+    "json_extract(j.value, '$.region'), json_extract(j.value, '$.phase'), "
+    "json_extract(j.value, '$.band'), json_extract(j.value, '$.score') "
+    "FROM {source}, json_each(r.plan_json, '$.regions') AS j")
+_OUTCOME = "kind IN ('outcome', 'exposure')"
+_V2 = (
+    _admit_outcome_kinds,
+    *(f"ALTER TABLE records ADD COLUMN {column} {kind} GENERATED ALWAYS AS "
+      f"(CASE WHEN {_OUTCOME} THEN json_extract(input_json, '$.{key}') END) VIRTUAL"
+      for column, kind, key in (("event", "TEXT", "event"), ("event_date", "TEXT", "date"),
+                                ("setting", "TEXT", "setting"), ("period_end", "TEXT", "to"),
+                                ("days", "INTEGER", "days"))),
+    # covering: the program report counts events and exposure from this index alone
+    "CREATE INDEX records_outcomes ON records (kind, event_date, setting, event, period_end, days, "
+    "client_id)",
+    "CREATE INDEX records_by_kind_client ON records (kind, client_id, assessment_date, id)",
+    # covering for adherence: the newest response to each recommendation, without reading plans
+    "CREATE INDEX records_feedback ON records (kind, target_id, intervention, id, outcome, reason, "
+    "client_id)",
+    # Each assessment's region bands, derived from its plan by a trigger as it is appended (and
+    # here for the records before): a program report over 100,000 plans reads these small rows,
+    # never the plans. Derived, not hashed; `audit verify` checks them against the plans.
+    """CREATE TABLE region_bands (
+        record_id       INTEGER NOT NULL REFERENCES records (id),
+        client_id       TEXT NOT NULL,
+        assessment_date TEXT NOT NULL,
+        region          TEXT NOT NULL,
+        phase           TEXT,
+        band            TEXT NOT NULL,
+        score           REAL,
+        PRIMARY KEY (record_id, region)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX region_bands_by_client ON region_bands (client_id, assessment_date, record_id)",
+    "CREATE INDEX region_bands_by_phase ON region_bands (phase, client_id, region, assessment_date, "
+    "record_id, band)",
+    "CREATE INDEX region_bands_by_date ON region_bands (assessment_date)",
+    f"""CREATE TRIGGER records_region_bands AFTER INSERT ON records WHEN NEW.kind = 'assessment'
+        BEGIN {_REGION_BANDS.format(source="(SELECT NEW.id AS id, NEW.client_id AS client_id, "
+                                           "NEW.assessment_date AS assessment_date, "
+                                           "NEW.plan_json AS plan_json) AS r")}; END""",
+    _REGION_BANDS.format(source="records AS r") + " WHERE r.kind = 'assessment'",
+    *(f"""CREATE TRIGGER region_bands_no_{verb.lower()} BEFORE {verb} ON region_bands
+         BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
+      for verb in ("UPDATE", "DELETE")),
+)
+
+# (version, statements): append new versions; never edit a released one. A statement is SQL, or
+# a function of the connection for a step SQL alone cannot express.
+MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (1, _V1),
+    (2, _V2),
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
-GUARD_TRIGGERS = tuple(f"{table}_no_{verb}" for table in ("records", "kb_sources", "kb_files")
+GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
+                       for table in ("records", "kb_sources", "kb_files", "region_bands")
                        for verb in ("update", "delete"))
 
 
@@ -94,7 +173,7 @@ def migrate(conn: sqlite3.Connection) -> int:
                 conn.execute("ROLLBACK")
                 continue
             for statement in statements:
-                conn.execute(statement)
+                statement(conn) if callable(statement) else conn.execute(statement)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")

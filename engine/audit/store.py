@@ -14,9 +14,11 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import wraps
+from typing import Any
 from pathlib import Path
 
-from dsl.kb import INSTRUMENT_FILE, KnowledgeBase, rule_files
+from dsl.kb import INSTRUMENT_FILE, rule_files
+from dsl.checked import CheckedKnowledgeBase
 from engine.audit import chain, schema
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
@@ -25,6 +27,20 @@ from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
 DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
 SQLITE_HEADER = b"SQLite format 3\x00"
+_PLAN_REGIONS = ("SELECT json_extract(j.value, '$.region') AS region, json_extract(j.value, '$.phase') "
+                 "AS phase, json_extract(j.value, '$.band') AS band, json_extract(j.value, '$.score') "
+                 "AS score FROM json_each(r.plan_json, '$.regions') AS j")
+REGION_BAND_MISMATCHES = f"""
+    SELECT r.id FROM records AS r WHERE r.kind = 'assessment' AND EXISTS (
+        SELECT * FROM ({_PLAN_REGIONS}) EXCEPT SELECT region, phase, band, score FROM region_bands
+        WHERE record_id = r.id AND client_id = r.client_id AND assessment_date = r.assessment_date)
+    UNION
+    SELECT b.record_id FROM region_bands AS b LEFT JOIN records AS r ON r.id = b.record_id
+    WHERE r.id IS NULL OR r.kind != 'assessment' OR NOT EXISTS (
+        SELECT 1 FROM ({_PLAN_REGIONS}) AS p WHERE p.region = b.region AND p.phase IS b.phase
+        AND p.band = b.band AND p.score IS b.score AND r.client_id = b.client_id
+        AND r.assessment_date = b.assessment_date)
+    ORDER BY 1"""
 
 
 @dataclass(frozen=True)
@@ -195,14 +211,19 @@ class AuditStore:
                 for path, data in rows}
 
     @_guarded
+    def region_band_mismatches(self) -> list[int]:
+        """Assessment records whose derived region_bands rows differ from their plan's regions."""
+        return [row[0] for row in self.conn.execute(REGION_BAND_MISMATCHES)]
+
+    @_guarded
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
 
     # ---- writing: one transaction per record, or per batch chunk ----
-    def append_assessment(self, outcome: Outcome, raw: dict, kb: KnowledgeBase) -> Appended:
+    def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase) -> Appended:
         return self.append_assessments([assessment_fields(outcome, raw)], kb)[0]
 
-    def append_assessments(self, entries: list[dict], kb: KnowledgeBase) -> list[Appended]:
+    def append_assessments(self, entries: list[dict], kb: CheckedKnowledgeBase) -> list[Appended]:
         """Several assessments under one knowledge base, in ONE transaction (all or nothing)."""
         source = None if self.kb_files(kb.content_hash) else kb_source_files(kb)
         return self._append(entries, kb, source)
@@ -215,12 +236,16 @@ class AuditStore:
                   "comment": comment}
         return self._append([fields], None, None)[0]
 
+    def append_records(self, entries: list[dict]) -> list[Appended]:
+        """Records that need no knowledge base (outcome events, exposure), in one transaction."""
+        return self._append(entries, None, None)
+
     @_guarded
-    def _append(self, entries: list[dict], kb: KnowledgeBase | None,
+    def _append(self, entries: list[dict], kb: CheckedKnowledgeBase | None,
                 source: dict | None) -> list[Appended]:
         appended = []
         with self._transaction() as conn:
-            if source is not None:
+            if source is not None and kb is not None:
                 conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
                              (kb.content_hash, kb.name, kb.version, utc_now()))
                 conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
@@ -228,7 +253,7 @@ class AuditStore:
             last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
             last_id, last_hash = last if last else (0, chain.GENESIS)
             for fields in entries:
-                row = {name: None for name in chain.FIELDS}
+                row: dict[str, Any] = {name: None for name in chain.FIELDS}
                 row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
                            recorded_at=utc_now(), prev_hash=last_hash)
                 row["record_hash"] = chain.record_hash(row)
@@ -266,7 +291,7 @@ def assessment_fields(outcome: Outcome, raw: dict) -> dict:
     }
 
 
-def kb_source_files(kb: KnowledgeBase) -> dict[str, bytes]:
+def kb_source_files(kb: CheckedKnowledgeBase) -> dict[str, bytes]:
     """Every file that makes up the knowledge base's content hash, checked against that hash.
 
     First the files dsl/kb.py hashes today (rule files and the instrument); should the hash ever

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from engine.audit import chain
+from engine.audit import chain, outcomes
 from engine.audit.store import AuditStore, Record
 from engine.pipeline import input_hash
 
@@ -54,6 +54,7 @@ def verify(store: AuditStore, expect_head: str | None = None) -> VerifyReport:
         report.records += 1
     report.head_id, report.head_hash = prev_id, prev_hash
     report.problems += _kb_problems(store, kb_users, report)
+    report.problems += _derived_problems(store, kinds)
     if expect_head is not None and expect_head not in seen_hashes:
         report.problems.append(Problem(None, (
             f"the head noted earlier ({expect_head[:12]}…) is not in the chain: records were cut "
@@ -82,15 +83,17 @@ def _record_problems(record: Record, prev_id: int, prev_hash: str, kinds: dict[i
                         "reordered or rewritten")
     if record.kind == "assessment":
         problems += _assessment_problems(record)
-    elif kinds.get(record.target_id) != "assessment":
+    elif record.kind in outcomes.KINDS:
+        problems += outcomes.record_problems(record)
+    elif record.target_id is None or kinds.get(record.target_id) != "assessment":
         problems.append(f"is feedback on record {record.target_id}, which is not an earlier assessment")
     return problems
 
 
 def _assessment_problems(record: Record) -> list[str]:
     try:
-        raw, plan = json.loads(record.input_json), json.loads(record.plan_json)
-        json.loads(record.trace_json)
+        raw, plan = json.loads(record.input_json or ""), json.loads(record.plan_json or "")
+        json.loads(record.trace_json or "")
     except (TypeError, ValueError):
         return ["its input, plan or trace is not valid JSON"]
     problems = []
@@ -100,6 +103,15 @@ def _assessment_problems(record: Record) -> list[str]:
     if provenance.get("input_hash") != record.input_hash or provenance.get("kb_hash") != record.kb_hash:
         problems.append("its plan's provenance does not match the record's input or knowledge base")
     return problems
+
+
+def _derived_problems(store: AuditStore, kinds: dict[int, str]) -> list[Problem]:
+    """region_bands (derived from each plan for the program report) must match the plans."""
+    return [Problem(i, "its region bands (region_bands, derived for the program report) do not "
+                       "match its plan") if kinds.get(i) == "assessment"
+            else Problem(None, f"region_bands holds bands of record {i}, which is not an "
+                               "assessment in the chain")
+            for i in store.region_band_mismatches()]
 
 
 def _kb_problems(store: AuditStore, kb_users: dict[str, list[int]], report: VerifyReport) -> list[Problem]:

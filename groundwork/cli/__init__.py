@@ -13,7 +13,8 @@ import sys
 import typer
 from typer.core import TyperGroup
 
-from dsl.errors import EngineFailure, GroundworkError
+from dsl.errors import EngineFailure, GroundworkError, ToolFailure
+from engine import __version__
 
 # name -> (module that registers it, the one-line help `groundwork --help` shows). A test checks
 # that each line equals the first line of the command's own help, so the two cannot drift.
@@ -32,6 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "interventions, prerequisites."),
     "lint": ("groundwork.cli.lint", "Check rule files: syntax, names, types, contradictions, "
                                     "conflicts, gaps, ordering, status."),
+    "lsp": ("groundwork.cli.lsp", "Run the language server: diagnostics, completion, hover, go "
+                                  "to definition, symbols."),
+    "fmt": ("groundwork.cli.fmt", "Lay out rule files in the canonical layout (comments kept, "
+                                  "meaning unchanged)."),
     "test": ("groundwork.cli.rule_tests", "Run rule scenarios: each failure shows expected vs "
                                           "actual and why; ends 'N passed, M failed'."),
     "schema": ("groundwork.cli.schema", "Print the JSON Schema of an assessment."),
@@ -39,6 +44,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                       "docs/web.md)."),
     "audit": ("groundwork.cli.audit", "The audit record: list, show, verify, replay, export plans "
                                       "given to clinicians, and record their feedback."),
+    "progress": ("groundwork.cli.program", "A client's re-assessments: bands over time, what "
+                                           "changed and why, goals, feedback, events."),
+    "outcome": ("groundwork.cli.outcome", "Record outcome events (restraint, placement move ...) "
+                                          "and exposure time (days in placement, bed-days) in the "
+                                          "audit store, for `groundwork program report`."),
+    "program": ("groundwork.cli.program", "Program-level figures from the audit store: event rates "
+                                          "per 100 bed-days, lower-region improvement, adherence, "
+                                          "placement stability (observational, uncontrolled)."),
+    "export": ("groundwork.cli.program", "One row per assessment, pseudonymous, for analysts: "
+                                         "bands, plan size, feedback, events."),
     "fhir": ("groundwork.cli.fhir", "FHIR R4: the instrument as a Questionnaire; assessments as "
                                     "QuestionnaireResponses."),
 }
@@ -73,18 +88,24 @@ class _Listed(typer.core.TyperCommand):
 def load_command(name: str):
     """Import the module of command `name` and build its click command from what it registered."""
     importlib.import_module(COMMANDS[name][0])
-    options = dict(pretty_exceptions_short=True, rich_markup_mode=app.rich_markup_mode)
-    for info in app.registered_commands:
-        if (info.name or info.callback.__name__.replace("_", "-")) == name:
-            return typer.main.get_command_from_info(info, **options)
-    for info in app.registered_groups:
-        if info.name == name:
-            return typer.main.get_group_from_info(info, suggest_commands=True, **options)
+    markup = app.rich_markup_mode
+    for command in app.registered_commands:
+        default = command.callback.__name__.replace("_", "-") if command.callback else None
+        if (command.name or default) == name:
+            return typer.main.get_command_from_info(command, pretty_exceptions_short=True,
+                                                    rich_markup_mode=markup)
+    for group in app.registered_groups:
+        if group.name == name:
+            return typer.main.get_group_from_info(group, suggest_commands=True,
+                                                  pretty_exceptions_short=True,
+                                                  rich_markup_mode=markup)
     raise LookupError(f"{COMMANDS[name][0]} registers no command {name!r}")
 
 
 app = typer.Typer(
-    name="groundwork", no_args_is_help=True, add_completion=False, cls=LazyCommands,
+    name="groundwork", no_args_is_help=True, cls=LazyCommands,
+    # `groundwork --install-completion` / `--show-completion`: typer's shell completion
+    add_completion=True,
     # Plain help text: rich boxes cost a third of a second to import on every `--help`.
     rich_markup_mode=None,
     help="Explainable, bottom-up intervention planning (regulate -> relate -> reason). "
@@ -93,10 +114,18 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"groundwork {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def root() -> None:
-    # A callback makes `app` a group even before any command module is imported; options that
-    # belong to every command (none yet) would go here.
+def root(version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version,
+        help="Print the version (the engine version plans record) and exit.")) -> None:
+    # A callback makes `app` a group even before any command module is imported; it also holds
+    # the options that come before every command.
     pass
 
 
@@ -109,6 +138,9 @@ def main() -> None:
     except GroundworkError as error:
         print(error.render(), file=sys.stderr)
         sys.exit(2)
+    except ToolFailure as error:  # Graphviz, not the engine: the plan was fine
+        print(error.diagnostic.render(), file=sys.stderr)
+        sys.exit(error.exit_code)
     except EngineFailure as error:
         print(f"error: E300: the rule engine failed; the assessment was aborted and no plan was "
               f"produced: {error}", file=sys.stderr)

@@ -25,8 +25,8 @@ from explain.text import render_plan
 from explain.trace import build_trace
 from groundwork.cli import app
 from groundwork.cli.audit import DbOption
-from groundwork.cli.common import KbOption, load_kb, write_output
-from groundwork.service import assessed, record_plan
+from groundwork.cli.common import CaseArgument, KbOption, load_kb, read_case, write_output
+from groundwork.service import assessed, record_plan, with_previous
 
 
 class PlanFormat(str, Enum):
@@ -40,9 +40,7 @@ class PlanFormat(str, Enum):
 
 @app.command()
 def assess(
-    case: Path = typer.Argument(..., help="Assessment JSON file, or a FHIR QuestionnaireResponse "
-                                          "(or a Bundle holding one and its Patient).",
-                                metavar="CASE.json"),
+    case: Path = CaseArgument,
     format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f",
                                       help="Output format (dot and svg: the region map; fhir: a "
                                            "Bundle with a CarePlan, DetectedIssues, Provenance)."),
@@ -55,9 +53,8 @@ def assess(
 ) -> None:
     """Assess one client and print the explained, phased plan (recorded in the audit store)."""
     knowledge = load_kb(kb)
-    from groundwork.fhir.intake import read_case_file
-    assessment, raw = read_case_file(case, knowledge)
-    ctx = assessed(assessment, raw, knowledge, drafts)
+    assessment, raw = read_case(case, knowledge)
+    ctx = with_previous(assessed(assessment, raw, knowledge, drafts), db)
     text = render(ctx, format, trace)  # rendered first: a bad format writes nothing
     # recorded before it is shown: no plan reaches a clinician unrecorded
     appended = None if no_audit else record_plan(ctx, raw, db)

@@ -175,6 +175,7 @@ def replay(
         typer.echo(f"could not replay: {result.failure}")
         raise typer.Exit(1)
     diff = result.diff
+    assert diff is not None  # a replay that did not fail has its diff
     if diff.identical:
         firings = len(result.record.trace.get("firings", []))
         typer.echo(f"reproduced: the same plan and the same {firings} firing"

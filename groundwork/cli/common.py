@@ -11,14 +11,36 @@ from typing import Optional
 import typer
 
 import knowledge_base
-from dsl.kb import KnowledgeBase
+from dsl.errors import Diagnostic, GroundworkError
+from dsl.checked import CheckedKnowledgeBase
+
+STDIN = "-"  # in place of a case file: read the assessment from standard input
+CaseArgument = typer.Argument(..., help="Assessment JSON file (or a FHIR QuestionnaireResponse, "
+                                        "or a Bundle holding one and its Patient), or - to read "
+                                        "it from standard input.", metavar="CASE.json")
 
 KbOption = typer.Option(None, "--kb", help="Knowledge base directory (default: the bundled one).",
                         metavar="DIR")
 
 
-def load_kb(path: Optional[Path]) -> KnowledgeBase:
-    return knowledge_base.load(path)
+def load_kb(path: Optional[Path]) -> CheckedKnowledgeBase:
+    """The knowledge base to make plans with: one with lint errors is refused (exit 2)."""
+    return knowledge_base.load_for_plans(path)
+
+
+def read_case(case: Path, kb: CheckedKnowledgeBase):
+    """The validated assessment and its raw JSON, from a file or (for `-`) standard input;
+    Groundwork's JSON or FHIR (a QuestionnaireResponse or Bundle, told by its resourceType)."""
+    from groundwork.fhir.intake import read_case_file, read_case_text
+
+    if str(case) != STDIN:
+        return read_case_file(case, kb)
+    try:
+        text = sys.stdin.read()
+    except UnicodeDecodeError:
+        raise GroundworkError([Diagnostic("E201", "not UTF-8 text", "<stdin>",
+                                          field_path="(file)")]) from None
+    return read_case_text(text, "<stdin>", kb)
 
 
 def write_output(text: str, out: Optional[Path]) -> None:

@@ -9,7 +9,6 @@ from typing import Optional
 import typer
 
 from dsl.errors import Diagnostic, GroundworkError
-from engine.intake import read_assessment_file
 from explain.catalog import resolve
 from explain.context import Context
 from explain.dot import derivation_graph
@@ -18,10 +17,9 @@ from explain.plain import render_why, render_why_not
 from explain.svg import render_svg
 from explain.why_not import explain_why_not
 from groundwork.cli import app
-from groundwork.cli.common import KbOption, load_kb, write_output
+from groundwork.cli.common import CaseArgument, KbOption, load_kb, read_case, write_output
 from groundwork.service import assessed, explanation
 
-CaseArgument = typer.Argument(..., help="Assessment JSON file.", metavar="CASE.json")
 InterventionArgument = typer.Argument(..., help="Catalog id or name of an intervention.",
                                       metavar="INTERVENTION")
 DraftsOption = typer.Option(False, "--drafts", help="Also fire draft rules.")
@@ -44,7 +42,7 @@ def assessed_case(case: Path, kb: Optional[Path], drafts: bool, intervention: st
     """The assessed client's context and the catalog id meant by `intervention`."""
     knowledge = load_kb(kb)
     intervention_id = resolve(knowledge, intervention)
-    assessment, raw = read_assessment_file(case, knowledge)
+    assessment, raw = read_case(case, knowledge)
     return assessed(assessment, raw, knowledge, drafts), intervention_id
 
 

@@ -8,10 +8,11 @@ from typing import Optional
 
 import typer
 
+import knowledge_base
 from explain.kbgraph import graph_dot, graph_json, graph_text
 from explain.svg import render_svg
 from groundwork.cli import app
-from groundwork.cli.common import KbOption, load_kb, write_output
+from groundwork.cli.common import KbOption, write_output
 
 
 class GraphFormat(str, Enum):
@@ -28,7 +29,7 @@ def graph(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
 ) -> None:
     """Print the dependency graph: regions lowest first, interventions, prerequisites."""
-    knowledge = load_kb(kb)
+    knowledge = knowledge_base.load(kb)  # a trainer may draw a knowledge base with errors
     if format is GraphFormat.text:
         text = graph_text(knowledge)
     elif format is GraphFormat.json:

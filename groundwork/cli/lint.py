@@ -1,8 +1,10 @@
-"""`groundwork lint [PATHS…] [--format text|json]`: every problem in one run; docs/lint.md lists them.
+"""`groundwork lint [PATHS…] [--format text|json|sarif]`: every problem in one run (codes:
+docs/errors.md).
 
 Text: each finding as `path:line:column: error|warning: CODE: message`, with the source line, a
 caret and a hint, on stderr (errors first, so the first stderr line is an error when there is
-one); one summary line per knowledge base on stdout. JSON: one object on stdout. Exit 1 when any
+one); one summary line per knowledge base on stdout. JSON: one object on stdout. SARIF: a SARIF 2.1.0
+log on stdout, for code hosts that annotate the lines of a change. Exit 1 when any
 error was found, 0 otherwise (warnings alone do not fail; `--strict` makes them).
 """
 
@@ -17,13 +19,16 @@ from typing import List, Optional
 import typer
 
 from groundwork.cli import app
+from engine import __version__
 from groundwork.trainer import locate
+from groundwork.trainer.ci_report import sarif
 from groundwork.trainer.lint import LintReport, lint_path
 
 
 class LintFormat(str, Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
 
 
 @app.command()
@@ -39,9 +44,11 @@ def lint(
     """Check rule files: syntax, names, types, contradictions, conflicts, gaps, ordering, status."""
     paths = list(paths or [])
     locate.require_paths(paths)
-    reports = [lint_path(path, drafts) for path in (paths or [None])]
+    reports = [lint_path(path, drafts) for path in (paths or [None])]  # type: ignore[list-item]
     if format is LintFormat.json:
         sys.stdout.write(json.dumps(_as_json(reports), indent=2, ensure_ascii=False) + "\n")
+    elif format is LintFormat.sarif:
+        sys.stdout.write(sarif([d for r in reports for d in r.diagnostics], __version__))
     else:
         for report in reports:
             for diagnostic in report.diagnostics:

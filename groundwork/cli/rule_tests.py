@@ -1,19 +1,27 @@
-"""`groundwork test [PATHS…] [-k NAME] [--coverage]`: run rule scenarios against a knowledge base."""
+"""`groundwork test [PATHS…] [-k NAME] [--coverage] [--format text|json] [--junit FILE]`: run rule
+scenarios against a knowledge base; JSON and JUnit XML are for CI (groundwork/trainer/ci_report.py)."""
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from dsl.errors import GroundworkError
+from dsl.errors import Diagnostic, GroundworkError
 from groundwork.cli import app
-from groundwork.cli.common import KbOption
+from groundwork.cli.common import KbOption, write_output
+from groundwork.trainer.ci_report import junit_xml, test_json
 from groundwork.trainer import locate
 from groundwork.trainer.runner import coverage, render, run_scenario, select
 from groundwork.trainer.scenarios import display_path, load_scenarios, scenario_files
+
+
+class TestFormat(str, Enum):
+    text = "text"
+    json = "json"
 
 
 @app.command("test")
@@ -28,10 +36,17 @@ def test_command(
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(True, "--drafts/--no-drafts", help="Fire draft rules too "
                                 "(default: yes; a rule test includes drafts)."),
+    format: TestFormat = typer.Option(TestFormat.text, "--format", "-f",
+                                      help="Output format on stdout."),
+    junit: Optional[Path] = typer.Option(None, "--junit", metavar="FILE",
+                                         help="Also write a JUnit XML report to FILE (for CI)."),
 ) -> None:
     """Run rule scenarios: each failure shows expected vs actual and why; ends 'N passed, M failed'."""
     paths = list(paths or [])
     locate.require_paths(paths + ([kb] if kb else []))
+    if junit is not None and not (junit.parent if str(junit.parent) else Path(".")).is_dir():
+        raise GroundworkError([Diagnostic("E206", "the directory for the JUnit report does not "
+                                          "exist", str(junit), field_path="(file)")])
     root = locate.resolve_kb(kb, paths)
     knowledge = locate.load(root)
     kb_dir = Path(knowledge.root)
@@ -50,6 +65,11 @@ def test_command(
         typer.echo(f"error: E504: no scenario {what}", err=True)
         raise typer.Exit(2)
     results = [run_scenario(s, knowledge, drafts) for s in chosen]
-    sys.stdout.write(render(results, coverage(results, knowledge, drafts) if show_coverage
-                            else None, knowledge))
+    cover = coverage(results, knowledge, drafts) if show_coverage else None
+    if junit is not None:
+        write_output(junit_xml(results, knowledge), junit)
+    if format is TestFormat.json:
+        sys.stdout.write(test_json(results, cover, knowledge))
+    else:
+        sys.stdout.write(render(results, cover, knowledge))
     raise typer.Exit(0 if all(r.passed for r in results) else 1)

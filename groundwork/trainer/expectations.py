@@ -3,9 +3,9 @@ explains the actual outcome."""
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 from dataclasses import dataclass
 
-from dsl.kb import KnowledgeBase
 from engine.pipeline import Outcome
 from groundwork.trainer import scenario_format as fmt
 from explain.context import Context
@@ -19,7 +19,7 @@ from groundwork.trainer.outcome import (explain_flag, explain_intervention, expl
 DISCLAIMER_START = "Decision support for a qualified clinician"
 
 
-def explanation_text(outcome: Outcome, kb: KnowledgeBase, intervention: str) -> str:
+def explanation_text(outcome: Outcome, kb: CheckedKnowledgeBase, intervention: str) -> str:
     """What `groundwork explain` (active) or `groundwork why-not` (otherwise) says about it."""
     context = Context(kb, outcome)
     why = explain_why(context, intervention)
@@ -42,7 +42,7 @@ class Failure:
 
 
 class Checker:
-    def __init__(self, outcome: Outcome, kb: KnowledgeBase, drafts: bool):
+    def __init__(self, outcome: Outcome, kb: CheckedKnowledgeBase, drafts: bool):
         self.outcome, self.kb, self.drafts = outcome, kb, drafts
 
     def _why(self, intervention: str) -> tuple[str, ...]:
@@ -54,25 +54,26 @@ class Checker:
 
     def check(self, expect: fmt.Expect) -> list[Failure]:
         failures: list[Failure] = []
-        for item in expect.recommended:
-            failures += self.recommended(item)
-        for item in expect.not_recommended:
-            if intervention_status(self.outcome, item.intervention).kind == "active":
-                failures.append(self._fail(f"'{item.intervention}' not recommended",
-                                           item.intervention))
-        for item in expect.avoided:
-            if intervention_status(self.outcome, item.intervention).kind != "avoided":
-                failures.append(self._fail(f"'{item.intervention}' avoided", item.intervention))
-        for item in expect.deferred:
-            failures += self.deferred(item)
+        for recommended in expect.recommended:
+            failures += self.recommended(recommended)
+        for absent in expect.not_recommended:
+            if intervention_status(self.outcome, absent.intervention).kind == "active":
+                failures.append(self._fail(f"'{absent.intervention}' not recommended",
+                                           absent.intervention))
+        for avoided in expect.avoided:
+            if intervention_status(self.outcome, avoided.intervention).kind != "avoided":
+                failures.append(self._fail(f"'{avoided.intervention}' avoided",
+                                           avoided.intervention))
+        for deferred in expect.deferred:
+            failures += self.deferred(deferred)
         failures += self.flags(expect)
-        for item in expect.explanations:
-            text = explanation_text(self.outcome, self.kb, item.intervention)
-            if _flat(item.contains) not in _flat(text):
+        for wanted in expect.explanations:
+            text = explanation_text(self.outcome, self.kb, wanted.intervention)
+            if _flat(wanted.contains) not in _flat(text):
                 shown = tuple(line for line in text.rstrip("\n").split("\n")
                               if line.strip() and not line.startswith(DISCLAIMER_START))
-                failures.append(Failure(f"the explanation of '{item.intervention}' contains "
-                                        f"'{item.contains}'", "it does not", shown, "explains:"))
+                failures.append(Failure(f"the explanation of '{wanted.intervention}' contains "
+                                        f"'{wanted.contains}'", "it does not", shown, "explains:"))
         failures += self.no_action(expect)
         failures += self.rules(expect)
         return failures
@@ -88,6 +89,7 @@ class Checker:
         wanted += f", before '{item.before}'"
         if other.kind != "active":
             return [Failure(wanted, f"'{item.before}' is {other.summary}", self._why(item.before)[1:])]
+        assert status.position is not None and other.position is not None  # both active
         if status.position > other.position:
             return [Failure(wanted, f"'{item.intervention}' starts #{status.position + 1}, "
                             f"'{item.before}' #{other.position + 1}",
@@ -114,10 +116,10 @@ class Checker:
                 actual = "raised as " + flag.severity if flag else "not raised"
                 failures.append(Failure(wanted, actual, tuple(
                     explain_flag(self.outcome, self.kb, item.code, self.drafts))))
-        for item in expect.not_flags:
-            if item.code in raised:
-                failures.append(Failure(f"no flag {item.code}", "raised", tuple(
-                    explain_flag(self.outcome, self.kb, item.code, self.drafts))))
+        for unwanted in expect.not_flags:
+            if unwanted.code in raised:
+                failures.append(Failure(f"no flag {unwanted.code}", "raised", tuple(
+                    explain_flag(self.outcome, self.kb, unwanted.code, self.drafts))))
         return failures
 
     def no_action(self, expect: fmt.Expect) -> list[Failure]:

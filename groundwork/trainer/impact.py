@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsl.errors import GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.intake import read_assessment_file
 from engine.pipeline import Outcome, assess
 from groundwork.trainer.scenarios import SUFFIX, load_scenarios
@@ -53,7 +53,7 @@ def case_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def clients(path: Path, kb: KnowledgeBase, drafts: bool) -> list[tuple[str, Outcome]]:
+def clients(path: Path, kb: CheckedKnowledgeBase, drafts: bool) -> list[tuple[str, Outcome]]:
     """(case, outcome) for an assessment file, or (scenario name, outcome) for each scenario in
     a scenario file."""
     if path.name.endswith(SUFFIX):
@@ -67,8 +67,8 @@ def clients(path: Path, kb: KnowledgeBase, drafts: bool) -> list[tuple[str, Outc
     return [(str(path), assess(assessment, raw, kb, drafts=drafts))]
 
 
-def compare(name: str, base: Outcome, head: Outcome, base_kb: KnowledgeBase,
-            head_kb: KnowledgeBase, source: str = "") -> CaseImpact:
+def compare(name: str, base: Outcome, head: Outcome, base_kb: CheckedKnowledgeBase,
+            head_kb: CheckedKnowledgeBase, source: str = "") -> CaseImpact:
     before, after = intervention_states(base.plan), intervention_states(head.plan)
     fired_before = {f.rule_id for f in base.firings}
     fired_after = {f.rule_id for f in head.firings}
@@ -123,7 +123,7 @@ def _flag_changes(base: Outcome, head: Outcome, note) -> list[Change]:
     return out
 
 
-def impact(paths: list[Path], base_kb: KnowledgeBase, head_kb: KnowledgeBase,
+def impact(paths: list[Path], base_kb: CheckedKnowledgeBase, head_kb: CheckedKnowledgeBase,
            drafts: bool = False) -> list[CaseImpact]:
     results = []
     for path in case_files(paths):

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 import io
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from dsl.kb import KnowledgeBase
 from groundwork.trainer.impact import KINDS, CaseImpact
 from groundwork.trainer.subjects import rule_changes
 
 MARK = {"added": "+", "removed": "-", "moved": "~"}
 
 
-def _kb_line(label: str, shown: str, kb: KnowledgeBase) -> str:
+def _kb_line(label: str, shown: str, kb: CheckedKnowledgeBase) -> str:
     return f"{label}: {shown} ({kb.name} {kb.version}, {kb.content_hash[:12]})"
 
 
-def render_text(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBase,
+def render_text(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: CheckedKnowledgeBase,
                 base_shown: str, head_shown: str) -> str:
     lines = [_kb_line("base", base_shown, base), _kb_line("head", head_shown, head)]
     for kind, rules in rule_changes(base, head).items():
@@ -73,7 +73,7 @@ def summary_table(cases: list[CaseImpact]) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def render_json(cases: list[CaseImpact], base: KnowledgeBase, head: KnowledgeBase) -> dict:
+def render_json(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: CheckedKnowledgeBase) -> dict:
     def kb_info(kb):
         return {"name": kb.name, "version": kb.version, "kb_hash": kb.content_hash}
     return {

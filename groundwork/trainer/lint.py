@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
+import knowledge_base
 from dsl import ast
 from dsl.analysis import analyse
 from dsl.analysis.context import Analysis
 from dsl.analysis.suppress import split_suppressed
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.facts import AROUSAL_CURRENT, band_path
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
+from dsl.kb import KnowledgeBase, follows_from_unreadable, load_all
+from dsl.partial import WHOLE_KB_CODES, analysable_part
 from engine.gaps import coverage_gaps
 from groundwork.trainer import locate
 from groundwork.trainer.scenarios import display_path, load_scenarios, scenario_files
@@ -62,23 +66,36 @@ def order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
     """Lint a knowledge base directory, or one rule file (reporting only what lies in it)."""
     only_file = path if path is not None and path.is_file() else None
-    root = locate.kb_root_of(path) if only_file is not None else path
+    root = locate.kb_root_of(only_file) if only_file is not None else path
     if only_file is not None and root is None:
         root = only_file.parent
     report = LintReport(str(path) if path is not None else locate.BUNDLED_DISPLAY,
                         one_file=only_file is not None)
     try:
         kb = locate.load(root)
+        partial = False
+        scenarios_against: KnowledgeBase = kb
+        diagnostics = list(kb.warnings)
     except GroundworkError as error:
-        report.diagnostics = order(list(error.diagnostics))
-        return report
+        loaded = load_all(root or knowledge_base.BUNDLED, locate.display(root))
+        diagnostics = list(loaded.diagnostics) or list(error.diagnostics)
+        part = analysable_part(loaded.draft, diagnostics)
+        partial = True
+        if part is None:  # nothing reliable to analyse until these errors are fixed
+            report.diagnostics = order(_scenarios_of_draft(loaded.draft, root, diagnostics,
+                                                          loaded.unreadable))
+            return report
+        kb, scenarios_against = part, loaded.draft or part
     report.rules, report.interventions = len(kb.rules), len(kb.interventions)
     findings = analyse(kb)
-    diagnostics = list(kb.warnings) + findings.diagnostics
-    related = {i + len(kb.warnings): p for i, p in findings.related.items()}
-    diagnostics += _gap_findings(kb, drafts)
-    scenario_diagnostics, report.scenarios = _scenario_findings(kb, root)
-    diagnostics += scenario_diagnostics
+    related = {i + len(diagnostics): p for i, p in findings.related.items()}
+    diagnostics += [d for d in findings.diagnostics
+                    if not (partial and d.code in WHOLE_KB_CODES)]
+    if not partial:
+        diagnostics += _gap_findings(kb, drafts)
+    scenario_diagnostics, report.scenarios = _scenario_findings(scenarios_against, root)
+    diagnostics += [d for d in scenario_diagnostics
+                    if not (partial and follows_from_unreadable(d, loaded.unreadable))]
     kept, silenced = split_suppressed(kb, diagnostics, related)
     if only_file is not None:
         shown = display_path(only_file, Path(kb.root), locate.display(root))
@@ -87,7 +104,18 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
     return report
 
 
-def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
+def _scenarios_of_draft(draft, root, diagnostics: list[Diagnostic], unreadable) -> list[Diagnostic]:
+    """Scenario files are still checked against what could be read of the knowledge base."""
+    if draft is None or draft.instrument is None:
+        return diagnostics
+    try:
+        found, _ = _scenario_findings(draft, root)
+    except Exception:  # noqa: BLE001 - a half-read knowledge base: the load errors come first
+        return diagnostics
+    return diagnostics + [d for d in found if not follows_from_unreadable(d, unreadable)]
+
+
+def _region_position(kb: CheckedKnowledgeBase, region: str) -> ast.Pos | None:
     for source in kb.files:
         for item in source.items:
             if isinstance(item, ast.RegionDecl) and item.name == region:
@@ -95,7 +123,7 @@ def _region_position(kb: KnowledgeBase, region: str) -> ast.Pos | None:
     return None
 
 
-def _gap_findings(kb: KnowledgeBase, drafts: bool) -> list[Diagnostic]:
+def _gap_findings(kb: CheckedKnowledgeBase, drafts: bool) -> list[Diagnostic]:
     out = Analysis(sources=dict(kb.sources))
     grouped: dict[tuple[str, str], list[str]] = {}
     for gap in coverage_gaps(kb, drafts):
@@ -114,7 +142,9 @@ def _scenario_findings(kb: KnowledgeBase, root: Path | None) -> tuple[list[Diagn
     kb_dir = Path(kb.root)
     files = scenario_files([kb_dir])
     pairs = [(f, display_path(f, kb_dir, locate.display(root))) for f in files]
-    scenarios, diagnostics = load_scenarios(pairs, kb)
+    # A knowledge base with errors elsewhere still checks its scenarios (every problem at once):
+    # reading a scenario looks up only names and the instrument, which a draft has.
+    scenarios, diagnostics = load_scenarios(pairs, cast(CheckedKnowledgeBase, kb))
     # In a lint report every finding shows its code: the field path goes into the message.
     shown = [Diagnostic(d.code, f"{d.field_path}: {d.message}" if d.field_path else d.message,
                         d.path, d.line, d.column, d.severity, d.hint, d.source_line)

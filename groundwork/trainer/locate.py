@@ -6,7 +6,8 @@ from pathlib import Path
 
 import knowledge_base
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import INSTRUMENT_FILE, KnowledgeBase
+from dsl.kb import INSTRUMENT_FILE
+from dsl.checked import CheckedKnowledgeBase
 
 BUNDLED_DISPLAY = "knowledge_base/core"
 
@@ -36,7 +37,7 @@ def display(root: Path | None) -> str:
     return BUNDLED_DISPLAY if root is None else str(root)
 
 
-def load(root: Path | None) -> KnowledgeBase:
+def load(root: Path | None) -> CheckedKnowledgeBase:
     return knowledge_base.load(root)
 
 

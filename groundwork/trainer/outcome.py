@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from dsl import ast
 from dsl.evaluate import describe, evaluate, show_value
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.pipeline import Outcome
 
 
@@ -37,14 +37,15 @@ def intervention_status(outcome: Outcome, intervention: str) -> Status:
         if item.intervention == intervention:
             return Status("deferred", f"deferred {item.gate} (now: {item.holding_value}); "
                           f"rules: {_rules(item.rules)}", item.phase)
-    for item in plan.avoided:
-        if item.intervention == intervention:
-            by = _rules(item.rules) if item.rules else "the catalog"
-            proposed = f"; proposed by {_rules(item.proposed_by)}" if item.proposed_by else ""
-            return Status("avoided", f"avoided by {by}: {item.reason}{proposed}")
-    for item in plan.not_suitable:
-        if item.intervention == intervention:
-            return Status("not_suitable", f"not suitable: {item.reason}; rules: {_rules(item.rules)}")
+    for avoided in plan.avoided:
+        if avoided.intervention == intervention:
+            by = _rules(avoided.rules) if avoided.rules else "the catalog"
+            proposed = f"; proposed by {_rules(avoided.proposed_by)}" if avoided.proposed_by else ""
+            return Status("avoided", f"avoided by {by}: {avoided.reason}{proposed}")
+    for unsuitable in plan.not_suitable:
+        if unsuitable.intervention == intervention:
+            return Status("not_suitable",
+                          f"not suitable: {unsuitable.reason}; rules: {_rules(unsuitable.rules)}")
     return Status("absent", "not in the plan: no rule that fired proposed it")
 
 
@@ -52,7 +53,7 @@ def _rules(rules) -> str:
     return ", ".join(rules) if rules else "no rule"
 
 
-def explain_intervention(outcome: Outcome, kb: KnowledgeBase, intervention: str,
+def explain_intervention(outcome: Outcome, kb: CheckedKnowledgeBase, intervention: str,
                          drafts: bool) -> list[str]:
     """The explanation of what happened to `intervention`, one line per fact of it."""
     status = intervention_status(outcome, intervention)
@@ -73,7 +74,7 @@ def explain_intervention(outcome: Outcome, kb: KnowledgeBase, intervention: str,
     return lines
 
 
-def why_not_fired(outcome: Outcome, kb: KnowledgeBase, rule: ast.Rule, drafts: bool) -> str:
+def why_not_fired(outcome: Outcome, kb: CheckedKnowledgeBase, rule: ast.Rule, drafts: bool) -> str:
     if rule.status == "retired":
         return f"rule {rule.id} is retired and never fires"
     if rule.status == "draft" and not drafts:
@@ -92,7 +93,7 @@ def why_not_fired(outcome: Outcome, kb: KnowledgeBase, rule: ast.Rule, drafts: b
             f"(actual {show_value(failing.actual)})")
 
 
-def explain_flag(outcome: Outcome, kb: KnowledgeBase, code: str, drafts: bool) -> list[str]:
+def explain_flag(outcome: Outcome, kb: CheckedKnowledgeBase, code: str, drafts: bool) -> list[str]:
     for flag in outcome.plan.flags:
         if flag.code == code:
             return [f"flag {code} ({flag.severity}) is raised by {_rules(flag.rules) if flag.rules else 'the engine'}"]
@@ -101,8 +102,8 @@ def explain_flag(outcome: Outcome, kb: KnowledgeBase, code: str, drafts: bool) -
     return [f"flag {code} is not raised"] + [why_not_fired(outcome, kb, r, drafts) for r in raisers]
 
 
-def explain_rule(outcome: Outcome, kb: KnowledgeBase, rule_id: str, drafts: bool) -> list[str]:
-    rule = kb.rule(rule_id)
+def explain_rule(outcome: Outcome, kb: CheckedKnowledgeBase, rule_id: str, drafts: bool) -> list[str]:
+    rule = kb.fired_rule(rule_id)  # the scenario's rule ids were checked when it was read
     fired = [f for f in outcome.firings if f.rule_id == rule_id]
     if not fired:
         return [why_not_fired(outcome, kb, rule, drafts)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from dsl import ast
 from dsl.errors import did_you_mean
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from groundwork.trainer import scenario_format as fmt
 
 
@@ -22,7 +22,7 @@ class Problem:
     severity: str = "error"
 
 
-def flag_codes(kb: KnowledgeBase) -> set[str]:
+def flag_codes(kb: CheckedKnowledgeBase) -> set[str]:
     """Every flag code a plan can carry: those rules raise, and the engine's own."""
     codes = {a.code for r in kb.rules for a in r.actions if isinstance(a, ast.Flag)}
     return codes | {f"INSUFFICIENT_RATINGS_{name.upper()}" for name in kb.region_names}
@@ -33,7 +33,7 @@ def _unknown(kind: str, name: str, choices) -> str:
     return f"unknown {kind} '{name}'" + (f" ({hint})" if hint else "")
 
 
-def check_references(spec: fmt.ScenarioSpec, where: str, kb: KnowledgeBase,
+def check_references(spec: fmt.ScenarioSpec, where: str, kb: CheckedKnowledgeBase,
                      expectations: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     if spec.profile is not None and spec.assessment is not None:
@@ -64,7 +64,7 @@ def _check_profile(profile: fmt.ProfileSpec, where: str, kb, problems) -> None:
                                     f"must be between 0 and {kb.instrument.max_value}, or omitted"))
 
 
-def _check_expect(expect: fmt.Expect, where: str, kb: KnowledgeBase, problems) -> None:
+def _check_expect(expect: fmt.Expect, where: str, kb: CheckedKnowledgeBase, problems) -> None:
     def intervention(name: str, at: str) -> None:
         if name not in kb.interventions:
             problems.append(Problem(at, "E502", _unknown("intervention", name, kb.interventions)))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dsl.checked import CheckedKnowledgeBase
 from dataclasses import dataclass
 
-from dsl.kb import KnowledgeBase
 from engine.pipeline import assess
 from groundwork.trainer.expectations import Checker, Failure
 from groundwork.trainer.scenarios import Scenario
@@ -21,7 +21,7 @@ class Result:
         return not self.failures
 
 
-def run_scenario(scenario: Scenario, kb: KnowledgeBase, drafts: bool) -> Result:
+def run_scenario(scenario: Scenario, kb: CheckedKnowledgeBase, drafts: bool) -> Result:
     outcome = assess(scenario.assessment, scenario.raw, kb, drafts=drafts)
     failures = Checker(outcome, kb, drafts).check(scenario.spec.expect)
     return Result(scenario, tuple(failures), frozenset(f.rule_id for f in outcome.firings))
@@ -51,14 +51,14 @@ class Coverage:
         return 100.0 * (len(self.considered) - len(self.unfired)) / len(self.considered)
 
 
-def coverage(results: list[Result], kb: KnowledgeBase, drafts: bool) -> Coverage:
+def coverage(results: list[Result], kb: CheckedKnowledgeBase, drafts: bool) -> Coverage:
     considered = tuple(r.id for r in kb.active_rules(drafts))
     fired = frozenset().union(*(r.fired for r in results)) if results else frozenset()
     retired = sum(1 for r in kb.rules if r.status == "retired")
     return Coverage(considered, fired & set(considered), retired)
 
 
-def render(results: list[Result], cover: Coverage | None, kb: KnowledgeBase) -> str:
+def render(results: list[Result], cover: Coverage | None, kb: CheckedKnowledgeBase) -> str:
     lines = []
     for result in results:
         scenario = result.scenario
@@ -78,8 +78,7 @@ def render(results: list[Result], cover: Coverage | None, kb: KnowledgeBase) -> 
                      + (f"; {cover.retired} retired rules not counted" if cover.retired else "")
                      + ")")
         for rule_id in cover.unfired:
-            rule = kb.rule(rule_id)
-            lines.append(f"  not fired: {rule_id} ({rule.pos})")
+            lines.append(f"  not fired: {rule_id} ({kb.fired_rule(rule_id).pos})")
     passed = sum(1 for r in results if r.passed)
     lines.append(f"{passed} passed, {len(results) - passed} failed")
     return "\n".join(lines) + "\n"

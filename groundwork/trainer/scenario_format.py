@@ -8,7 +8,7 @@ misspelt expectation can never pass silently.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -16,7 +16,10 @@ from dsl import vocabulary as v
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
-Band = Literal[v.BANDS + (v.INSUFFICIENT,)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built at run time is a plain string to the type checker
+    Band = str
+else:
+    Band = Literal[v.BANDS + (v.INSUFFICIENT,)]
 PhaseName = Literal["regulate", "relate", "reason"]
 Severity = Literal[v.SEVERITIES]  # type: ignore[valid-type]
 

@@ -12,10 +12,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic_core import ErrorDetails
+
 from pydantic import ValidationError
 
 from dsl.errors import Diagnostic, GroundworkError, did_you_mean
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.intake import field_path, read_assessment_file, validate_assessment
 from engine.models import Assessment
 from engine.synthetic import Caregiver, Profile, synthesise
@@ -59,7 +61,7 @@ def display_path(path: Path, kb_root: Path, kb_display: str) -> str:
     return f"{kb_display.rstrip('/')}/{relative.as_posix()}"
 
 
-def load_scenarios(files: list[tuple[Path, str]], kb: KnowledgeBase, expectations: bool = True) \
+def load_scenarios(files: list[tuple[Path, str]], kb: CheckedKnowledgeBase, expectations: bool = True) \
         -> tuple[list[Scenario], list[Diagnostic]]:
     """(scenarios, diagnostics) for (file, display) pairs; diagnostics include W342 warnings.
     Without `expectations`, only the clients are checked (for running them as cases)."""
@@ -129,7 +131,7 @@ def _toml_error(error, text: str, display: str) -> Diagnostic:
                       source_line=source)
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         key = str(error["loc"][-1])

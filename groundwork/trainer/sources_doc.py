@@ -48,8 +48,8 @@ def cited_works(kb: KnowledgeBase) -> dict[str, tuple[Citation, list[str], list[
             else:
                 continue
             for citation in parse_source(item.source or ""):
-                entry = works.setdefault(citation.text, (citation, [], []))
-                entry[owners].append(item.id)
+                _, rules, interventions = works.setdefault(citation.text, (citation, [], []))
+                (rules if owners == 1 else interventions).append(item.id)
     return works
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl.analysis.subsumption import action_key
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.plan import Plan
 
 
@@ -31,20 +31,25 @@ def intervention_states(plan: Plan) -> dict[str, State]:
             states[rec.intervention] = State("active", rec.rules, phase.name)
     for item in plan.deferred:
         states[item.intervention] = State("deferred", item.rules, item.phase, item.gate)
-    for item in plan.avoided:
-        states[item.intervention] = State("avoided", item.rules + item.proposed_by, None,
-                                          item.reason)
-    for item in plan.not_suitable:
-        states[item.intervention] = State("not_suitable", item.rules, None, item.reason)
+    for avoided in plan.avoided:
+        states[avoided.intervention] = State("avoided", avoided.rules + avoided.proposed_by, None,
+                                             avoided.reason)
+    for unsuitable in plan.not_suitable:
+        states[unsuitable.intervention] = State("not_suitable", unsuitable.rules, None,
+                                                unsuitable.reason)
     return states
 
 
 def signature(rule) -> tuple:
-    """What a rule says, without where it is written."""
-    return (rule.when, tuple(action_key(a) for a in rule.actions), rule.version, rule.status)
+    """What a rule says, without where it is written. A defer of a catalog set counts as written
+    (`defer every relate intervention …`), not as its members: a new catalog entry changes the
+    set, not the rule."""
+    actions = dict.fromkeys(("Defer", str(a.via), a.until) if getattr(a, "via", None) is not None
+                            else action_key(a) for a in rule.actions)
+    return (rule.when, tuple(actions), rule.version, rule.status)
 
 
-def rule_changes(base: KnowledgeBase, head: KnowledgeBase) -> dict[str, list[str]]:
+def rule_changes(base: CheckedKnowledgeBase, head: CheckedKnowledgeBase) -> dict[str, list[str]]:
     old = {r.id: r for r in base.rules}
     new = {r.id: r for r in head.rules}
     return {
@@ -54,7 +59,7 @@ def rule_changes(base: KnowledgeBase, head: KnowledgeBase) -> dict[str, list[str
     }
 
 
-def rule_note(rule_id: str, base: KnowledgeBase, head: KnowledgeBase, fired_before: set[str],
+def rule_note(rule_id: str, base: CheckedKnowledgeBase, head: CheckedKnowledgeBase, fired_before: set[str],
               fired_after: set[str]) -> str:
     """`rule-id (what changed)`: new, removed, retired, changed, or newly (not) firing."""
     old, new = base.rule(rule_id), head.rule(rule_id)

@@ -7,14 +7,14 @@ Explanations are of the plan as stored: rebuilt from the record's own input and 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from dsl.errors import GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine import __version__
 from engine.audit.feedback import record_feedback
 from engine.audit.store import Record
@@ -30,7 +30,8 @@ from groundwork.web.models import (AssessmentResult, FeedbackEntry, FeedbackIn, 
                                    InterventionInfo, KnowledgeBaseInfo, RuleInfo, StoredPlan)
 from groundwork.web.security import require_api
 
-ERRORS = {status: {"model": ErrorResponse} for status in (401, 403, 404, 409, 413, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (401, 403, 404, 409, 413, 422)}
 router = APIRouter(prefix="/api", dependencies=[Depends(require_api)], responses=ERRORS, tags=["api"])
 
 PlanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Audit id of the plan (assessment record)")]
@@ -151,7 +152,7 @@ def knowledge_base_info(request: Request) -> KnowledgeBaseInfo:
     return describe(request.app.state.kb)
 
 
-def describe(kb: KnowledgeBase) -> KnowledgeBaseInfo:
+def describe(kb: CheckedKnowledgeBase) -> KnowledgeBaseInfo:
     rules = [RuleInfo(id=r.id, version=r.version, title=r.title, status=r.status, evidence=r.evidence,
                       source=r.source, rationale=r.rationale, location=location(r)) for r in kb.rules]
     catalog = [InterventionInfo(id=i.id, name=i.name, region=i.region,

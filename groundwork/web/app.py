@@ -17,7 +17,7 @@ import knowledge_base
 from engine import __version__
 from engine.models import Assessment
 from explain.models import Explanation
-from groundwork.web import api, cds_hooks, errors, pages
+from groundwork.web import api, cds_hooks, errors, outcomes, pages
 from groundwork.web.middleware import BodyLimit, Guard, SecurityHeaders
 from groundwork.web.models import Health
 from groundwork.web.plans import Contexts
@@ -35,7 +35,7 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url=None, redoc_url=None)  # the interactive docs load scripts from a CDN
     state = app.state
     state.settings = settings
-    state.kb = knowledge_base.load(settings.kb)
+    state.kb = knowledge_base.load_for_plans(settings.kb)  # refused with lint errors
     state.sessions = Sessions(settings.session_hours)
     state.key_sets = KeySets(settings.cds_clients)
     state.contexts = Contexts()
@@ -48,6 +48,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(cds_hooks.router)
     app.include_router(pages.router)
+    app.include_router(outcomes.api)
+    app.include_router(outcomes.pages)
     static = resources.files("groundwork.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     if settings.cors_origins:
@@ -57,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body)
     app.add_middleware(Guard)
     app.add_middleware(SecurityHeaders)
-    app.openapi = lambda: openapi(app)
+    app.openapi = lambda: openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way
     return app
 
 
@@ -84,7 +86,7 @@ def openapi(app: FastAPI) -> dict:
         "cdsJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                    "description": "CDS Hooks: signed by a configured client; aud = endpoint URL"}}
     for path, operations in schema["paths"].items():
-        needs = ([{"apiToken": []}, {"session": []}] if path.startswith("/api/")
+        needs: list[dict[str, list]] | None = ([{"apiToken": []}, {"session": []}] if path.startswith("/api/")
                  else [{"cdsJwt": []}] if path.startswith("/cds-services") else None)
         for operation in operations.values():
             if needs is not None:

@@ -148,7 +148,7 @@ def _source(ctx: Context, rule_ids) -> Source:
     rule_ids = list(dict.fromkeys(rule_ids))
     if not rule_ids:
         return Source(label=f"Groundwork engine, knowledge base {ctx.kb.name} {ctx.kb.version}")
-    rule = ctx.kb.rule(rule_ids[0])
+    rule = ctx.kb.fired_rule(rule_ids[0])
     more = f" (+{len(rule_ids) - 1} more rules in the detail)" if len(rule_ids) > 1 else ""
     # Never shortened: the citation is what a reviewer follows up.
     return Source(label=f"Groundwork rule {rule.id}: {rule.source or 'no source given'}{more}")

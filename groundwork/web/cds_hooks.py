@@ -13,7 +13,7 @@ Every route needs a CDS Hooks JWT (cds_auth.py).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -36,7 +36,8 @@ from groundwork.web.errors import ApiError, ErrorEntry, ErrorResponse
 SERVICE_ID = "groundwork-plan"
 ASSESSMENT_KEY = "groundworkAssessment"
 FLAG_PREFIX = "flag:"  # feedback on a critical flag's card is recorded against "flag:<CODE>"
-ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 404, 412, 413)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 401, 404, 412, 413)}
 router = APIRouter(prefix="/cds-services", dependencies=[Depends(require_cds_client)],
                    responses=ERRORS, tags=["cds-hooks"])
 
@@ -232,7 +233,8 @@ def _decisions(store, index: int, item: CardFeedback) -> list[tuple]:
             and checks(item.card, named, ""):
         return []
     record = store.get(named.record_id) if named and named.record_id else None
-    if record is None or record.kind != "assessment" or not checks(item.card, named, record.record_hash):
+    if named is None or record is None or record.kind != "assessment" \
+            or not checks(item.card, named, record.record_hash):
         raise ApiError(404, "E809", "no card with this uuid was issued by this server",
                        path=f"feedback[{index}].card")
     if named.kind == HELD_CARD:
@@ -265,7 +267,7 @@ def _accepted(record, phase: int, index: int, item: CardFeedback) -> list[str]:
         named = read_uuid(suggestion.id)
         ok = named is not None and named.record_id == record.id and named.kind == SUGGESTION \
             and named.first == phase and checks(suggestion.id, named, record.record_hash)
-        if not ok or named.second >= len(recs):
+        if named is None or not ok or named.second >= len(recs):
             raise ApiError(404, "E809", "no suggestion with this id on this card",
                            path=f"feedback[{index}].acceptedSuggestions[{number}].id")
         out.append(recs[named.second]["intervention"])

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from dsl.errors import Diagnostic, EngineFailure, GroundworkError
+from dsl import codes
+from dsl.errors import Diagnostic, EngineFailure, GroundworkError, ToolFailure
 from engine.intake import field_path
 
 log = logging.getLogger("groundwork.web")
@@ -59,11 +60,18 @@ def entry(diagnostic: Diagnostic, path: str | None = None) -> ErrorEntry:
     where = "(body)" if where == "(file)" else where  # the CLI's file is the request's body
     if diagnostic.line is not None and path is None:
         where = f"(body):{diagnostic.line}:{diagnostic.column}"
-    return ErrorEntry(code=diagnostic.code, path=where, message=diagnostic.message, hint=diagnostic.hint)
+    return ErrorEntry(code=diagnostic.code, path=where, message=diagnostic.message, hint=diagnostic.hint,
+                      suggestions=list(diagnostic.suggestions))
 
 
-def from_groundwork(error: GroundworkError, status: int = 422, path: str | None = None) -> ApiError:
-    return ApiError(status, "", "", entries=[entry(d, path) for d in error.diagnostics])
+def from_groundwork(error: GroundworkError, status: int | None = None, path: str | None = None,
+                    hint: str | None = None) -> ApiError:
+    """The CLI's diagnostics as an error response; the status is the first code's (dsl/codes.py)
+    unless the caller knows better (the audit store's failures are the server's, for example)."""
+    entries = [entry(d, path) for d in error.diagnostics]
+    if hint is not None:
+        entries = [e.model_copy(update={"hint": hint}) for e in entries]
+    return ApiError(status or codes.http_status(error.first.code), "", "", entries=entries)
 
 
 def respond(status: int, entries: list[ErrorEntry], headers: dict | None = None,
@@ -91,7 +99,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(GroundworkError)
     async def bad_input(request: Request, error: GroundworkError):
-        return respond(422, from_groundwork(error).entries)
+        found = from_groundwork(error)
+        return respond(found.status, found.entries)
+
+    @app.exception_handler(ToolFailure)
+    async def tool_failed(request: Request, error: ToolFailure):
+        log.error("optional tool failure (%s) on %s %s", error.diagnostic.code, request.method,
+                  request.url.path)
+        return respond(codes.http_status(error.diagnostic.code), [entry(error.diagnostic, "(server)")])
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError):

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dsl import vocabulary as v
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 
 CAREGIVER_ROWS = 4
 UNKNOWN = "unknown"
@@ -31,7 +31,7 @@ class RegionGroup:
     domains: tuple[DomainGroup, ...]
 
 
-def layout(kb: KnowledgeBase) -> tuple[RegionGroup, ...]:
+def layout(kb: CheckedKnowledgeBase) -> tuple[RegionGroup, ...]:
     """Items grouped by region (lowest first), then by domain, each in instrument order."""
     items = kb.instrument.items
     groups = []
@@ -73,7 +73,7 @@ def _number(text: str):
     return int(text) if text.isdigit() else (text or None)  # a non-number is left for validation
 
 
-def from_form(form, kb: KnowledgeBase) -> Built:
+def from_form(form, kb: CheckedKnowledgeBase) -> Built:
     """A posted form (a multi-dict) -> the assessment JSON, and where each field came from."""
     get = lambda name: (form.get(name) or "").strip()  # noqa: E731
     built = Built({})
@@ -85,7 +85,11 @@ def from_form(form, kb: KnowledgeBase) -> Built:
     # Assessment field paths (where a validation error points) → the form field to focus.
     anchors |= {"age": "age_years"} | {f"age.{k}": f"age_{k}" for k in ("years", "months")}
     raw["ratings"] = []
-    for index, item in enumerate(kb.instrument.items):
+    age = posted_age_months(form)
+    for item in kb.instrument.items:
+        if age is not None and not item.due_at(age):
+            continue  # not due at this age: the page hides it, and it is never sent as unknown
+        index = len(raw["ratings"])
         value = get(f"rating-{item.id}-value")
         raw["ratings"].append({"item": item.id,
                                "value": None if value in ("", UNKNOWN) else _number(value),
@@ -106,6 +110,17 @@ def from_form(form, kb: KnowledgeBase) -> Built:
         raw[key] = [value for value in form.getlist(key) if value]
         anchors[key] = f"{key}-{first}"
     return built
+
+
+def posted_age_months(form) -> int | None:
+    """The client's age in months from a posted form, or None when it is not (yet) a number."""
+    if form is None:
+        return None
+    years = (form.get("age_years") or "").strip()
+    months = (form.get("age_months") or "").strip() or "0"
+    if not (years.isdigit() and months.isdigit()):
+        return None
+    return int(years) * 12 + int(months)
 
 
 def _history(get, built: Built) -> None:

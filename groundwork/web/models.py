@@ -3,7 +3,7 @@ the explanations (explain/models.py), the instrument (dsl/instrument.py)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +12,10 @@ from engine.audit.feedback import MAX_COMMENT, OVERRIDE_REASONS
 from engine.models import PSEUDONYM
 from engine.plan import Plan
 
-OverrideReason = Literal[tuple(OVERRIDE_REASONS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built at run time is a plain string to the type checker
+    OverrideReason = str
+else:
+    OverrideReason = Literal[tuple(OVERRIDE_REASONS)]
 
 
 class _In(BaseModel):
@@ -66,12 +69,12 @@ class FeedbackOut(Recorded):
 
 class RuleInfo(BaseModel):
     id: str = Field(title="Rule", description="Rule id")
-    version: str | None = Field(title="Version", description="Rule version")
-    title: str | None = Field(title="Title", description="Rule title")
-    status: str | None = Field(title="Status", description="draft, approved or retired")
-    evidence: str | None = Field(title="Evidence level", description="Declared quality of evidence")
-    source: str | None = Field(title="Source", description="Public source the rule cites")
-    rationale: str | None = Field(title="Rationale", description="Why the rule says what it says")
+    version: str = Field(title="Version", description="Rule version")
+    title: str = Field(title="Title", description="Rule title")
+    status: str = Field(title="Status", description="draft, approved or retired")
+    evidence: str = Field(title="Evidence level", description="Declared quality of evidence")
+    source: str = Field(title="Source", description="Public source the rule cites")
+    rationale: str = Field(title="Rationale", description="Why the rule says what it says")
     location: str = Field(title="Location", description="file:line where the rule is written")
 
 

@@ -81,7 +81,9 @@ async def logout(request: Request):
 
 def _form_page(request: Request, status: int = 200, **values) -> HTMLResponse:
     kb = request.app.state.kb
+    age_months = forms.posted_age_months(values.get("values"))
     return _page(request, "assess.html", status, regions=forms.layout(kb), scale=kb.instrument.scale,
+                 age_months=age_months,
                  instrument=kb.instrument, kb=kb, v=forms.vocabulary(),
                  values=forms.Values(values.pop("values", None)), **values)
 
@@ -104,7 +106,7 @@ async def assess(request: Request):
                                                    "the form is out of date; reload the page"}])
     upload = form.get("case_file")
     built = None
-    if upload is not None and getattr(upload, "filename", ""):
+    if upload is not None and not isinstance(upload, str) and upload.filename:
         data = await upload.read()
         text, display = data.decode("utf-8", errors="replace"), "uploaded file"
     else:

@@ -7,9 +7,9 @@ import threading
 from collections import OrderedDict
 
 from dsl.errors import GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase
 from engine.audit.store import Appended, AuditStore, Record
-from explain.catalog import nearest_ids
+from explain.catalog import resolve
 from explain.context import Context
 from groundwork import service
 from groundwork.web.errors import ApiError, from_groundwork
@@ -75,26 +75,24 @@ def context_of(state, record: Record) -> Context:
     return found
 
 
-def intervention_id(kb: KnowledgeBase, typed: str) -> str:
+def intervention_id(kb: CheckedKnowledgeBase, typed: str) -> str:
     """The catalog id meant by `typed` (an id or a name), or 404 with the nearest ids."""
-    wanted = typed.strip()
-    if wanted in kb.interventions:
-        return wanted
-    by_key = {i.lower(): i for i in kb.interventions}
-    by_key |= {iv.name.lower(): iv.id for iv in kb.interventions.values() if iv.name}
-    if wanted.lower() in by_key:
-        return by_key[wanted.lower()]
-    near = nearest_ids(kb, wanted.lower())
-    shown = f"'{typed[:64]}'"
-    raise ApiError(404, "E220", f"{shown} is not an intervention in the catalog of knowledge base "
-                                f"{kb.name}", path="intervention", suggestions=near,
-                   hint=("did you mean " + " or ".join(near) + "?") if near else
-                   "GET /api/knowledge-base lists every intervention")
+    try:
+        return resolve(kb, typed)  # the same look-up, and the same message, as the CLI's
+    except GroundworkError as error:
+        near = error.first.suggestions
+        raise from_groundwork(error, path="intervention", hint=(
+            "did you mean " + " or ".join(near) + "?") if near else
+            "GET /api/knowledge-base lists every intervention") from None
 
 
 def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended]:
     """Validate, assess and record one case given as JSON text (422 naming the field if bad)."""
     ctx, raw = service.assess_text(text, display, state.kb)
+    try:
+        ctx = service.with_previous(ctx, state.settings.db)
+    except GroundworkError as error:  # the named previous record, not the store itself
+        raise from_groundwork(error, 422, "previous_record") from None
     try:
         appended = service.record_plan(ctx, raw, state.settings.db)
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded

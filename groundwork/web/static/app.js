@@ -10,6 +10,7 @@
   if (!planId) {
     var problems = document.getElementById("problems");
     if (problems) { problems.focus(); }
+    showDueItems();
     return;
   }
   var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
@@ -17,6 +18,27 @@
   var panelBody = document.getElementById("explain-body");
   var back = document.getElementById("explain-back");
   var returnTo = null;
+
+  // The assessment form shows only the items rated at the client's age (not due: hidden, and the
+  // server leaves them out). The server hides them too when it re-renders a posted form.
+  function showDueItems() {
+    var years = document.getElementById("age_years");
+    var months = document.getElementById("age_months");
+    if (!years) { return; }
+    function update() {
+      var y = parseInt(years.value, 10);
+      var m = parseInt(months.value || "0", 10);
+      var age = isNaN(y) ? null : y * 12 + (isNaN(m) ? 0 : m);
+      document.querySelectorAll(".item[data-rated-from]").forEach(function (item) {
+        var from = parseInt(item.getAttribute("data-rated-from"), 10);
+        var until = item.getAttribute("data-rated-until");
+        item.hidden = age !== null && (age < from || (until !== "" && age > parseInt(until, 10)));
+      });
+    }
+    years.addEventListener("input", update);
+    if (months) { months.addEventListener("input", update); }
+    update();
+  }
 
   function errorText(response, body) {
     try {

@@ -1,0 +1,283 @@
+"""The program report: what an agency's own records say about its clients over a period.
+
+Every figure is aggregated by SQL inside the store (covering indexes, window functions); Python
+only combines the few aggregated rows. Nothing loads every record, so the report over 100,000
+assessments and 200,000 events stays in seconds and megabytes (bench/program.py measures it).
+
+Figures, each with its denominator:
+- outcome events by month and setting, and their rate per 100 days of exposure (bed-days or days
+  in placement) recorded for the same month and setting;
+- the share of re-assessed clients whose lower regions (those worked on in the regulate phase)
+  improved by at least one band from their first to their latest assessment in the period;
+- adherence: the newest response to each recommendation, accepted or overridden (with reasons);
+- placement stability: clients with exposure in the period and no placement move.
+
+These are observational, uncontrolled figures (CAVEAT): they describe, they do not prove.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dsl.vocabulary import BANDS, SETTINGS
+from engine.audit.errors import audit_error
+from engine.audit.outcomes import EVENTS
+from engine.audit.store import AuditStore
+
+CAVEAT = ("Observational, uncontrolled figures from this agency's own records: they describe what "
+          "was recorded, not what caused it. There is no comparison group; clients, staff, settings "
+          "and recording practice change over time; a rate over few bed-days is unstable. Read each "
+          "figure with its denominator.")
+LOWER_PHASE = "regulate"  # the lower regions: brainstem and diencephalon in the bundled model
+PER = 100  # rates per 100 days of exposure
+_RANK = "CASE band " + " ".join(f"WHEN '{b}' THEN {i}" for i, b in enumerate(BANDS)) + " END"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Cell(_Out):
+    month: str = Field(title="Month", description="YYYY-MM, or 'all' for the whole period")
+    setting: str = Field(title="Setting", description="A setting, or 'all'")
+    exposure_days: int = Field(title="Exposure days", description="Denominator: bed-days / days in placement")
+    events: dict[str, int] = Field(title="Events", description="Count of each outcome event")
+    rates: dict[str, float | None] = Field(title="Rates", description="Per 100 exposure days; "
+                                                                      "null without exposure")
+
+
+class Improvement(_Out):
+    clients: int = Field(title="Clients assessed", description="At least one assessment in the period")
+    reassessed: int = Field(title="Re-assessed", description="Denominator: two or more assessments")
+    improved: int = Field(title="Improved", description="A lower region at least one band better, none worse")
+    worsened: int = Field(title="Worsened", description="A lower region at least one band worse, none better")
+    mixed: int = Field(title="Mixed", description="One lower region better and one worse")
+    unchanged: int = Field(title="Unchanged", description="Every lower region in the same band")
+    not_comparable: int = Field(title="Not comparable", description="A lower region insufficiently rated")
+    share_improved: float | None = Field(title="Share improved", description="improved / reassessed")
+
+
+class Adherence(_Out):
+    responses: int = Field(title="Responses", description="Denominator: newest response per recommendation")
+    accepted: int = Field(title="Accepted")
+    overridden: int = Field(title="Overridden")
+    share_accepted: float | None = Field(title="Share accepted", description="accepted / responses")
+    reasons: dict[str, int] = Field(title="Override reasons")
+
+
+class Stability(_Out):
+    clients: int = Field(title="Clients in placement", description="Denominator: exposure recorded in the period")
+    without_move: int = Field(title="Without a placement move")
+    one_move: int = Field(title="One move")
+    two_or_more: int = Field(title="Two or more moves")
+    share_stable: float | None = Field(title="Share stable", description="without_move / clients")
+
+
+class ProgramReport(_Out):
+    period_from: str = Field(title="From", description="First day of the period")
+    period_to: str = Field(title="To", description="Last day of the period")
+    setting: str | None = Field(title="Setting filter", description="null: every setting")
+    store_head: int = Field(title="Store head", description="Newest record id the report saw")
+    rates_per: int = Field(PER, title="Rates per", description="Rates are per this many exposure days")
+    months: tuple[Cell, ...] = Field(title="By month", description="Every setting together")
+    by_setting: tuple[Cell, ...] = Field(title="By month and setting")
+    settings: tuple[Cell, ...] = Field(title="By setting", description="Whole period")
+    total: Cell = Field(title="Total", description="Whole period, every setting")
+    improvement: Improvement = Field(title="Lower regions, first to latest assessment")
+    adherence: Adherence = Field(title="Adherence to recommendations")
+    stability: Stability = Field(title="Placement stability")
+    caveat: str = Field(CAVEAT, title="Caveat")
+
+
+MAX_MONTHS = 600  # fifty years: a longer period is a typing mistake
+
+
+def check_period(start: str | None, end: str | None, setting: str | None) -> tuple:
+    """The report's period and setting as given (dates normalised), or exit 2 / HTTP 422."""
+    def day(text: str | None, name: str) -> str | None:
+        if text is None:
+            return None
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            shown = f" '{text[:10]}'" if text[:10].replace("-", "").isdigit() else ""
+            raise audit_error("E737", f"{name}:{shown} is not a date YYYY-MM-DD") from None
+    start, end = day(start, "from"), day(end, "to")
+    if start and end and end < start:
+        raise audit_error("E737", "to: the last day is before the first day (from)")
+    if start and end and len(months_between(start, end, MAX_MONTHS + 1)) > MAX_MONTHS:
+        raise audit_error("E737", f"to: a report covers at most {MAX_MONTHS // 12} years")
+    if setting is not None and setting not in SETTINGS:
+        shown = f" '{setting}'" if setting.isidentifier() and len(setting) <= 40 else ""
+        raise audit_error("E732", f"setting: unknown setting{shown}; known: " + ", ".join(SETTINGS))
+    return start, end, setting
+
+
+def months_between(start: str, end: str, limit: int = MAX_MONTHS) -> list[str]:
+    year, month = int(start[:4]), int(start[5:7])
+    out: list[str] = []
+    while f"{year:04d}-{month:02d}" <= end[:7] and len(out) < limit:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def default_period(store: AuditStore) -> tuple[str, str]:
+    """The whole span of dates in the store (events, exposure, assessments); today if empty."""
+    row = store.conn.execute(
+        "SELECT min(d), max(d) FROM (SELECT min(event_date) AS d FROM records WHERE kind IN "
+        "('outcome', 'exposure') UNION ALL SELECT max(coalesce(period_end, event_date)) FROM records "
+        "WHERE kind IN ('outcome', 'exposure') UNION ALL SELECT min(assessment_date) FROM "
+        "region_bands UNION ALL SELECT max(assessment_date) FROM region_bands)").fetchone()
+    today = dt.date.today().isoformat()
+    return (row[0] or today, row[1] or today)
+
+
+def _setting_clause(setting: str | None) -> str:
+    return " AND setting = :setting" if setting else ""
+
+
+def event_counts(store: AuditStore, args: dict) -> list[tuple[str, str, str, int]]:
+    return list(store.conn.execute(
+        "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM records "
+        "WHERE kind = 'outcome' AND event_date BETWEEN :start AND :end"
+        + _setting_clause(args.get("setting")) + " GROUP BY 1, 2, 3", args))
+
+
+def exposure_days(store: AuditStore, args: dict) -> list[tuple[str, str, int]]:
+    """Exposure days per month and setting: each period clipped to the report's period and split
+    at month boundaries (a recursive CTE; periods rarely span more than a month or two)."""
+    return list(store.conn.execute(f"""
+        WITH RECURSIVE part(month, first, last, setting) AS (
+            SELECT substr(max(event_date, :start), 1, 7), max(event_date, :start),
+                   min(period_end, :end), setting
+            FROM records WHERE kind = 'exposure' AND event_date <= :end AND period_end >= :start
+                 {_setting_clause(args.get("setting"))}
+            UNION ALL
+            SELECT substr(date(month || '-01', '+1 month'), 1, 7), date(month || '-01', '+1 month'),
+                   last, setting FROM part WHERE date(month || '-01', '+1 month') <= last)
+        SELECT month, setting, CAST(sum(julianday(min(last, date(month || '-01', '+1 month',
+               '-1 day'))) - julianday(first) + 1) AS INTEGER)
+        FROM part GROUP BY month, setting""", args))
+
+
+def _cell(month: str, setting: str, days: int, counts: dict[str, int]) -> Cell:
+    events = {e: counts.get(e, 0) for e in EVENTS}
+    rates = {e: (round(PER * n / days, 3) if days else None) for e, n in events.items()}
+    return Cell(month=month, setting=setting, exposure_days=days, events=events, rates=rates)
+
+
+def rate_cells(store: AuditStore, args: dict, months: list[str]):
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    events, exposure = event_counts(store, args), exposure_days(store, args)
+    settings = [args["setting"]] if args.get("setting") else \
+        sorted({row[1] for row in events} | {row[1] for row in exposure})
+    for month, setting, event, n in events:
+        for key in ((month, setting), (month, "all"), ("all", setting), ("all", "all")):
+            bucket = counts.setdefault(key, {})
+            bucket[event] = bucket.get(event, 0) + n
+    days: dict[tuple[str, str], int] = {}
+    for month, setting, n in exposure:
+        for key in ((month, setting), (month, "all"), ("all", setting), ("all", "all")):
+            days[key] = days.get(key, 0) + n
+
+    def cell(month: str, setting: str) -> Cell:
+        return _cell(month, setting, days.get((month, setting), 0), counts.get((month, setting), {}))
+    return ([cell(m, "all") for m in months], [cell(m, s) for m in months for s in settings],
+            [cell("all", s) for s in settings], cell("all", "all"))
+
+
+def _in_setting(args: dict, column: str = "client_id") -> str:
+    """Clients with exposure in the --setting during the period (every client without one)."""
+    if not args.get("setting"):
+        return ""
+    return (f"AND {column} IN (SELECT x.client_id FROM records AS x WHERE x.kind = 'exposure' AND "
+            "x.setting = :setting AND x.event_date <= :end AND x.period_end >= :start)")
+
+
+def improvement(store: AuditStore, args: dict) -> Improvement:
+    row = store.conn.execute(f"""
+        WITH lower AS (
+            SELECT client_id, region, {_RANK} AS rank, count(*) OVER w AS n,
+                   first_value({_RANK}) OVER w AS first,
+                   last_value({_RANK}) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS latest
+            FROM region_bands WHERE phase = '{LOWER_PHASE}' AND assessment_date BETWEEN :start AND :end
+                 {_in_setting(args)}
+            WINDOW w AS (PARTITION BY client_id, region ORDER BY assessment_date, record_id)),
+        per_region AS (SELECT client_id, region, max(n) AS n, min(first) AS first, min(latest) AS latest,
+                              max(first IS NULL OR latest IS NULL) AS unknown
+                       FROM lower GROUP BY client_id, region),
+        per_client AS (SELECT client_id, max(n) AS n, sum(latest < first) AS better,
+                              sum(latest > first) AS worse, max(unknown) AS unknown
+                       FROM per_region GROUP BY client_id)
+        SELECT count(*), sum(n >= 2), sum(n >= 2 AND unknown = 0 AND better > 0 AND worse = 0),
+               sum(n >= 2 AND unknown = 0 AND worse > 0 AND better = 0),
+               sum(n >= 2 AND unknown = 0 AND worse > 0 AND better > 0),
+               sum(n >= 2 AND unknown = 0 AND worse = 0 AND better = 0), sum(n >= 2 AND unknown > 0)
+        FROM per_client""", args).fetchone()
+    clients, reassessed, improved, worsened, mixed, same, unknown = (int(x or 0) for x in row)
+    return Improvement(clients=clients, reassessed=reassessed, improved=improved, worsened=worsened,
+                       mixed=mixed, unchanged=same, not_comparable=unknown,
+                       share_improved=_share(improved, reassessed))
+
+
+def adherence(store: AuditStore, args: dict) -> Adherence:
+    rows = store.conn.execute(f"""
+        WITH responses AS (
+            SELECT f.outcome, f.reason, row_number() OVER (PARTITION BY f.target_id, f.intervention
+                                                           ORDER BY f.id DESC) AS newest
+            FROM records AS f
+            WHERE f.kind = 'feedback' AND (SELECT b.assessment_date FROM region_bands AS b
+                                           WHERE b.record_id = f.target_id LIMIT 1)
+                                          BETWEEN :start AND :end
+                  {_in_setting(args, "f.client_id")})
+        SELECT outcome, reason, count(*) FROM responses WHERE newest = 1 GROUP BY 1, 2""", args)
+    accepted = overridden = 0
+    reasons: dict[str, int] = {}
+    for outcome, reason, n in rows:
+        if outcome == "accepted":
+            accepted += n
+        else:
+            overridden += n
+            reasons[reason or "(none)"] = reasons.get(reason or "(none)", 0) + n
+    total = accepted + overridden
+    return Adherence(responses=total, accepted=accepted, overridden=overridden,
+                     share_accepted=_share(accepted, total), reasons=dict(sorted(reasons.items())))
+
+
+def stability(store: AuditStore, args: dict) -> Stability:
+    row = store.conn.execute(f"""
+        WITH placed AS (SELECT DISTINCT client_id FROM records WHERE kind = 'exposure'
+                        AND event_date <= :end AND period_end >= :start {_setting_clause(args.get("setting"))}),
+        moves AS (SELECT client_id, count(*) AS n FROM records WHERE kind = 'outcome'
+                  AND event = 'placement_move' AND event_date BETWEEN :start AND :end
+                  {_setting_clause(args.get("setting"))} GROUP BY client_id)
+        SELECT count(*), sum(coalesce(m.n, 0) = 0), sum(m.n = 1), sum(m.n >= 2)
+        FROM placed AS p LEFT JOIN moves AS m USING (client_id)""", args).fetchone()
+    clients, stable, one, more = (int(x or 0) for x in row)
+    return Stability(clients=clients, without_move=stable, one_move=one, two_or_more=more,
+                     share_stable=_share(stable, clients))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def program_report(store: AuditStore, start: str | None = None, end: str | None = None,
+                   setting: str | None = None) -> ProgramReport:
+    """The report over [start, end] (ISO dates; default the whole span in the store)."""
+    start, end, setting = check_period(start, end, setting)
+    first, last = default_period(store)
+    start, end = start or first, end or last
+    if end < start:  # only one end given, on the far side of the data
+        start, end = (start, start) if start > last else (end, end)
+    args = {"start": start, "end": end, "setting": setting}
+    months, by_setting, per_setting, total = rate_cells(store, args, months_between(start, end))
+    head, _ = store.head()
+    return ProgramReport(period_from=start, period_to=end, setting=setting, store_head=head,
+                         months=tuple(months), by_setting=tuple(by_setting),
+                         settings=tuple(per_setting), total=total,
+                         improvement=improvement(store, args), adherence=adherence(store, args),
+                         stability=stability(store, args))

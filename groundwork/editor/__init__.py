@@ -1,0 +1,1 @@
+"""The trainer's editor: the language server behind `groundwork lsp` (docs/trainers.md)."""
