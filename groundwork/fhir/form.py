@@ -18,6 +18,7 @@ import types
 import typing
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -89,8 +90,8 @@ def _choices(annotation, link_id: str) -> tuple[tuple[Option, ...], str] | None:
 def _field(name: str, info: FieldInfo, prefix: str) -> Question | None:
     link_id = f"{prefix}{name}"
     annotation, _ = _unwrap(info.annotation)
-    common = dict(link_id=link_id, key=name, text=info.title or name, required=info.is_required(),
-                  definition=info.description)
+    common: dict[str, Any] = dict(link_id=link_id, key=name, text=info.title or name,
+                                  required=info.is_required(), definition=info.description)
     origin = typing.get_origin(annotation)
     if origin in (tuple, list):
         inner = typing.get_args(annotation)[0]

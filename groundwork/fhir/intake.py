@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase as KnowledgeBase
 from engine.intake import parse_assessment, read_assessment_file
 from engine.models import Assessment
 

@@ -15,11 +15,11 @@ def resource_dict(resource: Resource) -> dict:
 def pruned(value):
     """Drop nulls and empty lists and objects, recursively (FHIR forbids them in JSON)."""
     if isinstance(value, dict):
-        out = {k: pruned(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if v is not None and v != [] and v != {}}
+        fields = {k: pruned(v) for k, v in value.items()}
+        return {k: v for k, v in fields.items() if v is not None and v != [] and v != {}}
     if isinstance(value, list):
-        out = [pruned(v) for v in value]
-        return [v for v in out if v is not None and v != [] and v != {}]
+        items = [pruned(v) for v in value]
+        return [v for v in items if v is not None and v != [] and v != {}]
     return value
 
 

@@ -15,6 +15,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.detectedissue import DetectedIssue
 from fhir.resources.R4B.provenance import Provenance
+from fhir.resources.R4B.resource import Resource
 
 from engine.plan import Plan, Recommendation
 from groundwork.fhir import CODESYSTEM, EXTENSION
@@ -76,7 +77,7 @@ def care_plan(plan: Plan, only: set[str] | None = None, status: str = "draft",
     """The plan as a CarePlan: a proposal by default (a clinician adopts it); the CDS Hooks
     suggestions create it active with only the activities accepted."""
     review = plan.review
-    return CarePlan(
+    return CarePlan.model_validate(dict(
         status=status, intent=intent,
         title=f"Groundwork plan: regulate, relate, reason ({plan.provenance.kb_name})",
         description="Bottom-up plan from a developmental assessment; each activity names the "
@@ -85,16 +86,16 @@ def care_plan(plan: Plan, only: set[str] | None = None, status: str = "draft",
         subject={"reference": f"Patient/{subject or plan.client_id}"}, created=plan.assessment_date,
         period={"start": plan.assessment_date},
         note=[{"text": f"Review in {review.interval_weeks} weeks: {review.reason}."}],
-        activity=activities(plan, only) or None)
+        activity=activities(plan, only) or None))
 
 
 def detected_issues(plan: Plan, care_plan_url: str) -> list[DetectedIssue]:
-    return [DetectedIssue(
+    return [DetectedIssue.model_validate(dict(
         status="preliminary", severity=SEVERITY[flag.severity],
         code={"coding": [{"system": f"{CODESYSTEM}/flags", "code": flag.code}], "text": flag.code},
         patient={"reference": f"Patient/{plan.client_id}"},
         identifiedDateTime=plan.assessment_date, detail=flag.message,
-        implicated=[{"reference": care_plan_url}]) for flag in plan.flags]
+        implicated=[{"reference": care_plan_url}])) for flag in plan.flags]
 
 
 def _rules(plan: Plan) -> list[str]:
@@ -114,21 +115,22 @@ def provenance(plan: Plan, targets: list[str], recorded: str | None = None) -> P
             "display": "the assessment (canonical JSON)"}}]
     entities += [{"role": "derivation", "what": {"identifier": {"system": RULE_SYSTEM, "value": rule},
                                                  "display": f"rule {rule}"}} for rule in _rules(plan)]
-    return Provenance(
+    return Provenance.model_validate(dict(
         target=[{"reference": t} for t in targets],
         recorded=recorded or f"{plan.assessment_date}T00:00:00Z",
         agent=[{"type": {"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
             "code": "assembler"}]},
             "who": {"display": f"groundwork-cds {source.engine_version}"}}],
-        entity=entities, reason=[{"text": f"drafts {'included' if source.drafts else 'excluded'}"}])
+        entity=entities, reason=[{"text": f"drafts {'included' if source.drafts else 'excluded'}"}]))
 
 
 def plan_bundle(plan: Plan, recorded: str | None = None) -> Bundle:
     plan_url = full_url(plan, "CarePlan")
     issues = detected_issues(plan, plan_url)
     issue_urls = [full_url(plan, "DetectedIssue", i) for i in range(len(issues))]
-    entries = [(plan_url, care_plan(plan))] + list(zip(issue_urls, issues))
+    entries: list[tuple[str, Resource]] = [(plan_url, care_plan(plan))]
+    entries += list(zip(issue_urls, issues))
     entries.append((full_url(plan, "Provenance"), provenance(plan, [plan_url] + issue_urls, recorded)))
     return Bundle(id=f"groundwork-plan-{plan.provenance.input_hash[:16]}", type="collection",
                   entry=[{"fullUrl": url, "resource": resource} for url, resource in entries])

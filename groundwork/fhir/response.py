@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from pydantic import ValidationError
 
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase as KnowledgeBase
 from engine.intake import validate_assessment
 from engine.models import Assessment
 from groundwork.fhir import EXTENSION
@@ -159,7 +160,7 @@ class _Reader:
 
     def _ratings(self, question: Question, items: list, path: str) -> list:
         groups = self._group(question.items, items, "")
-        out = []
+        out: list[dict] = []
         for child in question.items:  # the instrument's order
             if child.key in groups:
                 index = len(out)
@@ -271,7 +272,7 @@ def response_from_assessment(raw: dict, kb: KnowledgeBase) -> dict:
     from groundwork.fhir.jsonout import resource_dict
     assessment = Assessment.model_validate(raw)
     data = assessment.model_dump(mode="json")
-    response = {
+    response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse", "id": f"gw-{input_hash(raw)[:16]}",
         "questionnaire": f"{questionnaire_url(kb)}|{kb.instrument.version}", "status": "completed",
         "subject": {"reference": f"Patient/{assessment.client_id}"},
@@ -288,11 +289,13 @@ def response_from_assessment(raw: dict, kb: KnowledgeBase) -> dict:
 
 
 def _items(questions: tuple[Question, ...], data: dict) -> list:
-    out = []
+    out: list[dict[str, Any]] = []
     for question in questions:
         if question.key not in data and question.shape != "instrument":
             continue
-        value = data.get(question.key)
+        value: Any = data.get(question.key)
+        if value is None and not any(o.value is None for o in question.options):
+            continue  # a field left at null (its default): nothing to answer
         head = {"linkId": question.link_id, "text": question.text}
         if question.shape == "instrument":
             rated = {r["item"]: r for r in data.get(RATINGS, [])}

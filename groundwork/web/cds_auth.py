@@ -91,7 +91,7 @@ class KeySets:
 
 def endpoint_url(request: Request, settings: Settings) -> str:
     """The URL the client called, as the JWT's aud must name it: from configuration only."""
-    return settings.public_url.rstrip("/") + request.url.path
+    return (settings.public_url or "").rstrip("/") + request.url.path
 
 
 def require_cds_client(request: Request) -> Caller:
@@ -117,7 +117,7 @@ def require_cds_client(request: Request) -> Caller:
                        "issuer's JWK Set")
     issuer = claimed.get("iss") if isinstance(claimed, dict) else None
     keys = request.app.state.key_sets.get(issuer) if isinstance(issuer, str) else None
-    if keys is None:
+    if keys is None or not isinstance(issuer, str):
         raise _refused("the JWT's issuer (iss) is not a configured CDS client")
     key = _key(keys, kid)
     claims = _verified(token, key, algorithm, keys.client, endpoint_url(request, settings))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from dsl.kb import KnowledgeBase
+from dsl.checked import CheckedKnowledgeBase as KnowledgeBase
 from groundwork.fhir.questionnaire import questionnaire_url
 from groundwork.web.errors import ApiError
 
