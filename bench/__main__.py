@@ -21,14 +21,15 @@ from bench.measure import load_average, machine, peak_rss_mb
 from dsl.kb import load_knowledge_base
 import knowledge_base
 
-SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask")
+SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask", "diff")
 FULL = {"cases": {"shipped": 2000, "small": 1000, "large": 200},
         "shapes": {"small": SMALL, "large": LARGE}, "frontend": LARGE,
-        "memory": 100_000, "memory_generated": 20_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5}
+        "memory": 100_000, "memory_generated": 20_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5,
+        "diff": 100_000, "diff_full": 2_000}
 QUICK = {"cases": {"shipped": 60, "small": 30, "large": 10},
          "shapes": {"small": Shape(40, 12), "large": Shape(240, 40)},
          "frontend": Shape(240, 40), "memory": 500, "memory_generated": 200, "batch": 200, "invalid_every": 10,
-         "cold_reps": 1, "batch_reps": 1}
+         "cold_reps": 1, "batch_reps": 1, "diff": 400, "diff_full": 100}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,6 +94,9 @@ def run_suites(results: dict, only: list[str], sizes: dict, reps: int, scratch: 
         _progress("batch")
     if "dask" in only:
         results["dask"] = process.dask_scaling(scratch, sizes["batch"], sizes["invalid_every"])
+    if "diff" in only:
+        results["diff"] = process.impact_diff(scratch, sizes["diff"], sizes["diff_full"])
+        _progress("diff")
 
 
 def _load() -> str:

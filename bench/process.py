@@ -33,25 +33,35 @@ def _timed(args: list[str], env: dict, cwd: Path | None = None) -> tuple[float, 
 
 
 def cold_start(workdir: Path, repetitions: int) -> dict:
-    """Wall time of `groundwork assess CASE` in a new process: with an empty knowledge-base cache
-    (first run after a change) and with a filled one, against importing the four libraries."""
+    """Wall time of commands in a new process against importing the four libraries: `groundwork
+    --help`; `groundwork assess CASE` with an empty knowledge-base cache (first run after a
+    change) and with a filled one; `groundwork lint` of the bundled knowledge base."""
     case = workdir / "cold-case.json"
     case.write_text(json.dumps(caseload(1)[0][0]), encoding="utf-8")
-    floor, miss, hit = [], [], []
+    floor, miss, hit, helps, lints = [], [], [], [], []
     for repetition in range(repetitions):
         cache = workdir / f"cold-cache-{repetition}"
         env = _env(GROUNDWORK_CACHE_DIR=str(cache))
         floor.append(_timed([sys.executable, "-c", FLOOR], env)[0])
+        helps.append(_command(["--help"], env, "Commands:"))
         for runs in (miss, hit):  # the first run fills the cache, the second reads it
-            seconds, done = _timed([sys.executable, "-c", MAIN, "assess", str(case)], env)
-            if done.returncode != 0 or "Groundwork plan" not in done.stdout:
-                raise RuntimeError(f"groundwork assess failed: {done.stderr[:500]}")
-            runs.append(seconds)
+            runs.append(_command(["assess", str(case)], env, "Groundwork plan"))
+        lints.append(_command(["lint"], env, "0 errors"))
     result = {"floor_s": median(floor), "cold_cached_s": median(hit),
-              "cold_uncached_s": median(miss)}
+              "cold_uncached_s": median(miss), "help_s": median(helps), "lint_s": median(lints)}
     result["ratio_cached"] = median(h / f for h, f in zip(hit, floor))
     result["ratio_uncached"] = median(m / f for m, f in zip(miss, floor))
+    result["ratio_help"] = median(h / f for h, f in zip(helps, floor))
+    result["ratio_lint"] = median(h / f for h, f in zip(lints, floor))
     return result
+
+
+def _command(args: list[str], env: dict, expect: str) -> float:
+    """Seconds of one `groundwork ARGS` in a new process; it must print `expect`."""
+    seconds, done = _timed([sys.executable, "-c", MAIN, *args], env)
+    if done.returncode != 0 or expect not in done.stdout:
+        raise RuntimeError(f"groundwork {' '.join(args)} failed: {done.stderr[:500]}")
+    return seconds
 
 
 def make_caseload(workdir: Path, count: int, invalid_every: int) -> tuple[Path, dict[int, str]]:
@@ -129,3 +139,34 @@ def dask_scaling(workdir: Path, count: int, invalid_every: int) -> dict:
                                                    or out.read_bytes() == local.read_bytes())
     result["speedup_2_over_1"] = result["rate_2"] / result["rate_1"]
     return result
+
+
+DIFF_SUMMARY = re.compile(r"^(\d+) of (\d+) cases? assessed again", re.MULTILINE)
+
+
+def impact_diff(workdir: Path, count: int, full_count: int) -> dict:
+    """`groundwork diff` of one changed threshold in one rule over a JSON-lines caseload of
+    `count` cases on 2 workers, screened; and the full re-evaluation (`--full`) of `full_count`
+    of them beside it, as cases per second (the full run over every case would take hours)."""
+    head = workdir / "diff-head"
+    if not head.exists():
+        import shutil
+        shutil.copytree(REPO / "knowledge_base" / "core", head)
+        reason = head / "30-reason.gw"
+        reason.write_text(reason.read_text(encoding="utf-8").replace(
+            "cortex.band >= mild", "cortex.band >= moderate", 1), encoding="utf-8")
+    cases = caseload(count)
+    path = write_jsonl(workdir / f"diff-{count}.jsonl", cases)
+    sample = write_jsonl(workdir / f"diff-full-{full_count}.jsonl", cases[:full_count])
+    base = ["diff", "--base", str(REPO / "knowledge_base" / "core"), "--head", str(head),
+            "--workers", "2"]
+    screened_s, done = _timed([sys.executable, "-c", MAIN, *base, str(path)], _env())
+    match = DIFF_SUMMARY.search(done.stdout)
+    if done.returncode != 0 or not match:
+        raise RuntimeError(f"groundwork diff failed: {done.stderr[:500]}")
+    full_s, done = _timed([sys.executable, "-c", MAIN, *base, "--full", str(sample)], _env())
+    if done.returncode != 0:
+        raise RuntimeError(f"groundwork diff --full failed: {done.stderr[:500]}")
+    return {"cases": count, "assessed": int(match[1]), "screened_s": screened_s,
+            "screened_rate": count / screened_s, "full_cases": full_count, "full_s": full_s,
+            "full_rate": full_count / full_s, "speedup": (count / screened_s) / (full_count / full_s)}

@@ -8,14 +8,23 @@ retired, removed, no longer fires). Flags raised and cleared are listed too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dsl.errors import GroundworkError
+from dsl.errors import Diagnostic, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
-from engine.intake import read_assessment_file
+from engine.batch import LINES_SUFFIXES, CaseInput, find_cases
+from engine.facts import build_facts
+from engine.intake import parse_assessment, read_assessment_file
+from engine.models import Assessment
 from engine.pipeline import Outcome, assess
+from engine.plan import Plan
+from engine.runtime import runner_for
 from groundwork.trainer.scenarios import SUFFIX, load_scenarios
+from groundwork.trainer.screen import Screen, screen
 from groundwork.trainer.subjects import intervention_states, rule_note
 
 KINDS = ("added", "removed", "moved", "deferred", "avoided", "other")
@@ -45,33 +54,70 @@ def case_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.is_file()
-                     and (p.suffix == ".json" or p.name.endswith(SUFFIX))]
+            found = [p for p in path.rglob("*") if p.is_file() and _is_case_file(p)]
             out.extend(sorted(found, key=lambda p: p.as_posix()))
         else:
             out.append(path)
     return list(dict.fromkeys(out))
 
 
+def _is_case_file(path: Path) -> bool:
+    return path.suffix == ".json" or path.suffix in LINES_SUFFIXES or path.name.endswith(SUFFIX)
+
+
 def clients(path: Path, kb: CheckedKnowledgeBase, drafts: bool) -> list[tuple[str, Outcome]]:
     """(case, outcome) for an assessment file, or (scenario name, outcome) for each scenario in
     a scenario file."""
+    return [(case.name, assess(case.assessment, case.raw, kb, drafts=drafts))
+            for case in read_cases(path, kb)]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One client to compare: an assessment file, a line of a JSON-lines caseload, or a scenario."""
+
+    name: str
+    source: str  # the scenario file a scenario comes from; "" otherwise
+    assessment: Assessment
+    raw: dict
+
+
+def read_cases(path: Path, kb: CheckedKnowledgeBase) -> list[Case]:
     if path.name.endswith(SUFFIX):
         scenarios, diagnostics = load_scenarios([(path, str(path))], kb, expectations=False)
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
             raise GroundworkError(errors)
-        return [(s.name, assess(s.assessment, s.raw, kb, drafts=drafts))
-                for s in scenarios]
+        return [Case(s.name, str(path), s.assessment, s.raw) for s in scenarios]
+    if path.suffix in LINES_SUFFIXES:
+        return [_line_case(case, kb) for case in find_cases([path])]
     assessment, raw = read_assessment_file(path, kb)
-    return [(str(path), assess(assessment, raw, kb, drafts=drafts))]
+    return [Case(str(path), "", assessment, raw)]
+
+
+def _line_case(case: CaseInput, kb: CheckedKnowledgeBase) -> Case:
+    try:
+        assessment, raw = parse_assessment(case.text or "", case.source, kb)
+    except GroundworkError as error:  # located in the caseload file, without the client's data
+        raise GroundworkError([replace(d, path=case.path, line=case.line, source_line=None)
+                               for d in error.diagnostics]) from None
+    return Case(case.source, "", assessment, raw)
 
 
 def compare(name: str, base: Outcome, head: Outcome, base_kb: CheckedKnowledgeBase,
             head_kb: CheckedKnowledgeBase, source: str = "") -> CaseImpact:
-    before, after = intervention_states(base.plan), intervention_states(head.plan)
-    fired_before = {f.rule_id for f in base.firings}
-    fired_after = {f.rule_id for f in head.firings}
+    return compare_plans(name, base.plan, fired(base), head.plan, fired(head), base_kb, head_kb,
+                         source)
+
+
+def fired(outcome: Outcome) -> set[str]:
+    return {f.rule_id for f in outcome.firings}
+
+
+def compare_plans(name: str, base: Plan, fired_before: set[str], head: Plan,
+                  fired_after: set[str], base_kb: CheckedKnowledgeBase, head_kb: CheckedKnowledgeBase,
+                  source: str = "") -> CaseImpact:
+    before, after = intervention_states(base), intervention_states(head)
 
     def note(rules) -> tuple[str, ...]:
         return tuple(rule_note(r, base_kb, head_kb, fired_before, fired_after) for r in rules)
@@ -110,9 +156,9 @@ def _transition(iv, old, new):
     return gone, f"was {old.describe()}", old.rules
 
 
-def _flag_changes(base: Outcome, head: Outcome, note) -> list[Change]:
-    before = {f.code: f for f in base.plan.flags}
-    after = {f.code: f for f in head.plan.flags}
+def _flag_changes(base: Plan, head: Plan, note) -> list[Change]:
+    before = {f.code: f for f in base.flags}
+    after = {f.code: f for f in head.flags}
     out = []
     for code in sorted(set(before) | set(after)):
         if code in after and code not in before:
@@ -125,12 +171,150 @@ def _flag_changes(base: Outcome, head: Outcome, note) -> list[Change]:
 
 def impact(paths: list[Path], base_kb: CheckedKnowledgeBase, head_kb: CheckedKnowledgeBase,
            drafts: bool = False) -> list[CaseImpact]:
-    results = []
+    """Every case under `paths`, compared (the screen applied, in this process)."""
+    return run_impact(paths, base_kb, head_kb, drafts).cases
+
+
+@dataclass
+class ImpactRun:
+    """The comparison of a caseload, with what the screen spared."""
+
+    cases: list[CaseImpact]
+    screen: Screen
+    assessed: int = 0  # cases assessed again (the rest could not be affected by the change)
+
+    @property
+    def screened_out(self) -> int:
+        return len(self.cases) - self.assessed
+
+
+def run_impact(paths: list[Path], base_kb: CheckedKnowledgeBase, head_kb: CheckedKnowledgeBase,
+               drafts: bool = False, workers: int = 1, base_results: Path | None = None,
+               use_screen: bool = True) -> ImpactRun:
+    """Compare every case under `paths` (assessment files, JSON-lines caseloads, scenario files,
+    directories of them) in input order, on `workers` processes. With `base_results` (a
+    `groundwork batch --out` file made with the base knowledge base) base plans are read, not
+    made again. Without `use_screen` every case is assessed under both knowledge bases."""
+    the_screen = screen(base_kb, head_kb, drafts) if use_screen else Screen(None)
+    context = _Context(base_kb, head_kb, the_screen, drafts,
+                       read_base_results(base_results, base_kb) if base_results else None)
+    items: list[Case | CaseInput] = []
     for path in case_files(paths):
-        old = clients(path, base_kb, drafts)
-        new = dict(clients(path, head_kb, drafts))
-        for name, outcome in old:
-            if name in new:
-                source = str(path) if path.name.endswith(SUFFIX) else ""
-                results.append(compare(name, outcome, new[name], base_kb, head_kb, source))
-    return results
+        if path.name.endswith(SUFFIX):
+            items.extend(read_cases(path, base_kb))
+        elif path.suffix in LINES_SUFFIXES:
+            items.extend(find_cases([path]))
+        else:
+            items.append(CaseInput(str(path), str(path)))
+    run = ImpactRun([], the_screen)
+    for compared, assessed in _map(context, items, workers):
+        run.cases.append(compared)
+        run.assessed += assessed
+    return run
+
+
+@dataclass(frozen=True)
+class _Context:
+    base: CheckedKnowledgeBase
+    head: CheckedKnowledgeBase
+    screen: Screen
+    drafts: bool
+    base_plans: dict[str, dict] | None
+
+
+def _compare_one(context: _Context, item: Case | CaseInput) -> tuple[CaseImpact, int]:
+    case = item if isinstance(item, Case) else _input_case(item, context.base)
+    facts = build_facts(case.assessment, context.base).values
+    if not context.screen.may_affect(facts, context.base):
+        return CaseImpact(case.name, case.source), 0
+    head = assess(case.assessment, case.raw, context.head, drafts=context.drafts)
+    stored = context.base_plans.get(case.name) if context.base_plans is not None else None
+    if stored is not None:
+        plan = Plan.model_validate(stored)
+        return compare_plans(case.name, plan, plan_rules(plan), head.plan, fired(head),
+                             context.base, context.head, case.source), 1
+    base = assess(case.assessment, case.raw, context.base, drafts=context.drafts)
+    return compare(case.name, base, head, context.base, context.head, case.source), 1
+
+
+def _input_case(case: CaseInput, kb: CheckedKnowledgeBase) -> Case:
+    if case.line is not None:
+        return _line_case(case, kb)
+    assessment, raw = read_assessment_file(case.path, kb)
+    return Case(case.source, "", assessment, raw)
+
+
+# ---- workers: forked, so that each inherits both compiled knowledge bases ----
+
+_WORKER_CONTEXT: _Context | None = None
+CHUNK = 200
+
+
+def _compare_chunk(chunk: list) -> list[tuple[CaseImpact, int]]:
+    assert _WORKER_CONTEXT is not None
+    return [_compare_one(_WORKER_CONTEXT, item) for item in chunk]
+
+
+def _map(context: _Context, items: list, workers: int):
+    if workers <= 1 or len(items) <= CHUNK:
+        for item in items:
+            yield _compare_one(context, item)
+        return
+    global _WORKER_CONTEXT
+    for kb in (context.base, context.head):  # compile before forking: the children inherit it
+        runner_for(kb, context.drafts)
+    _WORKER_CONTEXT = context
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        with pool:
+            for results in pool.map(_compare_chunk, chunks):
+                yield from results
+    finally:
+        _WORKER_CONTEXT = None
+
+
+# ---- a previous batch's plans for the base ----
+
+def read_base_results(path: Path, base_kb: CheckedKnowledgeBase) -> dict[str, dict]:
+    """source -> plan from a `groundwork batch --out` file; every plan must come from `base_kb`."""
+    plans: dict[str, dict] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        raise GroundworkError([Diagnostic("E201", "cannot be read as UTF-8 text", str(path),
+                                          field_path="(file)")]) from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+            source, status = entry["source"], entry["status"]
+            plan = entry.get("plan")
+        except (json.JSONDecodeError, TypeError, KeyError):
+            raise GroundworkError([Diagnostic(
+                "E209", "not a line of `groundwork batch` results", str(path), number, 1,
+                hint="give --base-results the file written by `groundwork batch --out`")]) from None
+        if status != "ok" or not isinstance(plan, dict):
+            continue
+        made_with = plan.get("provenance", {}).get("kb_hash")
+        if made_with != base_kb.content_hash:
+            raise GroundworkError([Diagnostic(
+                "E209", f"this plan was made with knowledge base {str(made_with)[:12]}, not "
+                f"the base {base_kb.content_hash[:12]}", str(path), number, 1,
+                hint="run `groundwork batch` with --kb set to the base knowledge base again")])
+        plans[source] = plan
+    return plans
+
+
+def plan_rules(plan: Plan) -> set[str]:
+    """The rules a stored plan names: the rules known to have fired for it (a rule that only
+    derived a fact is not named in a plan)."""
+    named: set[str] = set()
+    for phase in plan.phases:
+        for rec in phase.recommendations:
+            named.update(rec.rules)
+    for group in (plan.deferred, plan.avoided, plan.not_suitable, plan.flags, plan.no_action):
+        for entry in group:
+            named.update(entry.rules)
+    return named

@@ -20,7 +20,7 @@ def _kb_line(label: str, shown: str, kb: CheckedKnowledgeBase) -> str:
 
 
 def render_text(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: CheckedKnowledgeBase,
-                base_shown: str, head_shown: str) -> str:
+                base_shown: str, head_shown: str, screened: str = "") -> str:
     lines = [_kb_line("base", base_shown, base), _kb_line("head", head_shown, head)]
     for kind, rules in rule_changes(base, head).items():
         lines.append(f"rules {kind}: " + (", ".join(rules) if rules else "none"))
@@ -41,7 +41,20 @@ def render_text(cases: list[CaseImpact], base: CheckedKnowledgeBase, head: Check
         lines.append(f"no change: {len(unchanged)} case{'s' if len(unchanged) != 1 else ''} "
                      "(--format json lists every case)")
         lines.append("")
+    if screened:
+        lines += [screened, ""]
     return "\n".join(lines) + "\n" + summary_table(cases)
+
+
+def screen_line(run) -> str:
+    """What the screen spared (groundwork/trainer/screen.py), for the text report's last line."""
+    total = len(run.cases)
+    if run.screen.everything:
+        return (f"{total} case{'s' if total != 1 else ''} assessed under both knowledge bases "
+                "(the change reaches beyond the rules, or --full)")
+    return (f"{run.assessed} of {total} case{'s' if total != 1 else ''} assessed again: no "
+            f"changed rule ({', '.join(run.screen.changed_rules) or 'none'}) can fire for the "
+            f"other {run.screened_out}")
 
 
 def counts(case: CaseImpact) -> dict[str, int]:
