@@ -1,13 +1,13 @@
-"""CDS Hooks 2.0: discovery, cards built from an example client (summaries <= 140 characters,
+"""CDS Hooks 2.0: discovery, cards built from an example client (summaries under 140 characters,
 `source` naming rules and their citations, indicators from flags), feedback recorded in the audit
-store, and the JWT checks (issuer, audience, expiry, one use per jti, signature)."""
+store, and the JWT checks (issuer, audience, expiry, one use per jti, signature, kid, algorithm).
+FHIR prefetch, the FHIR server fallback, key rotation and conformance: test_cds_fhir.py."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 import knowledge_base
@@ -15,10 +15,14 @@ from engine.audit.store import AuditStore
 from groundwork.web.cards import SUMMARY_MAX, make_uuid
 from groundwork.web.settings import (CdsClient, cds_clients_from, from_environment, settings_error,
                                      token_from)
+from tests.web_support import jwk_set
 from dsl.errors import GroundworkError
 from tests.helpers import example_paths
-from tests.web_support import (BASE, ISSUER, SECRET, cds_headers, cds_jwt, client, example,
+from tests.test_fhir import no_null_or_empty
+from tests.web_support import (BASE, ISSUER, KID, PRIVATE, cds_headers, cds_jwt, client, example,
                                hook_request)
+
+STAMP = {"outcomeTimestamp": "2026-09-14T10:00:00Z"}
 
 SERVICE = "/cds-services/groundwork-plan"
 FEEDBACK = SERVICE + "/feedback"
@@ -36,7 +40,9 @@ def test_discovery_lists_the_patient_view_service(tmp_path):
     assert response.status_code == 200
     (service,) = response.json()["services"]
     assert service["hook"] == "patient-view" and service["id"] == "groundwork-plan"
-    assert "prefetch.groundworkAssessment" in service["usageRequirements"]
+    assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+    assert service["prefetch"]["questionnaireResponse"].startswith(
+        "QuestionnaireResponse?subject=Patient/{{context.patientId}}&questionnaire=https://")
 
 
 @pytest.mark.parametrize("case", example_paths(), ids=lambda p: p.stem)
@@ -47,11 +53,12 @@ def test_cards_for_an_example_client_are_valid_and_name_their_rules(tmp_path, ca
         cards = _cards(test_client, assessment)
         plan = test_client.get("/api/plans/1", headers={"Authorization": "Bearer " + test_client.app.state.settings.token}).json()["plan"]
     critical = [f for f in plan["flags"] if f["severity"] == "critical"]
-    phase_cards = [c for c in cards if c["suggestions"]]
+    phase_cards = [c for c in cards if c.get("suggestions")]
     assert len(phase_cards) == len(plan["phases"])
     assert len(cards) == len(critical) + len(plan["phases"]) + bool(
         plan["deferred"] or plan["avoided"] or plan["not_suitable"])
     assert len({c["uuid"] for c in cards}) == len(cards)
+    assert no_null_or_empty(cards) == []  # CDS Hooks forbids null and empty elements
     for card in cards:
         assert 0 < len(card["summary"]) <= SUMMARY_MAX
         assert card["indicator"] in ("info", "warning", "critical")
@@ -94,7 +101,7 @@ def test_every_cds_call_is_recorded_in_the_audit_store(tmp_path):
     assert record.kind == "assessment" and record.client_id == example()["client_id"]
 
 
-def test_missing_assessment_is_412_and_invalid_is_400_with_the_full_path(tmp_path):
+def test_missing_assessment_is_one_info_card_and_invalid_is_400_with_the_full_path(tmp_path):
     bad = example()
     bad["ratings"][1]["value"] = 9
     with client(tmp_path) as test_client:
@@ -105,12 +112,15 @@ def test_missing_assessment_is_412_and_invalid_is_400_with_the_full_path(tmp_pat
                                       headers=cds_headers(SERVICE))
         unknown = test_client.post("/cds-services/nope", json=hook_request(example()),
                                    headers=cds_headers("/cds-services/nope"))
-    assert missing.status_code == 412 and missing.json()["errors"][0]["code"] == "E808"
+    (card,) = missing.json()["cards"]
+    assert missing.status_code == 200 and card["indicator"] == "info"
+    assert "questionnaire" in card["detail"] and "suggestions" not in card
     assert invalid.status_code == 400
     assert invalid.json()["errors"][0]["path"] == "prefetch.groundworkAssessment.ratings[1].value"
     assert wrong_hook.status_code == 400 and wrong_hook.json()["errors"][0]["path"] == "hook"
     assert unknown.status_code == 404 and unknown.json()["errors"][0]["suggestions"] == ["groundwork-plan"]
-    assert not (tmp_path / "audit.sqlite").exists()
+    with AuditStore.open(tmp_path / "audit.sqlite") as store:  # only the JWT ids were kept
+        assert store.records() == []
 
 
 def _feedback(test_client, items):
@@ -120,17 +130,17 @@ def _feedback(test_client, items):
 def test_feedback_on_cards_is_recorded_with_override_reasons(tmp_path):
     with client(tmp_path) as test_client:
         cards = _cards(test_client, example())
-        regulate = [c for c in cards if c["suggestions"]][0]
+        regulate = [c for c in cards if c.get("suggestions")][0]
         items = [{"card": regulate["uuid"], "outcome": "accepted",
                   "acceptedSuggestions": [{"id": regulate["suggestions"][1]["uuid"]}],
                   "outcomeTimestamp": "2026-09-14T10:00:00Z"}]
-        flag_or_held = [c for c in cards if not c["suggestions"]]
-        items += [{"card": c["uuid"], "outcome": "accepted"} for c in flag_or_held]
+        held = [c for c in cards if not c.get("suggestions")]
+        items += [{"card": c["uuid"], "outcome": "accepted"} | STAMP for c in held]
         response = _feedback(test_client, items)
         plan = test_client.get("/api/plans/1", headers={
             "Authorization": "Bearer " + test_client.app.state.settings.token}).json()["plan"]
     assert response.status_code == 200, response.text
-    assert response.json()["not_recorded"] == [c["uuid"] for c in flag_or_held]
+    assert response.json()["not_recorded"] == [c["uuid"] for c in held]
     second = plan["phases"][0]["recommendations"][1]["intervention"]
     with AuditStore.open(tmp_path / "audit.sqlite") as store:
         (record,) = store.feedback_for(1)
@@ -139,10 +149,10 @@ def test_feedback_on_cards_is_recorded_with_override_reasons(tmp_path):
 
 def test_an_overridden_card_records_each_of_its_recommendations(tmp_path):
     with client(tmp_path) as test_client:
-        card = [c for c in _cards(test_client, example()) if c["suggestions"]][0]
+        card = [c for c in _cards(test_client, example()) if c.get("suggestions")][0]
         response = _feedback(test_client, [{"card": card["uuid"], "outcome": "overridden",
                                             "overrideReason": {"reason": card["overrideReasons"][1],
-                                                               "userComment": "PRIVATE"}}])
+                                                               "userComment": "PRIVATE"}} | STAMP])
     assert response.status_code == 200
     with AuditStore.open(tmp_path / "audit.sqlite") as store:
         records = store.feedback_for(1)
@@ -152,31 +162,34 @@ def test_an_overridden_card_records_each_of_its_recommendations(tmp_path):
 
 @pytest.mark.parametrize("change,path", [
     ("forged", "feedback[0].card"), ("unknown-record", "feedback[0].card"),
-    ("no-reason", "feedback[0].overrideReason.reason"), ("foreign-reason", "feedback[0].overrideReason.reason"),
+    ("unknown-reason", "feedback[0].overrideReason.reason.code"),
+    ("no-timestamp", "feedback[0].outcomeTimestamp"), ("bad-timestamp", "feedback[0].outcomeTimestamp"),
     ("suggestion-as-card", "feedback[0].card"), ("other-card-suggestion", "feedback[0].acceptedSuggestions[0].id")])
 def test_bad_card_feedback_is_refused_and_nothing_recorded(tmp_path, change, path):
     with client(tmp_path) as test_client:
-        cards = [c for c in _cards(test_client, example()) if c["suggestions"]]
+        cards = [c for c in _cards(test_client, example()) if c.get("suggestions")]
         card = cards[0]
         item = {"card": card["uuid"], "outcome": "overridden",
                 "overrideReason": {"reason": {"code": "client_declined",
-                                              "system": "urn:groundwork:override-reason"}}}
+                                              "system": "urn:groundwork:override-reason"}}} | STAMP
         if change == "forged":
             item["card"] = card["uuid"][:-1] + ("0" if card["uuid"][-1] != "0" else "1")
         elif change == "unknown-record":
             item["card"] = make_uuid(7, "0" * 64, 1)
-        elif change == "no-reason":
-            item.pop("overrideReason")
-        elif change == "foreign-reason":
-            item["overrideReason"]["reason"]["system"] = "http://example.org/other"
+        elif change == "unknown-reason":
+            item["overrideReason"]["reason"]["code"] = "too_busy"
+        elif change == "no-timestamp":
+            item.pop("outcomeTimestamp")
+        elif change == "bad-timestamp":
+            item["outcomeTimestamp"] = "yesterday"
         elif change == "suggestion-as-card":
             item["card"] = card["suggestions"][0]["uuid"]
         else:
             item = {"card": card["uuid"], "outcome": "accepted",
                     "acceptedSuggestions": [{"id": cards[1]["suggestions"][0]["uuid"] if len(cards) > 1
-                                             else make_uuid(1, "0" * 64, 2)}]}
+                                             else make_uuid(1, "0" * 64, 2)}]} | STAMP
         response = _feedback(test_client, [item])
-    assert response.status_code in (400, 404)
+    assert response.status_code in (400, 404, 422)
     assert response.json()["errors"][0]["path"] == path
     with AuditStore.open(tmp_path / "audit.sqlite") as store:
         assert store.feedback_for(1) == []
@@ -187,7 +200,10 @@ def test_bad_card_feedback_is_refused_and_nothing_recorded(tmp_path, change, pat
     ({"audience": BASE + "/cds-services/other"}, "audience (aud)"),
     ({"audience": "https://elsewhere.example" + SERVICE}, "audience (aud)"),
     ({"expires_in": -120}, "expired"),
-    ({"key": "k" * 40}, "signature"),
+    ({"key": ec.generate_private_key(ec.SECP384R1())}, "signature"),
+    ({"kid": None}, "no kid"),
+    ({"kid": "unpublished"}, "not in its issuer's JWK Set"),
+    ({"expires_in": 3600}, "longer than 300 seconds"),
     ({"drop": ("jti",)}, "required claim"),
     ({"drop": ("exp",)}, "required claim"),
 ])
@@ -208,15 +224,18 @@ def test_a_jwt_is_good_for_one_call(tmp_path):
     assert "jti" in again.json()["errors"][0]["message"]
 
 
-def test_unsigned_and_other_algorithm_tokens_are_refused(tmp_path):
+def test_unsigned_and_symmetric_tokens_are_refused(tmp_path):
     import jwt as pyjwt
-    claims = json.loads(json.dumps({"iss": ISSUER, "aud": BASE + "/cds-services", "exp": 2**40,
-                                    "iat": 1, "jti": "x"}))
-    unsigned = pyjwt.encode(claims, None, algorithm="none")
-    other = pyjwt.encode(claims, SECRET, algorithm="HS512")
+    claims = {"iss": ISSUER, "aud": BASE + "/cds-services", "exp": 2**40, "iat": 2**40 - 60, "jti": "x"}
+    unsigned = pyjwt.encode(claims, None, algorithm="none", headers={"kid": KID})
+    hs256 = pyjwt.encode(claims, "s" * 40, algorithm="HS256", headers={"kid": KID})
+    public_jwk = json.dumps(jwk_set((KID, PRIVATE))["keys"][0]).encode()
+    forged = _hs256_by_hand(claims | {"jti": "f"}, public_jwk)  # HMAC keyed with the public key
     with client(tmp_path) as test_client:
-        for token in (unsigned, other, "not-a-jwt"):
-            assert test_client.get("/cds-services", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        for token in (unsigned, hs256, forged, "not-a-jwt"):
+            refused = test_client.get("/cds-services", headers={"Authorization": f"Bearer {token}"})
+            assert refused.status_code == 401
+    assert "asymmetric" in refused.json()["errors"][0]["message"] or token == "not-a-jwt"
 
 
 def _hs256_by_hand(claims: dict, key: bytes) -> str:
@@ -227,46 +246,50 @@ def _hs256_by_hand(claims: dict, key: bytes) -> str:
 
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-    signing = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(json.dumps(claims).encode())
+    signing = b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": KID}).encode()) + "." + \
+        b64(json.dumps(claims).encode())
     return signing + "." + b64(hmac.new(key, signing.encode(), hashlib.sha256).digest())
 
 
-def test_es384_client_with_a_public_key(tmp_path):
-    private = ec.generate_private_key(ec.SECP384R1())
-    public = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    clients = {"https://ehr2.example": CdsClient("https://ehr2.example", public, "ES384")}
-    with client(tmp_path, cds_clients=clients) as test_client:
-        good = test_client.get("/cds-services", headers=cds_headers(
-            "/cds-services", issuer="https://ehr2.example", key=pem, algorithm="ES384"))
-        forged = _hs256_by_hand({"iss": "https://ehr2.example", "aud": BASE + "/cds-services",
-                                 "exp": 2**40, "iat": 1, "jti": "f"}, public.encode())
-        hmac_forgery = test_client.get("/cds-services", headers={"Authorization": "Bearer " + forged})
-    assert good.status_code == 200 and hmac_forgery.status_code == 401
-
-
-def test_cds_clients_configuration():
-    clients = cds_clients_from({"GROUNDWORK_CDS_CLIENTS": json.dumps(
-        {ISSUER: {"secret": SECRET, "alg": "HS256"}})})
-    assert clients == {ISSUER: CdsClient(ISSUER, SECRET, "HS256")}
+def test_cds_clients_configuration(tmp_path):
+    keys = jwk_set((KID, PRIVATE))
+    clients = cds_clients_from({"GROUNDWORK_CDS_CLIENTS": json.dumps({ISSUER: {"jwks": keys}})})
+    assert clients == {ISSUER: CdsClient(ISSUER, jwks=json.dumps(keys))}
     assert cds_clients_from({}) == {}
+    secret = "s" * 40
     for text, fragment in (("{", "malformed JSON at line 1"), ("[]", "expected a JSON object"),
-                           (json.dumps({ISSUER: {"secret": "short", "alg": "HS256"}}), "at least 32"),
-                           (json.dumps({ISSUER: {"secret": SECRET, "alg": "none"}}), "alg must be"),
-                           (json.dumps({ISSUER: {"alg": "ES384"}}), 'needs "public_key"')):
+                           (json.dumps({ISSUER: {"secret": secret, "alg": "HS256"}}), "shared secrets"),
+                           (json.dumps({ISSUER: {"public_key": "PEM", "alg": "ES384"}}), "shared secrets"),
+                           (json.dumps({ISSUER: {}}), "exactly one of jwks_url"),
+                           (json.dumps({ISSUER: {"jwks_url": "ftp://x"}}), "http(s) URL"),
+                           (json.dumps({ISSUER: {"jwks_file": str(tmp_path / "none")}}), "not a readable"),
+                           (json.dumps({ISSUER: {"jwks": {"k": 1}}}), "JWK Set"),
+                           (json.dumps({ISSUER: {"jwks": keys, "max_lifetime": 0}}), "max_lifetime")):
         with pytest.raises(GroundworkError) as raised:
             cds_clients_from({"GROUNDWORK_CDS_CLIENTS": text})
-        assert fragment in raised.value.render() and SECRET not in raised.value.render()
+        assert fragment in raised.value.render() and secret not in raised.value.render()
 
 
-def test_cds_clients_from_a_file(tmp_path):
-    path = tmp_path / "clients.json"
-    path.write_text(json.dumps({ISSUER: {"secret": SECRET, "alg": "HS384"}}))
-    assert cds_clients_from({"GROUNDWORK_CDS_CLIENTS_FILE": str(path)})[ISSUER].algorithm == "HS384"
+def test_cds_clients_from_a_file_need_the_public_url(tmp_path):
+    keys, path = tmp_path / "jwks.json", tmp_path / "clients.json"
+    keys.write_text(json.dumps(jwk_set((KID, PRIVATE))))
+    path.write_text(json.dumps({ISSUER: {"jwks_file": str(keys), "max_lifetime": 120}}))
+    env = {"GROUNDWORK_CDS_CLIENTS_FILE": str(path), "GROUNDWORK_TOKEN": "t" * 20}
+    assert cds_clients_from(env)[ISSUER].max_lifetime == 120
+    with pytest.raises(GroundworkError) as raised:  # the audience comes only from configuration
+        from_environment(None, None, env)
+    assert "GROUNDWORK_PUBLIC_URL" in raised.value.render()
+    settings, _ = from_environment(None, None, env | {"GROUNDWORK_PUBLIC_URL": "https://cds.example"})
+    assert settings.cds_clients[ISSUER].jwks_file == str(keys)
     with pytest.raises(GroundworkError):
         cds_clients_from({"GROUNDWORK_CDS_CLIENTS_FILE": str(tmp_path / "missing.json")})
+
+
+def test_cds_hooks_are_off_without_clients_or_public_url(tmp_path):
+    for options in ({"cds_clients": {}}, {"public_url": None}):
+        with client(tmp_path, **options) as test_client:
+            response = test_client.get("/cds-services", headers=cds_headers("/cds-services"))
+        assert response.status_code == 401 and "not enabled" in response.json()["errors"][0]["message"]
 
 
 def test_token_configuration():
@@ -280,3 +303,12 @@ def test_token_configuration():
                                                 "GROUNDWORK_PUBLIC_URL": "https://cds.example.org/"})
     assert settings.public_url == "https://cds.example.org" and settings.cors_origins == ()
     assert isinstance(settings_error("x", "y"), GroundworkError)
+
+
+def test_summaries_are_cut_at_a_word_under_140_characters():
+    from groundwork.web.cards import fit
+    text = "Phase 1 of 3, regulate: " + ", ".join(f"activity number {n}" for n in range(20))
+    cut = fit(text)
+    assert len(cut) < 140 and cut.endswith("…")
+    assert text.startswith(cut[:-1]) and text[len(cut) - 1] in " ,"  # the next character ends a word
+    assert fit("short") == "short"

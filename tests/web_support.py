@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from groundwork.web.app import create_app
@@ -16,14 +17,30 @@ from tests.helpers import EXAMPLES
 
 TOKEN = "test-token-" + "x" * 24
 ISSUER = "https://ehr.example.org"
-SECRET = "s" * 40
 BASE = "http://testserver"  # TestClient's base URL, and the public URL the JWT's aud names
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+KID = "ehr-key-1"
+PRIVATE = ec.generate_private_key(ec.SECP384R1())  # the EHR's signing key (ES384, CDS Hooks')
+
+
+def jwk_set(*keys: tuple[str, object]) -> dict:
+    """A JWK Set publishing the public half of each (kid, private key)."""
+    out = []
+    for kid, private in keys:
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+        out.append(jwk | {"kid": kid, "use": "sig"})
+    return {"keys": out}
+
+
+def cds_client(issuer: str = ISSUER, **options) -> CdsClient:
+    if not {"jwks_url", "jwks_file", "jwks"} & set(options):
+        options["jwks"] = json.dumps(jwk_set((KID, PRIVATE)))
+    return CdsClient(issuer, **options)
 
 
 def settings(tmp_path: Path | None, **overrides) -> Settings:
     values = dict(token=TOKEN, db=tmp_path / "audit.sqlite" if tmp_path else None, public_url=BASE,
-                  cds_clients={ISSUER: CdsClient(ISSUER, SECRET, "HS256")})
+                  cds_clients={ISSUER: cds_client()})
     values.update(overrides)
     return Settings(**values)
 
@@ -40,16 +57,18 @@ def example_text(name: str = "school-age-child.json") -> str:
     return (EXAMPLES / name).read_text(encoding="utf-8")
 
 
-def cds_jwt(path: str, issuer: str = ISSUER, key: str = SECRET, algorithm: str = "HS256",
+def cds_jwt(path: str, issuer: str = ISSUER, key=PRIVATE, algorithm: str = "ES384",
             audience: str | None = None, expires_in: int = 300, jti: str | None = None,
-            drop: tuple[str, ...] = ()) -> str:
-    """A CDS Hooks client's JWT for a call to `path` (aud: the endpoint's URL)."""
+            drop: tuple[str, ...] = (), kid: str | None = KID) -> str:
+    """A CDS Hooks client's JWT for a call to `path` (aud: the endpoint's URL), signed by `key`
+    and naming `kid` in its header (None: no kid)."""
     now = int(time.time())
     claims = {"iss": issuer, "aud": audience or BASE + path, "exp": now + expires_in, "iat": now,
               "jti": jti or str(uuid.uuid4()), "sub": "ehr-client"}
     for name in drop:
         claims.pop(name)
-    return jwt.encode(claims, key, algorithm=algorithm)
+    headers = {"kid": kid} if kid else None
+    return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
 
 
 def cds_headers(path: str, **options) -> dict:

@@ -35,13 +35,15 @@ class PlanFormat(str, Enum):
     html = "html"
     dot = "dot"
     svg = "svg"
+    fhir = "fhir"
 
 
 @app.command()
 def assess(
     case: Path = CaseArgument,
     format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f",
-                                      help="Output format (dot and svg: the region map)."),
+                                      help="Output format (dot and svg: the region map; fhir: a "
+                                           "Bundle with a CarePlan, DetectedIssues, Provenance)."),
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
     trace: bool = typer.Option(False, "--trace", help="Add every rule firing (text, json, html)."),
@@ -69,6 +71,10 @@ def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
             return plan_json(plan)
         payload = plan.model_dump(mode="json") | {"trace": firings.model_dump(mode="json")}
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if format is PlanFormat.fhir:
+        from groundwork.fhir.jsonout import dumps
+        from groundwork.fhir.plan import plan_bundle
+        return dumps(plan_bundle(plan))
     if format is PlanFormat.html:
         return render_report(ctx, firings)
     if format in (PlanFormat.dot, PlanFormat.svg):

@@ -15,8 +15,9 @@ from dsl.errors import Diagnostic, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
 
 STDIN = "-"  # in place of a case file: read the assessment from standard input
-CaseArgument = typer.Argument(..., help="Assessment JSON file, or - to read it from standard input.",
-                              metavar="CASE.json")
+CaseArgument = typer.Argument(..., help="Assessment JSON file (or a FHIR QuestionnaireResponse, "
+                                        "or a Bundle holding one and its Patient), or - to read "
+                                        "it from standard input.", metavar="CASE.json")
 
 KbOption = typer.Option(None, "--kb", help="Knowledge base directory (default: the bundled one).",
                         metavar="DIR")
@@ -28,17 +29,18 @@ def load_kb(path: Optional[Path]) -> CheckedKnowledgeBase:
 
 
 def read_case(case: Path, kb: CheckedKnowledgeBase):
-    """The validated assessment and its raw JSON, from a file or (for `-`) standard input."""
-    from engine.intake import parse_assessment, read_assessment_file
+    """The validated assessment and its raw JSON, from a file or (for `-`) standard input;
+    Groundwork's JSON or FHIR (a QuestionnaireResponse or Bundle, told by its resourceType)."""
+    from groundwork.fhir.intake import read_case_file, read_case_text
 
     if str(case) != STDIN:
-        return read_assessment_file(case, kb)
+        return read_case_file(case, kb)
     try:
         text = sys.stdin.read()
     except UnicodeDecodeError:
         raise GroundworkError([Diagnostic("E201", "not UTF-8 text", "<stdin>",
                                           field_path="(file)")]) from None
-    return parse_assessment(text, "<stdin>", kb)
+    return read_case_text(text, "<stdin>", kb)
 
 
 def write_output(text: str, out: Optional[Path]) -> None:

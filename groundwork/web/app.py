@@ -21,7 +21,8 @@ from groundwork.web import api, cds_hooks, errors, outcomes, pages
 from groundwork.web.middleware import BodyLimit, Guard, SecurityHeaders
 from groundwork.web.models import Health
 from groundwork.web.plans import Contexts
-from groundwork.web.security import SESSION_COOKIE, SeenTokens, Sessions
+from groundwork.web.cds_auth import KeySets
+from groundwork.web.security import SESSION_COOKIE, Sessions
 from groundwork.web.settings import Settings
 
 DESCRIPTION = ("Explainable, bottom-up intervention planning (regulate -> relate -> reason). "
@@ -36,7 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
     state.settings = settings
     state.kb = knowledge_base.load_for_plans(settings.kb)  # refused with lint errors
     state.sessions = Sessions(settings.session_hours)
-    state.seen_tokens = SeenTokens()
+    state.key_sets = KeySets(settings.cds_clients)
     state.contexts = Contexts()
     errors.install(app)
 

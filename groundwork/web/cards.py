@@ -21,10 +21,12 @@ from engine.plan import Plan, Recommendation
 from explain.context import Context
 from explain.plain import DISCLAIMER
 
-SUMMARY_MAX = 140
+SUMMARY_MAX = 139  # CDS Hooks: a summary is "<140 characters"
 OVERRIDE_SYSTEM = "urn:groundwork:override-reason"
 INDICATOR = {"critical": "critical", "warning": "warning"}  # anything else: info
-PHASE_CARD, SUGGESTION, FLAG_CARD, HELD_CARD = 1, 2, 3, 4
+PHASE_CARD, SUGGESTION, FLAG_CARD, HELD_CARD, NO_ASSESSMENT_CARD = 1, 2, 3, 4, 5
+# CDS Hooks forbids null and empty elements: optional fields default to None and responses are
+# serialised without them (response_model_exclude_none); lists are None rather than empty.
 
 
 class Coding(BaseModel):
@@ -35,19 +37,27 @@ class Coding(BaseModel):
 
 class Source(BaseModel):
     label: str = Field(description="The rule and the public source it cites")
-    url: str | None = None
 
 
 class Link(BaseModel):
     label: str
     url: str
     type: Literal["absolute", "smart"] = "absolute"
+    # Optional in CDS Hooks 2.0, but HealthChain's response model requires it: say it is not.
+    autoLaunchable: bool = False
+
+
+class Action(BaseModel):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict | None = Field(None, description="The FHIR resource to create (a CarePlan)")
 
 
 class Suggestion(BaseModel):
     label: str
     uuid: str
     isRecommended: bool = True
+    actions: list[Action] | None = None
 
 
 class Card(BaseModel):
@@ -56,10 +66,10 @@ class Card(BaseModel):
     detail: str
     indicator: Literal["info", "warning", "critical"]
     source: Source
-    suggestions: list[Suggestion] = []
+    suggestions: list[Suggestion] | None = None
     selectionBehavior: Literal["any", "at-most-one"] | None = None
-    overrideReasons: list[Coding] = []
-    links: list[Link] = []
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] | None = None
 
 
 class CardsResponse(BaseModel):
@@ -111,13 +121,15 @@ def fit(text: str, limit: int = SUMMARY_MAX) -> str:
     return text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def cards(ctx: Context, record_id: int, record_hash: str, plan_url: str) -> list[Card]:
+def cards(ctx: Context, record_id: int, record_hash: str, plan_url: str,
+          patient: str | None = None) -> list[Card]:
+    """The cards for one recorded plan; `patient`: the EHR's Patient id the CarePlans are for."""
     plan = ctx.plan
     indicator = _plan_indicator(plan)
     link = [Link(label="Open the explained plan in Groundwork", url=plan_url)]
     out = [_flag_card(ctx, record_id, record_hash, index, flag, link)
            for index, flag in enumerate(plan.flags) if flag.severity == "critical"]
-    out += [_phase_card(ctx, record_id, record_hash, index, indicator, link)
+    out += [_phase_card(ctx, record_id, record_hash, index, indicator, link, patient)
             for index in range(len(plan.phases))]
     if plan.deferred or plan.avoided or plan.not_suitable:
         out.append(_held_card(ctx, record_id, record_hash, link))
@@ -167,7 +179,16 @@ def _because(ctx: Context, rec: Recommendation) -> list[str]:
     return lines
 
 
-def _phase_card(ctx, record_id, record_hash, index, indicator, link) -> Card:
+def _create_care_plan(ctx: Context, rec: Recommendation, patient: str | None) -> Action:
+    from groundwork.fhir.jsonout import resource_dict
+    from groundwork.fhir.plan import care_plan
+    resource = resource_dict(care_plan(ctx.plan, only={rec.intervention}, status="active",
+                                       intent="plan", subject=patient))
+    return Action(type="create", description=f"Add {rec.name} to the patient's care plan",
+                  resource=resource)
+
+
+def _phase_card(ctx, record_id, record_hash, index, indicator, link, patient=None) -> Card:
     phase = ctx.plan.phases[index]
     recs = phase.recommendations
     names = ", ".join(r.name for r in recs)
@@ -180,7 +201,8 @@ def _phase_card(ctx, record_id, record_hash, index, indicator, link) -> Card:
         lines += _because(ctx, rec)
     lines += ["", f"Move on when: {'; '.join(phase.move_on_when)}.", "", f"_{DISCLAIMER}_"]
     suggestions = [Suggestion(label=fit(f"Start {r.name}: {_dose(r)}", 200),
-                              uuid=make_uuid(record_id, record_hash, SUGGESTION, index, number))
+                              uuid=make_uuid(record_id, record_hash, SUGGESTION, index, number),
+                              actions=[_create_care_plan(ctx, r, patient)])
                    for number, r in enumerate(recs)]
     reasons = [Coding(code=code, system=OVERRIDE_SYSTEM, display=text)
                for code, text in OVERRIDE_REASONS.items()]
@@ -204,3 +226,20 @@ def _held_card(ctx, record_id, record_hash, link) -> Card:
     return Card(uuid=make_uuid(record_id, record_hash, HELD_CARD), summary=fit(summary),
                 detail="\n".join(lines + ["", f"_{DISCLAIMER}_"]), indicator="info",
                 source=_source(ctx, rules), links=link)
+
+
+def no_assessment_card(questionnaire_url: str, version: str, page_url: str) -> Card:
+    """The one card for a patient without a completed Groundwork assessment: how to make one."""
+    detail = "\n".join([
+        "Groundwork found no completed assessment for this patient, so it has no plan to show.",
+        "", "To get a plan:",
+        f"1. Complete the questionnaire `{questionnaire_url}` (version {version}) for this "
+        "patient in your record system (your administrator loads it with "
+        "`groundwork fhir questionnaire`), or enter the assessment on Groundwork's page.",
+        "2. Open the patient's record again: the latest completed response is read "
+        "automatically.", "", f"_{DISCLAIMER}_"])
+    return Card(uuid=make_uuid(0, "", NO_ASSESSMENT_CARD),
+                summary="No Groundwork assessment yet: complete the questionnaire to get a plan",
+                detail=detail, indicator="info",
+                source=Source(label="Groundwork: explainable, bottom-up intervention planning"),
+                links=[Link(label="Enter an assessment in Groundwork", url=page_url)])

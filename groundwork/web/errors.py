@@ -74,9 +74,15 @@ def from_groundwork(error: GroundworkError, status: int | None = None, path: str
     return ApiError(status or codes.http_status(error.first.code), "", "", entries=entries)
 
 
-def respond(status: int, entries: list[ErrorEntry], headers: dict | None = None) -> JSONResponse:
+def respond(status: int, entries: list[ErrorEntry], headers: dict | None = None,
+            request: Request | None = None) -> JSONResponse:
     body = ErrorResponse(status=status, title=TITLES.get(status, "error"), errors=entries)
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    data = body.model_dump(mode="json")
+    if request is not None and request.url.path.startswith("/cds-services"):
+        # CDS Hooks forbids null and empty elements, in errors too
+        data["errors"] = [{k: v for k, v in e.items() if v is not None and v != []}
+                          for e in data["errors"]]
+    return JSONResponse(data, status_code=status, headers=headers)
 
 
 def _validation_path(loc) -> str:
@@ -89,7 +95,7 @@ def _validation_path(loc) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError):
-        return respond(error.status, error.entries, error.headers)
+        return respond(error.status, error.entries, error.headers, request)
 
     @app.exception_handler(GroundworkError)
     async def bad_input(request: Request, error: GroundworkError):
@@ -108,7 +114,8 @@ def install(app: FastAPI) -> None:
         entries = [ErrorEntry(code="E200", path=_validation_path(e["loc"]), message=e["msg"])
                    for e in error.errors()]
         # CDS Hooks names 400 for a malformed request; the API says 422 like the CLI's exit 2
-        return respond(400 if request.url.path.startswith("/cds-services") else 422, entries)
+        return respond(400 if request.url.path.startswith("/cds-services") else 422, entries,
+                       request=request)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):

@@ -3,8 +3,7 @@ and limits every response and request gets.
 
 - /api/*: `Authorization: Bearer <token>`, or the session cookie the login form sets (state-changing
   calls with the cookie also carry the session's CSRF token in `X-CSRF-Token`).
-- /cds-services*: a JWT signed by a configured CDS client (iss), aud = the endpoint's URL,
-  with exp and a jti never seen before.
+- /cds-services*: a CDS Hooks JWT (cds_auth.py).
 - /healthz: open. The token never travels in a URL.
 """
 
@@ -16,7 +15,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-import jwt
 from fastapi import Request
 
 from groundwork.web.errors import ApiError
@@ -25,7 +23,6 @@ from groundwork.web.settings import Settings
 SESSION_COOKIE = "groundwork_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-JWT_LEEWAY = 30  # seconds of clock skew allowed between the EHR and us
 
 
 @dataclass
@@ -96,68 +93,3 @@ def require_api(request: Request) -> None:
                                     f"{CSRF_HEADER} header", path=CSRF_HEADER)
 
 
-class SeenTokens:
-    """jti values already accepted, kept until their token expires: a JWT is good for one call."""
-
-    def __init__(self):
-        self._seen: dict[tuple[str, str], float] = {}
-        self._lock = threading.Lock()
-
-    def first_use(self, issuer: str, jti: str, expires: float) -> bool:
-        now = time.time()
-        with self._lock:
-            self._seen = {k: e for k, e in self._seen.items() if e + JWT_LEEWAY > now}
-            if (issuer, jti) in self._seen:
-                return False
-            self._seen[(issuer, jti)] = expires
-            return True
-
-
-def endpoint_url(request: Request, settings: Settings) -> str:
-    """The URL the client called, as the JWT's aud must name it (behind a proxy: the public URL)."""
-    base = settings.public_url or str(request.base_url).rstrip("/")
-    return base + request.url.path
-
-
-def require_cds_client(request: Request) -> str:
-    """Dependency of every /cds-services route: a valid JWT from a configured issuer; its iss."""
-    settings: Settings = request.app.state.settings
-    token = bearer(request)
-    if token is None:
-        raise _refused("a CDS Hooks request needs `Authorization: Bearer <JWT>`")
-    try:
-        claimed = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise _refused("the bearer token is not a JWT") from None
-    issuer = claimed.get("iss") if isinstance(claimed, dict) else None
-    client = settings.cds_clients.get(issuer) if isinstance(issuer, str) else None
-    if client is None:
-        raise _refused("the JWT's issuer (iss) is not a configured CDS client")
-    try:
-        claims = jwt.decode(token, client.key, algorithms=[client.algorithm], issuer=client.issuer,
-                            audience=endpoint_url(request, settings), leeway=JWT_LEEWAY,
-                            options={"require": ["iss", "aud", "exp", "iat", "jti"]})
-    except jwt.PyJWTError as error:
-        raise _refused(f"the JWT was refused: {_reason(error)}") from None
-    if not request.app.state.seen_tokens.first_use(client.issuer, str(claims["jti"]), float(claims["exp"])):
-        raise _refused("the JWT's jti was used before; each request needs a new token")
-    return client.issuer
-
-
-def _reason(error: jwt.PyJWTError) -> str:
-    reasons = [(jwt.ExpiredSignatureError, "it has expired (exp)"),
-               (jwt.InvalidAudienceError, "its audience (aud) is not this endpoint's URL"),
-               (jwt.InvalidIssuerError, "its issuer (iss) does not match"),
-               (jwt.ImmatureSignatureError, "it is not valid yet (iat or nbf)"),
-               (jwt.MissingRequiredClaimError, "a required claim is missing (iss, aud, exp, iat, jti)"),
-               (jwt.InvalidSignatureError, "its signature does not verify"),
-               (jwt.InvalidAlgorithmError, "its algorithm is not the one configured for its issuer")]
-    for kind, text in reasons:
-        if isinstance(error, kind):
-            return text
-    return "it is malformed or its key does not fit"
-
-
-def _refused(message: str) -> ApiError:
-    return ApiError(401, "E805", message, path="Authorization",
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
