@@ -55,6 +55,19 @@ def generate(db: Path, assessments: int, events: int, seed: int) -> dict:
             "store_mb": round(db.stat().st_size / 2**20)}
 
 
+def describe(db: Path) -> dict:
+    """What an existing store holds (for `--reuse`)."""
+    import sqlite3
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    kinds = dict(conn.execute("SELECT kind, count(*) FROM records GROUP BY kind").fetchall())
+    clients = conn.execute("SELECT count(DISTINCT client_id) FROM region_bands").fetchone()[0]
+    conn.close()
+    return {"clients": clients, "assessments": kinds.get("assessment", 0),
+            "events": kinds.get("outcome", 0), "exposures": kinds.get("exposure", 0),
+            "feedback": kinds.get("feedback", 0), "seconds": None,
+            "store_mb": round(db.stat().st_size / 2**20)}
+
+
 def _timed(function) -> tuple[float, object]:
     times, result = [], None
     for _ in range(REPS):
@@ -91,7 +104,7 @@ def render(results: dict) -> str:
     return "\n".join([
         f"Store: {g['assessments']:,} assessments of {g['clients']:,} clients, {g['events']:,} "
         f"outcome events, {g['exposures']:,} exposure periods, {g['feedback']:,} feedback records; "
-        f"{g['store_mb']:,} MB (generated in {g['seconds']} s)",
+        f"{g['store_mb']:,} MB" + (f" (generated in {g['seconds']} s)" if g["seconds"] else ""),
         f"`SELECT count(*)` over records and region_bands ({m['rows_counted']:,} rows): "
         f"{m['count_ms']} ms",
         f"program report, whole period: {m['report_ms']} ms = {m['report_over_count']}x the count "
@@ -111,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="600 assessments, 1,200 events")
     parser.add_argument("--db", type=Path, help="keep the store here (default: a temporary file)")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the existing store at --db instead of generating one")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # the child process
     args = parser.parse_args(argv)
     if args.measure:
@@ -120,9 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         args.assessments, args.events = 600, 1200
     with tempfile.TemporaryDirectory(prefix="groundwork-bench-program-") as scratch:
         db = args.db or Path(scratch) / "agency.sqlite"
-        if db.exists():
-            parser.error(f"{db} exists; pass a new path")
-        generated = generate(db, args.assessments, args.events, args.seed)
+        if args.reuse and not db.exists():
+            parser.error(f"--reuse: {db} does not exist")
+        if db.exists() and not args.reuse:
+            parser.error(f"{db} exists; pass a new path, or --reuse to measure it")
+        generated = describe(db) if args.reuse else generate(db, args.assessments, args.events,
+                                                                args.seed)
         child = subprocess.run([sys.executable, "-m", "bench.program", "--measure", str(db)],
                                capture_output=True, text=True, check=True)
         results = {"generated": generated, "measured": json.loads(child.stdout),

@@ -71,6 +71,12 @@ CODES: tuple[Code, ...] = (
     _dsl("E114", "E114: a value that is not on the scale", "a value that is not on the fact's scale"),
     _dsl("E115", "E115: a comparison that does not fit the fact", "a comparison that does not fit the fact"),
     _dsl("E116", "E116: an empty range", "an empty range"),
+    _dsl("E117", "E117: a word of a catalog set that names nothing",
+         "a word of a catalog set (`every … intervention`) that names nothing"),
+    _dsl("E118", "E118: a catalog set that names two of a kind",
+         "a catalog set that names two phases, regions, modalities or tracks"),
+    _dsl("W119", "E118: a catalog set that names two of a kind",
+         "a catalog set with no member: the defer holds nothing back", severity="warning"),
     _dsl("E120", "E120: a header field is missing", "a rule header field is missing"),
     _dsl("E121", "E121: not a semantic version", "a version is not a semantic version"),
     _dsl("E122", "E122: unknown status or evidence level", "unknown rule status or evidence level"),
@@ -107,6 +113,7 @@ CODES: tuple[Code, ...] = (
     _lint("W350", "W350: relational or reasoning work with no gate on the regions below",
           "relational or reasoning work with no gate on the regions below"),
     _lint("W360", "W360: a client profile with no guidance", "a client profile with no guidance"),
+    _lint("W370", "W370: a source without authors or a year", "a source without authors or a year"),
     # ---- assessments and command input ----
     Code("E200", "the assessment is invalid (the message names the field)", ERRORS),
     Code("E201", "the file cannot be read (missing, a directory, not UTF-8)", ERRORS),
@@ -116,6 +123,8 @@ CODES: tuple[Code, ...] = (
     Code("E205", "Dask is not installed, or its scheduler cannot be reached", ERRORS),
     Code("E206", "the directory for the results does not exist", ERRORS),
     Code("E208", "an option's value is out of range", ERRORS),
+    Code("E209", "`diff --base-results`: not batch results, or made with another knowledge base",
+         ERRORS),
     Code("E220", "not an intervention in the catalog (the message names the nearest ids)", ERRORS,
          http_status=404),
     Code("E221", "the intervention is not recommended, so it has no derivation graph", ERRORS),
@@ -155,6 +164,17 @@ CODES: tuple[Code, ...] = (
     Code("E722", "feedback: a reason is given only when overriding", AUDIT),
     Code("E723", "feedback: unknown override reason", AUDIT),
     Code("E724", "feedback: the comment is too long", AUDIT),
+    Code("E730", "outcome: unknown event", AUDIT),
+    Code("E731", "outcome: the date is not a day, or is in the future", AUDIT),
+    Code("E732", "an unknown setting", AUDIT),
+    Code("E733", "outcome: the code is not an id", AUDIT),
+    Code("E734", "exposure: the period is not a run of days up to 366 long, or is in the future",
+         AUDIT),
+    Code("E735", "outcome or exposure: a field that does not belong there", AUDIT),
+    Code("E736", "exposure: the period overlaps one already recorded for the client", AUDIT),
+    Code("E737", "program report or export: the period is not valid", AUDIT),
+    Code("E738", "program generate: the store already exists", AUDIT),
+    Code("E739", "previous_record: another client's assessment, or a later one", AUDIT),
     # ---- the HTTP API, the web page and CDS Hooks (docs/web.md) ----
     Code("E800", "the HTTP request was refused (method, route)", WEB, http_status=405),
     Code("E801", "the stored plan cannot be rebuilt exactly here", WEB, http_status=409),
@@ -228,8 +248,12 @@ EXPLAINED = {
             "files with one assessment per line (docs/scale.md).",
     "E205": "`groundwork batch --dask ADDRESS` needs the `dask` extra (`pip install "
             "'groundwork-cds[dask]'`) and a scheduler that answers at that address.",
-    "E206": "`groundwork batch --out FILE`: the directory FILE would go in does not exist.",
+    "E206": "`groundwork batch --out FILE` or `groundwork test --junit FILE`: the directory FILE "
+            "would go in does not exist.",
     "E208": "An option has a value it cannot take, such as `--workers 0`.",
+    "E209": "`groundwork diff --base-results FILE` takes the file written by `groundwork batch --out "
+            "FILE` with the base knowledge base; a line that is not such a result, or a plan made "
+            "with another knowledge base, is refused (the message names the line).",
     "E510": "A rule scenario asks for a band that no combination of ratings can give with this "
             "knowledge base's instrument and thresholds; give ratings instead of a band.",
     "E220": "The intervention named is not in the catalog. The message lists the nearest catalog "

@@ -219,11 +219,11 @@ _DEV_AGE = "estimated from the ratings (functional age equivalent)"
 
 FACTS: tuple[Fact, ...] = (
     Fact("{scored}.band", Kind.BAND,
-         "band of the region or domain: typical < mild < moderate < severe, or insufficient",
+         "band of {words}: typical < mild < moderate < severe, or insufficient",
          "{name} is", "the ratings of the instrument's items",
          lambda s, name: s.score(name).band, Scored()),
     Fact("{scored}.score", Kind.NUMBER,
-         "score of the region or domain, 0 (typical for age) to the instrument's highest rating; "
+         "score of {words}, 0 (typical for age) to the instrument's highest rating; "
          "unknown when the band is insufficient",
          "{name} score is", "the ratings of the instrument's items",
          lambda s, name: s.score(name).score, Scored()),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lark.exceptions import UnexpectedInput
 
@@ -48,8 +49,11 @@ def block_starts(text: str) -> list[int]:
             if _BLOCK_START.match(line)]
 
 
+@lru_cache(maxsize=256)
 def parse_recovering(text: str, path: str) -> Recovered:
-    """Every declaration that parses, and one E001 per unreadable block."""
+    """Every declaration that parses, and one E001 per unreadable block. Remembered (the result
+    is immutable): the language server re-reads the whole knowledge base after each edit, and
+    only the file being edited needs parsing again."""
     try:
         return Recovered(parse_text(text, path), (), ())
     except GroundworkError as first_failure:

@@ -33,7 +33,7 @@ _QUERY = """
                                   ORDER BY id DESC) AS newest FROM records
                                   WHERE kind = 'feedback' AND target_id = a.id)
             WHERE newest = 1 AND outcome = 'overridden'),
-           (SELECT count(*) FROM records AS e WHERE e.kind = 'outcome' AND e.client_id = a.client_id
+           (SELECT count(*) FROM outcome_events AS e WHERE e.kind = 'outcome' AND e.client_id = a.client_id
             AND e.event_date >= a.assessment_date AND (a.next IS NULL OR e.event_date < a.next))
     FROM assessed AS a
     WHERE a.assessment_date BETWEEN :start AND :end

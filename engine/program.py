@@ -1,6 +1,6 @@
 """The program report: what an agency's own records say about its clients over a period.
 
-Every figure is aggregated by SQL inside the store (covering indexes, window functions); Python
+Every figure is aggregated by SQL inside the store (derived tables, covering indexes); Python
 only combines the few aggregated rows. Nothing loads every record, so the report over 100,000
 assessments and 200,000 events stays in seconds and megabytes (bench/program.py measures it).
 
@@ -127,10 +127,14 @@ def months_between(start: str, end: str, limit: int = MAX_MONTHS) -> list[str]:
 def default_period(store: AuditStore) -> tuple[str, str]:
     """The whole span of dates in the store (events, exposure, assessments); today if empty."""
     row = store.conn.execute(
-        "SELECT min(d), max(d) FROM (SELECT min(event_date) AS d FROM records WHERE kind IN "
-        "('outcome', 'exposure') UNION ALL SELECT max(coalesce(period_end, event_date)) FROM records "
-        "WHERE kind IN ('outcome', 'exposure') UNION ALL SELECT min(assessment_date) FROM "
-        "region_bands UNION ALL SELECT max(assessment_date) FROM region_bands)").fetchone()
+        "SELECT min(d), max(d) FROM (SELECT min(event_date) AS d FROM outcome_events "
+        "WHERE kind = 'outcome' UNION ALL SELECT min(event_date) FROM outcome_events "
+        "WHERE kind = 'exposure' UNION ALL "
+        "SELECT max(event_date) FROM outcome_events WHERE kind = 'outcome' UNION ALL "
+        "SELECT max(last_day) FROM exposure_months WHERE month = "
+        "(SELECT max(month) FROM exposure_months) UNION ALL "
+        "SELECT min(assessment_date) FROM region_bands UNION ALL "
+        "SELECT max(assessment_date) FROM region_bands)").fetchone()
     today = dt.date.today().isoformat()
     return (row[0] or today, row[1] or today)
 
@@ -141,26 +145,22 @@ def _setting_clause(setting: str | None) -> str:
 
 def event_counts(store: AuditStore, args: dict) -> list[tuple[str, str, str, int]]:
     return list(store.conn.execute(
-        "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM records "
+        "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM outcome_events "
         "WHERE kind = 'outcome' AND event_date BETWEEN :start AND :end"
         + _setting_clause(args.get("setting")) + " GROUP BY 1, 2, 3", args))
 
 
 def exposure_days(store: AuditStore, args: dict) -> list[tuple[str, str, int]]:
-    """Exposure days per month and setting: each period clipped to the report's period and split
-    at month boundaries (a recursive CTE; periods rarely span more than a month or two)."""
+    """Exposure days per month and setting, from the periods already split at month boundaries
+    (exposure_months); the first and last month are clipped to the report's period."""
     return list(store.conn.execute(f"""
-        WITH RECURSIVE part(month, first, last, setting) AS (
-            SELECT substr(max(event_date, :start), 1, 7), max(event_date, :start),
-                   min(period_end, :end), setting
-            FROM records WHERE kind = 'exposure' AND event_date <= :end AND period_end >= :start
-                 {_setting_clause(args.get("setting"))}
-            UNION ALL
-            SELECT substr(date(month || '-01', '+1 month'), 1, 7), date(month || '-01', '+1 month'),
-                   last, setting FROM part WHERE date(month || '-01', '+1 month') <= last)
-        SELECT month, setting, CAST(sum(julianday(min(last, date(month || '-01', '+1 month',
-               '-1 day'))) - julianday(first) + 1) AS INTEGER)
-        FROM part GROUP BY month, setting""", args))
+        SELECT month, setting, sum(CASE WHEN first_day >= :start AND last_day <= :end THEN days
+            ELSE CAST(julianday(min(last_day, :end)) - julianday(max(first_day, :start)) + 1
+                      AS INTEGER) END)
+        FROM exposure_months
+        WHERE month BETWEEN substr(:start, 1, 7) AND substr(:end, 1, 7) AND last_day >= :start
+              AND first_day <= :end {_setting_clause(args.get("setting"))}
+        GROUP BY month, setting""", args))
 
 
 def _cell(month: str, setting: str, days: int, counts: dict[str, int]) -> Cell:
@@ -193,25 +193,29 @@ def _in_setting(args: dict, column: str = "client_id") -> str:
     """Clients with exposure in the --setting during the period (every client without one)."""
     if not args.get("setting"):
         return ""
-    return (f"AND {column} IN (SELECT x.client_id FROM records AS x WHERE x.kind = 'exposure' AND "
+    return (f"AND {column} IN (SELECT x.client_id FROM outcome_events AS x WHERE x.kind = 'exposure' AND "
             "x.setting = :setting AND x.event_date <= :end AND x.period_end >= :start)")
 
 
 def improvement(store: AuditStore, args: dict) -> Improvement:
+    """First and latest band of each lower region of each client. Each is one pass over the
+    covering index (phase, client, region, date, record): SQLite takes a bare column (`band`)
+    from the row that holds the group's min() or max(); on one date, the first and the last
+    recorded assessment."""
+    where = f"""FROM region_bands WHERE phase = '{LOWER_PHASE}'
+                AND assessment_date BETWEEN :start AND :end {_in_setting(args)}
+                GROUP BY client_id, region"""
     row = store.conn.execute(f"""
-        WITH lower AS (
-            SELECT client_id, region, {_RANK} AS rank, count(*) OVER w AS n,
-                   first_value({_RANK}) OVER w AS first,
-                   last_value({_RANK}) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS latest
-            FROM region_bands WHERE phase = '{LOWER_PHASE}' AND assessment_date BETWEEN :start AND :end
-                 {_in_setting(args)}
-            WINDOW w AS (PARTITION BY client_id, region ORDER BY assessment_date, record_id)),
-        per_region AS (SELECT client_id, region, max(n) AS n, min(first) AS first, min(latest) AS latest,
+        WITH firsts AS (SELECT client_id, region, band AS first, min(assessment_date), count(*) AS n
+                        {where}),
+        lasts AS (SELECT client_id, region, band AS latest,
+                         max(assessment_date || '#' || printf('%020d', record_id)) {where}),
+        ranked AS (SELECT client_id, n, {_RANK.replace("band", "first")} AS first,
+                          {_RANK.replace("band", "latest")} AS latest
+                   FROM firsts JOIN lasts USING (client_id, region)),
+        per_client AS (SELECT max(n) AS n, sum(latest < first) AS better, sum(latest > first) AS worse,
                               max(first IS NULL OR latest IS NULL) AS unknown
-                       FROM lower GROUP BY client_id, region),
-        per_client AS (SELECT client_id, max(n) AS n, sum(latest < first) AS better,
-                              sum(latest > first) AS worse, max(unknown) AS unknown
-                       FROM per_region GROUP BY client_id)
+                       FROM ranked GROUP BY client_id)
         SELECT count(*), sum(n >= 2), sum(n >= 2 AND unknown = 0 AND better > 0 AND worse = 0),
                sum(n >= 2 AND unknown = 0 AND worse > 0 AND better = 0),
                sum(n >= 2 AND unknown = 0 AND worse > 0 AND better > 0),
@@ -224,16 +228,17 @@ def improvement(store: AuditStore, args: dict) -> Improvement:
 
 
 def adherence(store: AuditStore, args: dict) -> Adherence:
+    """The newest response to each recommendation: SQLite takes `outcome` and `reason` from the
+    row holding max(id) of each group, so one pass in index order finds them, without a sort."""
+    in_period = "" if args.get("whole") else (
+        "AND target_id IN (SELECT record_id FROM region_bands "
+        "WHERE assessment_date BETWEEN :start AND :end)")
     rows = store.conn.execute(f"""
-        WITH responses AS (
-            SELECT f.outcome, f.reason, row_number() OVER (PARTITION BY f.target_id, f.intervention
-                                                           ORDER BY f.id DESC) AS newest
-            FROM records AS f
-            WHERE f.kind = 'feedback' AND (SELECT b.assessment_date FROM region_bands AS b
-                                           WHERE b.record_id = f.target_id LIMIT 1)
-                                          BETWEEN :start AND :end
-                  {_in_setting(args, "f.client_id")})
-        SELECT outcome, reason, count(*) FROM responses WHERE newest = 1 GROUP BY 1, 2""", args)
+        SELECT outcome, reason, count(*) FROM (
+            SELECT outcome, reason, max(id) FROM records
+            WHERE kind = 'feedback' {in_period} {_in_setting(args)}
+            GROUP BY target_id, intervention)
+        GROUP BY 1, 2""", args)
     accepted = overridden = 0
     reasons: dict[str, int] = {}
     for outcome, reason, n in rows:
@@ -248,14 +253,17 @@ def adherence(store: AuditStore, args: dict) -> Adherence:
 
 
 def stability(store: AuditStore, args: dict) -> Stability:
+    setting = _setting_clause(args.get("setting"))
     row = store.conn.execute(f"""
-        WITH placed AS (SELECT DISTINCT client_id FROM records WHERE kind = 'exposure'
-                        AND event_date <= :end AND period_end >= :start {_setting_clause(args.get("setting"))}),
-        moves AS (SELECT client_id, count(*) AS n FROM records WHERE kind = 'outcome'
-                  AND event = 'placement_move' AND event_date BETWEEN :start AND :end
-                  {_setting_clause(args.get("setting"))} GROUP BY client_id)
-        SELECT count(*), sum(coalesce(m.n, 0) = 0), sum(m.n = 1), sum(m.n >= 2)
-        FROM placed AS p LEFT JOIN moves AS m USING (client_id)""", args).fetchone()
+        SELECT count(*), sum(n = 0), sum(n = 1), sum(n >= 2) FROM (
+            SELECT (SELECT count(*) FROM outcome_events AS m WHERE m.client_id = p.client_id
+                    AND m.kind = 'outcome' AND m.event = 'placement_move'
+                    AND m.event_date BETWEEN :start AND :end
+                    {"AND m.setting = :setting" if setting else ""}) AS n
+            FROM (SELECT DISTINCT client_id FROM exposure_months
+                  WHERE month BETWEEN substr(:start, 1, 7) AND substr(:end, 1, 7)
+                        AND last_day >= :start AND first_day <= :end {setting}) AS p)""",
+        args).fetchone()
     clients, stable, one, more = (int(x or 0) for x in row)
     return Stability(clients=clients, without_move=stable, one_move=one, two_or_more=more,
                      share_stable=_share(stable, clients))
@@ -273,7 +281,9 @@ def program_report(store: AuditStore, start: str | None = None, end: str | None 
     start, end = start or first, end or last
     if end < start:  # only one end given, on the far side of the data
         start, end = (start, start) if start > last else (end, end)
-    args = {"start": start, "end": end, "setting": setting}
+    # the whole span of the store: every assessment is in the period, no need to look up dates
+    args = {"start": start, "end": end, "setting": setting,
+            "whole": start <= first and end >= last}
     months, by_setting, per_setting, total = rate_cells(store, args, months_between(start, end))
     head, _ = store.head()
     return ProgramReport(period_from=start, period_to=end, setting=setting, store_head=head,

@@ -11,7 +11,7 @@ from tests.scale_helpers import REPO
 
 def test_quick_benchmark_reports_every_figure(tmp_path):
     run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path),
-                          "--only", "throughput,stages,frontend,memory,cold,batch"],
+                          "--only", "throughput,stages,frontend,memory,cold,batch,diff"],
                          capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
@@ -26,5 +26,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
     check = results["batch"]["check"]
     assert check["lines"] == 200 and check["all_invalid_with_expected_field"]
     assert check["first_stderr_line_names_field"] and check["exit"] == 1
-    assert len(results["targets"]) == 5
+    from bench.report import TARGETS
+    assert [t["target"] for t in results["targets"]] == [name for name, *_ in TARGETS]
+    assert results["diff"]["assessed"] < results["diff"]["cases"]
     assert (tmp_path / "report.md").read_text().startswith("# Groundwork benchmark")

@@ -56,8 +56,8 @@ def test_an_event_and_an_exposure_are_chained_records_and_verify_passes(gw, db):
         assert json.loads(event.input_json) == {"format": 1, "event": "restraint", "date": "2026-03-04",
                                                 "setting": "residential", "code": "INC-2291"}
         assert event.assessor_id == "staff-3" and exposure.input["days"] == 31
-        columns = store.conn.execute("SELECT event, event_date, setting, period_end, days FROM records "
-                                     "WHERE id IN (4, 5) ORDER BY id").fetchall()
+        columns = store.conn.execute("SELECT event, event_date, setting, period_end, days FROM "
+                                     "outcome_events ORDER BY record_id").fetchall()
         assert columns == [("restraint", "2026-03-04", "residential", None, None),
                            ("exposure", "2026-03-01", "residential", "2026-03-31", 31)]
         assert verify(store).intact
@@ -162,6 +162,31 @@ def test_an_overlapping_exposure_is_refused_naming_the_record_it_overlaps(gw, db
 def test_a_missing_store_is_not_created_by_outcome_record(gw, tmp_path):
     status, _, err = gw(*_event(tmp_path / "none.sqlite"))
     assert status == 2 and "E701" in err and not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_changed_derived_row_is_found_by_verify(gw, db):
+    gw(*_event(db))
+    conn = unguarded(db)
+    conn.execute("UPDATE outcome_events SET event = 'seclusion' WHERE record_id = 4")
+    conn.close()
+    code, out, _ = gw("audit", "verify", "--db", db)
+    assert code == 1 and "record 4: its row in outcome_events (derived for the program report) is " \
+                         "missing or does not match it" in out
+
+
+def test_an_exposure_is_split_at_month_boundaries_and_a_changed_split_is_found(gw, db):
+    gw("outcome", "exposure", "client-a", "--setting", "home", "--from", "2026-01-20", "--to",
+       "2026-03-05", "--db", db)
+    with AuditStore.open(db) as store:
+        rows = store.conn.execute("SELECT month, first_day, last_day, days FROM exposure_months "
+                                  "ORDER BY month").fetchall()
+    assert rows == [("2026-01", "2026-01-20", "2026-01-31", 12), ("2026-02", "2026-02-01",
+                     "2026-02-28", 28), ("2026-03", "2026-03-01", "2026-03-05", 5)]
+    conn = unguarded(db)
+    conn.execute("DELETE FROM exposure_months WHERE month = '2026-02'")
+    conn.close()
+    code, out, _ = gw("audit", "verify", "--db", db)
+    assert code == 1 and "record 4: the month split of exposure record 4" in out
 
 
 def test_an_event_record_whose_payload_is_not_an_event_fails_verify(db):

@@ -34,6 +34,8 @@ def _categories(kb) -> dict[str, tuple[str, ...]]:
 def _value(kb, iv: ast.Intervention, category: str) -> str | None:
     if category == "phase":
         return kb.region(iv.region).phase if iv.region in kb.region_names else iv.phase
+    if category == "track":  # an entry that names no track is the client's own work
+        return getattr(iv, "track", None) or "client"
     return getattr(iv, category, None)
 
 

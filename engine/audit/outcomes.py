@@ -5,7 +5,7 @@ bed-days) are records of the audit store, chained like every other record. Both 
 and carry no free text: a client pseudonym, a date, a setting from the one vocabulary of settings,
 and for an event a code (the agency's incident reference or classification, itself checked to be
 an id, not words). Their fields are stored as canonical JSON in `input_json` (so the hash covers
-them) and reach SQL through generated columns (engine/audit/schema.py).
+them) and are copied by a trigger into outcome_events for SQL (engine/audit/schema.py).
 
 Recorded through `groundwork outcome record|exposure`, `POST /api/outcomes|/api/exposures` and the
 web page's outcome form alike; bad input is refused before anything is written.
@@ -39,6 +39,7 @@ EVENTS: dict[str, str] = {
 KINDS = ("outcome", "exposure")
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 MAX_PERIOD_DAYS = 366
+EARLIEST = dt.date(1900, 1, 1)  # the store's calendar of months starts here (engine/audit/schema.py)
 PAYLOAD_FORMAT = 1
 
 if TYPE_CHECKING:  # the type checker sees a plain string; pydantic sees the closed list
@@ -68,6 +69,8 @@ class OutcomeEventIn(_In):
     def _not_future(self):
         if self.date > today():
             raise ValueError("date: the event's date is in the future")
+        if self.date < EARLIEST:
+            raise ValueError(f"date: the event's date is before {EARLIEST}")
         return self
 
 
@@ -88,6 +91,8 @@ class ExposureIn(_In):
             raise ValueError("end: the last day (--to) is before the first day (--from)")
         if self.end > today():
             raise ValueError("end: the last day (--to) is in the future")
+        if self.start < EARLIEST:
+            raise ValueError(f"start: the first day (--from) is before {EARLIEST}")
         if self.days > MAX_PERIOD_DAYS:
             raise ValueError(f"end: a period is at most {MAX_PERIOD_DAYS} days; record a long "
                              "placement as one period per month or year")
@@ -181,8 +186,8 @@ def record_exposure(store: AuditStore, exposure: ExposureIn, engine_version: str
     """Append one exposure period, unless it overlaps one already recorded for the client (the
     days would be counted twice and every rate would fall)."""
     clash = store.conn.execute(
-        "SELECT id, event_date, period_end FROM records WHERE kind = 'exposure' AND client_id = ? "
-        "AND event_date <= ? AND period_end >= ? ORDER BY id LIMIT 1",
+        "SELECT record_id, event_date, period_end FROM outcome_events WHERE kind = 'exposure' "
+        "AND client_id = ? AND event_date <= ? AND period_end >= ? ORDER BY record_id LIMIT 1",
         (exposure.client_id, exposure.end.isoformat(), exposure.start.isoformat())).fetchone()
     if clash is not None:
         raise audit_error("E736", f"the period overlaps exposure record {clash[0]} of this client "

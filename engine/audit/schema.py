@@ -87,24 +87,71 @@ def _admit_outcome_kinds(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA writable_schema = OFF")
 
 
-# Outcome events and exposure periods are records too (same chain); their fields live in the
-# hashed `input_json`, and these generated columns expose them to SQL (never stored, never hashed).
 _REGION_BANDS = (
     "INSERT INTO region_bands SELECT r.id, r.client_id, r.assessment_date, "
     "json_extract(j.value, '$.region'), json_extract(j.value, '$.phase'), "
     "json_extract(j.value, '$.band'), json_extract(j.value, '$.score') "
     "FROM {source}, json_each(r.plan_json, '$.regions') AS j")
-_OUTCOME = "kind IN ('outcome', 'exposure')"
 _V2 = (
     _admit_outcome_kinds,
-    *(f"ALTER TABLE records ADD COLUMN {column} {kind} GENERATED ALWAYS AS "
-      f"(CASE WHEN {_OUTCOME} THEN json_extract(input_json, '$.{key}') END) VIRTUAL"
-      for column, kind, key in (("event", "TEXT", "event"), ("event_date", "TEXT", "date"),
-                                ("setting", "TEXT", "setting"), ("period_end", "TEXT", "to"),
-                                ("days", "INTEGER", "days"))),
-    # covering: the program report counts events and exposure from this index alone
-    "CREATE INDEX records_outcomes ON records (kind, event_date, setting, event, period_end, days, "
-    "client_id)",
+    # Outcome events and exposure periods are records too (same chain, fields in the hashed
+    # input_json); their fields are also copied here by a trigger, small rows that the program
+    # report counts from a covering index without touching the large records table. Derived, not
+    # hashed; `audit verify` checks them against the records.
+    """CREATE TABLE outcome_events (
+        record_id  INTEGER PRIMARY KEY REFERENCES records (id),
+        kind       TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        event_date TEXT NOT NULL,
+        period_end TEXT,
+        days       INTEGER,
+        setting    TEXT NOT NULL
+    )""",
+    "CREATE INDEX outcome_events_by_date ON outcome_events (kind, event_date, setting, event, "
+    "period_end, days, client_id)",
+    "CREATE INDEX outcome_events_by_client ON outcome_events (client_id, kind, event, event_date, "
+    "period_end, setting)",
+    """CREATE TRIGGER records_outcome_events AFTER INSERT ON records
+        WHEN NEW.kind IN ('outcome', 'exposure')
+        BEGIN INSERT INTO outcome_events VALUES (NEW.id, NEW.kind, NEW.client_id,
+            json_extract(NEW.input_json, '$.event'), json_extract(NEW.input_json, '$.date'),
+            json_extract(NEW.input_json, '$.to'), json_extract(NEW.input_json, '$.days'),
+            json_extract(NEW.input_json, '$.setting')); END""",
+    # Exposure periods split at month boundaries (against a fixed calendar, so that a trigger can
+    # do it without a recursive query): rates by month are then a plain covering-index scan.
+    """CREATE TABLE calendar_months (
+        month     TEXT PRIMARY KEY,
+        first_day TEXT NOT NULL,
+        last_day  TEXT NOT NULL
+    ) WITHOUT ROWID""",
+    """INSERT INTO calendar_months WITH RECURSIVE m(day) AS (
+        SELECT '1900-01-01' UNION ALL SELECT date(day, '+1 month') FROM m WHERE day < '2199-12-01')
+        SELECT substr(day, 1, 7), day, date(day, '+1 month', '-1 day') FROM m""",
+    """CREATE TABLE exposure_months (
+        record_id INTEGER NOT NULL REFERENCES records (id),
+        month     TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        setting   TEXT NOT NULL,
+        first_day TEXT NOT NULL,
+        last_day  TEXT NOT NULL,
+        days      INTEGER NOT NULL,
+        PRIMARY KEY (record_id, month)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX exposure_months_by_month ON exposure_months (month, setting, first_day, "
+    "last_day, days, client_id)",
+    """CREATE TRIGGER outcome_events_exposure_months AFTER INSERT ON outcome_events
+        WHEN NEW.kind = 'exposure'
+        BEGIN INSERT INTO exposure_months SELECT NEW.record_id, c.month, NEW.client_id,
+            NEW.setting, max(c.first_day, NEW.event_date), min(c.last_day, NEW.period_end),
+            CAST(julianday(min(c.last_day, NEW.period_end))
+                 - julianday(max(c.first_day, NEW.event_date)) + 1 AS INTEGER)
+            FROM calendar_months AS c
+            WHERE c.first_day <= NEW.period_end AND c.last_day >= NEW.event_date; END""",
+    *(f"""CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}
+         BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
+      for table in ("outcome_events", "exposure_months", "calendar_months")
+      for verb in ("UPDATE", "DELETE")),
     "CREATE INDEX records_by_kind_client ON records (kind, client_id, assessment_date, id)",
     # covering for adherence: the newest response to each recommendation, without reading plans
     "CREATE INDEX records_feedback ON records (kind, target_id, intervention, id, outcome, reason, "
@@ -144,7 +191,8 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
-                       for table in ("records", "kb_sources", "kb_files", "region_bands")
+                       for table in ("records", "kb_sources", "kb_files", "region_bands",
+                                     "outcome_events", "exposure_months", "calendar_months")
                        for verb in ("update", "delete"))
 
 

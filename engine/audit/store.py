@@ -41,6 +41,18 @@ REGION_BAND_MISMATCHES = f"""
         AND p.band = b.band AND p.score IS b.score AND r.client_id = b.client_id
         AND r.assessment_date = b.assessment_date)
     ORDER BY 1"""
+_EVENT_COLUMNS = (("kind", "r.kind"), ("client_id", "r.client_id"),
+                  *((column, f"json_extract(r.input_json, '$.{key}')") for column, key in (
+                      ("event", "event"), ("event_date", "date"), ("period_end", "to"),
+                      ("days", "days"), ("setting", "setting"))))
+OUTCOME_EVENT_MISMATCHES = f"""
+    SELECT r.id FROM records AS r LEFT JOIN outcome_events AS o ON o.record_id = r.id
+    WHERE r.kind IN ('outcome', 'exposure') AND (o.record_id IS NULL OR
+          {" OR ".join(f"o.{column} IS NOT {value}" for column, value in _EVENT_COLUMNS)})
+    UNION
+    SELECT o.record_id FROM outcome_events AS o LEFT JOIN records AS r ON r.id = o.record_id
+    WHERE r.id IS NULL OR r.kind NOT IN ('outcome', 'exposure')
+    ORDER BY 1"""
 
 
 @dataclass(frozen=True)
@@ -214,6 +226,22 @@ class AuditStore:
     def region_band_mismatches(self) -> list[int]:
         """Assessment records whose derived region_bands rows differ from their plan's regions."""
         return [row[0] for row in self.conn.execute(REGION_BAND_MISMATCHES)]
+
+    @_guarded
+    def outcome_event_mismatches(self) -> list[int]:
+        """Outcome and exposure records whose derived outcome_events row is missing or differs."""
+        return [row[0] for row in self.conn.execute(OUTCOME_EVENT_MISMATCHES)]
+
+    @_guarded
+    def exposure_month_mismatches(self) -> list[int]:
+        """Exposure records whose month split (exposure_months) does not add up to their days."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT o.record_id FROM outcome_events AS o LEFT JOIN (SELECT record_id, sum(days) AS days, "
+            "min(first_day) AS first, max(last_day) AS last FROM exposure_months GROUP BY record_id) "
+            "AS e USING (record_id) WHERE o.kind = 'exposure' AND (e.days IS NOT o.days OR "
+            "e.first IS NOT o.event_date OR e.last IS NOT o.period_end) "
+            "UNION SELECT e.record_id FROM exposure_months AS e LEFT JOIN outcome_events AS o "
+            "ON o.record_id = e.record_id AND o.kind = 'exposure' WHERE o.record_id IS NULL ORDER BY 1")]
 
     @_guarded
     def missing_guards(self) -> list[str]:

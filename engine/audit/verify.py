@@ -106,12 +106,21 @@ def _assessment_problems(record: Record) -> list[str]:
 
 
 def _derived_problems(store: AuditStore, kinds: dict[int, str]) -> list[Problem]:
-    """region_bands (derived from each plan for the program report) must match the plans."""
-    return [Problem(i, "its region bands (region_bands, derived for the program report) do not "
-                       "match its plan") if kinds.get(i) == "assessment"
-            else Problem(None, f"region_bands holds bands of record {i}, which is not an "
-                               "assessment in the chain")
-            for i in store.region_band_mismatches()]
+    """region_bands and outcome_events (derived for the program report) must match the records."""
+    problems = [Problem(i, "its region bands (region_bands, derived for the program report) do "
+                           "not match its plan") if kinds.get(i) == "assessment"
+                else Problem(None, f"region_bands holds bands of record {i}, which is not an "
+                                   "assessment in the chain")
+                for i in store.region_band_mismatches()]
+    problems += [Problem(i, "its row in outcome_events (derived for the program report) is "
+                            "missing or does not match it") if kinds.get(i) in outcomes.KINDS
+                 else Problem(None, f"outcome_events holds record {i}, which is not an outcome "
+                                    "or exposure record in the chain")
+                 for i in store.outcome_event_mismatches()]
+    problems += [Problem(i if kinds.get(i) == "exposure" else None,
+                         f"the month split of exposure record {i} (exposure_months) does not add "
+                         "up to its period") for i in store.exposure_month_mismatches()]
+    return problems
 
 
 def _kb_problems(store: AuditStore, kb_users: dict[str, list[int]], report: VerifyReport) -> list[Problem]:

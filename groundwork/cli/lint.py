@@ -21,7 +21,6 @@ import typer
 from groundwork.cli import app
 from engine import __version__
 from groundwork.trainer import locate
-from groundwork.trainer.ci_report import sarif
 from groundwork.trainer.lint import LintReport, lint_path
 
 
@@ -48,6 +47,7 @@ def lint(
     if format is LintFormat.json:
         sys.stdout.write(json.dumps(_as_json(reports), indent=2, ensure_ascii=False) + "\n")
     elif format is LintFormat.sarif:
+        from groundwork.trainer.ci_report import sarif  # imports the engine: only when asked
         sys.stdout.write(sarif([d for r in reports for d in r.diagnostics], __version__))
     else:
         for report in reports:

@@ -25,8 +25,8 @@ from dsl.facts import AROUSAL_CURRENT, band_path
 from dsl.checked import CheckedKnowledgeBase
 from dsl.kb import KnowledgeBase, follows_from_unreadable, load_all
 from dsl.partial import WHOLE_KB_CODES, analysable_part
-from engine.gaps import coverage_gaps
 from groundwork.trainer import locate
+from groundwork.trainer.lint_cache import cached_findings, files_digest
 from groundwork.trainer.scenarios import display_path, load_scenarios, scenario_files
 
 
@@ -86,14 +86,23 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
                                                           loaded.unreadable))
             return report
         kb, scenarios_against = part, loaded.draft or part
-    report.rules, report.interventions = len(kb.rules), len(kb.interventions)
-    findings = analyse(kb)
-    related = {i + len(diagnostics): p for i, p in findings.related.items()}
-    diagnostics += [d for d in findings.diagnostics
-                    if not (partial and d.code in WHOLE_KB_CODES)]
-    if not partial:
-        diagnostics += _gap_findings(kb, drafts)
-    scenario_diagnostics, report.scenarios = _scenario_findings(scenarios_against, root)
+    if not partial:  # with errors, the summary gives only the counts of findings
+        report.rules, report.interventions = len(kb.rules), len(kb.interventions)
+    if partial:
+        findings = analyse(kb)
+        related = {i + len(diagnostics): p for i, p in findings.related.items()}
+        diagnostics += [d for d in findings.diagnostics if d.code not in WHOLE_KB_CODES]
+    else:  # the expensive part: run again only when the rules or the instrument changed
+        found, found_related, _ = cached_findings(kb, drafts, lambda: _analyses(kb, drafts))
+        related = {i + len(diagnostics): p for i, p in found_related.items()}
+        diagnostics += found
+    if partial:
+        scenario_diagnostics, report.scenarios = _scenario_findings(scenarios_against, root)
+    else:  # again only when a scenario file (or the knowledge base) changed
+        scenario_diagnostics, _, report.scenarios = cached_findings(
+            kb, drafts, lambda: _scenarios(kb, root),
+            also=f"scenarios {locate.display(root)} "
+                 + files_digest(scenario_files([Path(kb.root)])))
     diagnostics += [d for d in scenario_diagnostics
                     if not (partial and follows_from_unreadable(d, loaded.unreadable))]
     kept, silenced = split_suppressed(kb, diagnostics, related)
@@ -102,6 +111,17 @@ def lint_path(path: Path | None, drafts: bool = False) -> LintReport:
         kept = [d for d in kept if d.path == shown]
     report.diagnostics, report.silenced = order(kept), len(silenced)
     return report
+
+
+def _analyses(kb: CheckedKnowledgeBase, drafts: bool):
+    """What the logic analyses and the coverage gaps find (groundwork/trainer/lint_cache.py)."""
+    findings = analyse(kb)
+    return list(findings.diagnostics) + _gap_findings(kb, drafts), dict(findings.related), 0
+
+
+def _scenarios(kb: CheckedKnowledgeBase, root: Path | None):
+    found, count = _scenario_findings(kb, root)
+    return found, {}, count
 
 
 def _scenarios_of_draft(draft, root, diagnostics: list[Diagnostic], unreadable) -> list[Diagnostic]:
@@ -124,6 +144,8 @@ def _region_position(kb: CheckedKnowledgeBase, region: str) -> ast.Pos | None:
 
 
 def _gap_findings(kb: CheckedKnowledgeBase, drafts: bool) -> list[Diagnostic]:
+    from engine.gaps import coverage_gaps  # runs the rule engine: imported only on a cache miss
+
     out = Analysis(sources=dict(kb.sources))
     grouped: dict[tuple[str, str], list[str]] = {}
     for gap in coverage_gaps(kb, drafts):

@@ -74,7 +74,7 @@ intervention family-games {
   modality relational
   dose 1 per week, 30 minutes, by caregiver
   settings home
-  source "Test fixture"
+  source "Perry & Dobson (2013)"
 }
 '''
     gate = rule("gate", "brainstem.band >= moderate or diencephalon.band >= moderate",
@@ -84,7 +84,7 @@ intervention family-games {
     make_kb(tmp_path / "kb", PLAY + games + gate, interventions=new)
     report = lint_path(tmp_path / "kb")
     assert not [d for d in report.diagnostics if d.code == "W350"], report.diagnostics
-    assert not [d for d in report.diagnostics if "family-games" in d.message]
+    assert not [d for d in report.diagnostics if "family-games" in d.message], report.diagnostics
     make_kb(tmp_path / "kb", PLAY + games, interventions=new)
     assert any(d.code == "W350" for d in lint_path(tmp_path / "kb").diagnostics)
 
@@ -114,3 +114,14 @@ def test_the_shipped_gates_keep_no_hand_kept_list():
             / "15-bottom-up-gates.gw").read_text(encoding="utf-8")
     defers = [line.split()[1] for line in text.splitlines() if line.strip().startswith("defer ")]
     assert defers == ["every", "every"]
+
+
+def test_a_set_by_track(tmp_path, monkeypatch):
+    """Where the vocabulary has tracks, a set may name one; an entry without a track is the
+    client's own work."""
+    from dsl import vocabulary
+    monkeypatch.setattr(vocabulary, "TRACKS", ("client", "support"), raising=False)
+    assert _deferred(tmp_path, "client relate") == ["dyadic-play"]
+    make_kb(tmp_path / "kb", PLAY + rule("gate", "brainstem.band >= moderate",
+                                         GATE.format(words="support relate")))
+    assert [w.code for w in load_knowledge_base(tmp_path / "kb").warnings] == ["W119"]
