@@ -53,6 +53,7 @@ def _lint(code: str, heading: str, title: str) -> Code:
 
 ERRORS = "docs/errors.md"
 AUDIT = section("docs/audit.md", "Error codes")
+FHIR = section("docs/fhir.md", "Reading a QuestionnaireResponse")
 WEB = section("docs/web.md", "Errors")
 TRAINERS = section("docs/trainers.md", "7. The scenario file format")
 
@@ -128,6 +129,13 @@ CODES: tuple[Code, ...] = (
     Code("E221", "the intervention is not recommended, so it has no derivation graph", ERRORS),
     Code("E230", "Graphviz is not installed: SVG output needs it", ERRORS, http_status=501),
     Code("E231", "Graphviz could not draw the graph", ERRORS, exit_code=3, http_status=500),
+    # ---- FHIR input (docs/fhir.md) ----
+    Code("E260", "the FHIR QuestionnaireResponse cannot be read as an assessment", FHIR),
+    Code("E261", "not a FHIR R4 QuestionnaireResponse, or a Bundle without exactly one", FHIR),
+    Code("E262", "the response is not completed, or answers another Questionnaire", FHIR),
+    Code("E263", "an answer to no question, an answer given twice, or no answer", FHIR),
+    Code("E264", "an answer of the wrong type, or not one of the answer options", FHIR),
+    Code("E265", "a required answer is missing", FHIR),
     # ---- the engine ----
     Code("E300", "the rule engine failed; no plan was produced", ERRORS, exit_code=3, http_status=500),
     Code("E399", "an internal error; please report it with the command you ran", ERRORS,
@@ -181,9 +189,11 @@ CODES: tuple[Code, ...] = (
     Code("E805", "no, wrong, expired or reused CDS Hooks JWT", WEB, http_status=401),
     Code("E806", "no such CDS service", WEB, http_status=404),
     Code("E807", "a CDS Hooks call for another hook", WEB, http_status=400),
-    Code("E808", "a CDS Hooks call without the assessment", WEB, http_status=412),
     Code("E809", "no such card or suggestion", WEB, http_status=404),
     Code("E810", "the server's settings are invalid", WEB),
+    Code("E831", "CDS Hooks: the client's FHIR server refused or failed the read", WEB,
+         http_status=412),
+    Code("E832", "CDS Hooks: the response is about another patient", WEB, http_status=400),
 )
 
 BY_CODE = {c.code: c for c in CODES}
