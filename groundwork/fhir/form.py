@@ -6,8 +6,8 @@ instrument) is a question of the Questionnaire and an answer read from a Questio
 without touching this package. A field whose type has no question form here travels in an
 extension instead (response.py), so nothing the model accepts is lost.
 
-linkIds are the field paths of Groundwork's JSON in dotted form (`age.years`,
-`arousal.current`); an instrument item's group is `ratings.<item id>` and its answers
+linkIds are the field paths of Groundwork's JSON in dotted form (for example age.years, or the
+current state of the arousal block); an instrument item's group is `ratings.<item id>` and its answers
 `ratings.<item id>.value`, `ratings.<item id>.informant`.
 """
 
