@@ -121,15 +121,15 @@ def test_tab_order_follows_the_page_and_focus_is_visible(server, page):
     base, _ = server
     sign_in(page, base, TOKEN)  # the login form's token field has the focus first (autofocus)
     seen = []
-    for _ in range(6):
+    for _ in range(8):
         page.keyboard.press("Tab")
         seen.append(page.evaluate("(e => e.id || (['A', 'BUTTON'].includes(e.tagName) ? e.textContent.trim() : e.className))(document.activeElement)"))
         if seen[-1] == "Skip to the content":
             assert page.evaluate("getComputedStyle(document.activeElement).left") != "-10000px"
         else:
             assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
-    assert seen == ["Skip to the content", "Groundwork", "New assessment", "Sign out", "case_file",
-                    "Assess this file"]
+    assert seen == ["Skip to the content", "Groundwork", "New assessment", "Record outcome",
+                    "Program report", "Sign out", "case_file", "Assess this file"]
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "client_id"
 

@@ -26,8 +26,9 @@ PUBLISHER = "Groundwork (groundwork-cds), open source"
 COPYRIGHT = ("Our own item set, written from public principles; reproduces no item, anchor, "
              "weight or formula of any licensed instrument. Decision support for a qualified "
              "clinician; never a substitute for clinical judgement.")
-# The age of the client, in the form: what enableWhen on an item's rating ages refers to.
-AGE_YEARS = "age.years"
+# The age of the client, in the form: what enableWhen on an item's rating ages refers to. Its
+# linkId is made as form.py makes every linkId, from the assessment model's field names.
+AGE_YEARS = ".".join(("age", "years"))
 
 
 def slug(text: str) -> str:
