@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from groundwork.cli import COMMANDS, load_command
+
+ROOT = Path(__file__).resolve().parents[1]
 
 HEAVY = ("durable", "fastapi", "uvicorn", "jinja2", "rich", "networkx", "lark", "engine.pipeline",
          "explain")
@@ -50,3 +54,10 @@ def test_unknown_command_is_a_usage_error():
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "No such command 'nope'" in done.stderr
+
+
+def test_python_dash_m_groundwork_runs_the_same_command_line():
+    done = subprocess.run([sys.executable, "-m", "groundwork", "--version"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0 and done.stdout.startswith("groundwork "), done.stderr
