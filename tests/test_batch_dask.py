@@ -9,7 +9,7 @@ import pytest
 
 import knowledge_base
 from bench.cases import caseload, write_jsonl
-from engine.batch import evaluate_local, find_cases, write_results
+from engine.batch.local import evaluate_local, find_cases, write_results
 from tests.scale_helpers import REPO, groundwork
 
 distributed = pytest.importorskip("distributed", reason="needs the optional extra groundwork-cds[dask]")
@@ -44,7 +44,7 @@ def test_cluster_results_equal_local_results(cluster, tmp_path):
     assert run.stderr.splitlines()[0].startswith(f"{cases}:9: ")  # a diagnostic, not a warning
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     with distributed.Client(cluster.scheduler_address) as client:
-        compiled = client.run(lambda: len(__import__("engine.distributed").distributed._rebuilt))
+        compiled = client.run(lambda: len(__import__("engine.batch.cluster").batch.cluster._rebuilt))
     assert sorted(compiled.values()) == [1, 1]  # each worker compiled the knowledge base once
 
 

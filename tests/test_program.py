@@ -13,7 +13,7 @@ import pytest
 
 from engine.audit.outcomes import EVENTS
 from engine.audit.store import AuditStore
-from engine.program import CAVEAT, program_report
+from engine.reports.program import CAVEAT, program_report
 from tests.audit_support import file_digest
 from tests.helpers import run_cli
 
@@ -205,7 +205,7 @@ def test_export_csv_has_one_pseudonymous_row_per_assessment(agency):
 def test_the_running_totals_give_the_figures_the_rows_give(agency):
     """Over the store's whole span the report reads the running totals (engine/audit/summaries.py);
     the same figures counted from the rows must agree, with and without a setting."""
-    from engine import program
+    from engine.reports import program
     with AuditStore.open(agency) as store:
         assert store.summary_mismatches() == []  # the triggers kept what a recount gives
         start, end = program.default_period(store)

@@ -78,7 +78,7 @@ def restore_since_previous(store: AuditStore, record: Record, plan):
     store was at hand: `assess`, the API; a batch leaves it out), computed as it was then."""
     if "since_previous" not in record.plan:
         return plan
-    from engine.progress import since_previous  # engine.progress reads the store: no cycle at import
+    from engine.reports.progress import since_previous  # engine.reports.progress reads the store: no cycle at import
     previous = record.input.get("previous_record")
     try:
         return since_previous(store, plan, previous)

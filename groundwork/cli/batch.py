@@ -11,7 +11,7 @@ from typing import List, Optional
 import typer
 
 from dsl.errors import Diagnostic, GroundworkError
-from engine.batch import BatchSummary, evaluate_local, find_cases, write_results
+from engine.batch.local import BatchSummary, evaluate_local, find_cases, write_results
 from groundwork.cli import app
 from engine.audit.batch import ChunkRecorder
 from engine.audit.store import AuditStore
@@ -79,7 +79,7 @@ def batch(
 
 
 def _on_cluster(address, knowledge, display, drafts, found, out, advance, recorder) -> BatchSummary:
-    from engine.distributed import bundle_knowledge_base, connect, evaluate_on_cluster
+    from engine.batch.cluster import bundle_knowledge_base, connect, evaluate_on_cluster
 
     bundle = bundle_knowledge_base(knowledge, display, drafts, audit=recorder is not None)
     with connect(address) as client:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
-from engine.batch import LINES_SUFFIXES, CaseInput, find_cases
+from engine.batch.local import LINES_SUFFIXES, CaseInput, find_cases
 from engine.facts import build_facts
 from engine.intake import parse_assessment, read_assessment_file
 from engine.models import Assessment

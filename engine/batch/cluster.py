@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 from dsl.errors import Diagnostic, EngineFailure, GroundworkError
 from dsl.kb import INSTRUMENT_FILE, content_hash, load_knowledge_base, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.batch import CaseInput, CaseResult, chunked, evaluate_case, load_case
+from engine.batch.local import CaseInput, CaseResult, chunked, evaluate_case, load_case
 from engine.runtime import runner_for
 
 PARTITION_SIZE = 250
