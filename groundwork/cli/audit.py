@@ -29,14 +29,12 @@ from engine.audit.verify import verify as verify_chain
 from engine.models import PSEUDONYM
 from explain import audit as render
 from groundwork.cli import app
-from groundwork.cli.common import load_kb, write_output
+from groundwork.cli.common import DbOption, load_kb, write_output
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit record: list, show, verify, replay, "
                         "export plans given to clinicians, and record their feedback.")
 app.add_typer(audit_app, name="audit")
 
-DbOption = typer.Option(None, "--db", metavar="PATH", help="Audit store file (default: "
-                        "$GROUNDWORK_DB, else $XDG_DATA_HOME/groundwork/audit.sqlite).")
 
 
 class ShowFormat(str, Enum):

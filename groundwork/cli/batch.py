@@ -15,8 +15,7 @@ from engine.batch.local import BatchSummary, evaluate_local, find_cases, write_r
 from groundwork.cli import app
 from engine.audit.batch import ChunkRecorder
 from engine.audit.store import AuditStore
-from groundwork.cli.audit import DbOption
-from groundwork.cli.common import KbOption, load_kb
+from groundwork.cli.common import DbOption, KbOption, load_kb
 
 
 def _default_workers() -> int:

@@ -19,8 +19,8 @@ from dsl.vocabulary import SETTINGS
 from engine.audit.errors import audit_error
 from engine.audit.store import AuditStore
 from groundwork.cli import app
-from groundwork.cli.audit import DbOption, pseudonym
-from groundwork.cli.common import KbOption, load_kb, write_output
+from groundwork.cli.audit import pseudonym
+from groundwork.cli.common import DbOption, KbOption, load_kb, write_output
 
 program_app = typer.Typer(no_args_is_help=True, help="Program-level figures from the audit store: "
                           "event rates per 100 bed-days, lower-region improvement, adherence, "
