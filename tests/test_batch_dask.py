@@ -56,3 +56,24 @@ def test_unreachable_scheduler_is_bad_input(tmp_path, monkeypatch):
     assert run.returncode == 2
     assert run.stderr.startswith("tcp://127.0.0.1:9: error: E205: cannot reach the Dask scheduler")
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_diff_on_the_cluster_equals_diff_here(cluster, tmp_path):
+    """`groundwork diff --dask`: both knowledge bases travel as files, case files with their text;
+    the report is the one a local diff gives."""
+    import json
+    import shutil
+    head = tmp_path / "head"
+    shutil.copytree(REPO / "knowledge_base" / "core", head)
+    reason = head / "30-reason.gw"
+    reason.write_text(reason.read_text().replace("cortex.band >= mild", "cortex.band >= moderate", 1),
+                      encoding="utf-8")
+    cases = write_jsonl(tmp_path / "caseload.jsonl", caseload(300))
+    files = [str(REPO / "examples" / f"{name}.json") for name in ("adolescent", "school-age-child")]
+    args = ("diff", "--base", str(REPO / "knowledge_base" / "core"), "--head", str(head),
+            str(cases), *files, "--format", "json")
+    here = groundwork(*args)
+    there = groundwork(*args, "--dask", cluster.scheduler_address)
+    assert here.returncode == there.returncode == 0, there.stderr
+    assert json.loads(there.stdout) == json.loads(here.stdout)
+    assert json.loads(here.stdout)["screen"]["cases"] == 302
