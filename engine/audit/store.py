@@ -195,9 +195,16 @@ class AuditStore:
         return [Record(*row) for row in self.conn.execute(query + " ORDER BY id", args)]
 
     @_guarded
-    def iter_records(self):
-        """Every record in id order, one at a time (the store may be large)."""
-        for row in self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY id"):
+    def iter_records(self, first: int = 1, last: int | None = None, kind: str | None = None):
+        """Every record in id order (from `first` to `last`, of one `kind`), one at a time (the
+        store may be large)."""
+        query = f"SELECT {RECORD_COLUMNS} FROM records WHERE id >= ?"
+        args: list = [first]
+        if last is not None:
+            query, args = query + " AND id <= ?", args + [last]
+        if kind is not None:
+            query, args = query + " AND kind = ?", args + [kind]
+        for row in self.conn.execute(query + " ORDER BY id", args):
             yield Record(*row)
 
     @_guarded
