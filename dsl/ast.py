@@ -113,6 +113,10 @@ class Intervention:
     contraindicated_pos: Pos | None = None
     source: str | None = None
     description: str | None = None
+    # Whom the work is for: "client" (the client's own work, sequenced bottom-up) or "support"
+    # (the adults and settings around the client: never gated by the client's bands or state).
+    track: str = "client"
+    track_pos: Pos | None = None
 
 
 # ---- actions ----

@@ -21,6 +21,7 @@ PASSES = (
     headers.check_rule_headers,
     conditions.check_conditions,
     conditions.check_actions,
+    catalog.check_support_gates,
     strata.check_stratified,
 )
 

@@ -178,6 +178,9 @@ class _ToAst(Transformer):
     def iv_description(self, meta, c):
         return ("description", _unquote(c[0]))
 
+    def iv_track(self, meta, c):
+        return ("track", str(c[0])), ("track_pos", self._pos(c[0]))
+
     def dose(self, meta, c):
         frequency, period, minutes, deliverers = c
         return ast.Dose(int(float(frequency)), str(period), int(float(minutes)), deliverers,

@@ -93,6 +93,8 @@ REFERRALS = ("paediatrics", "occupational_therapy", "speech_and_language_therapy
 RELATIONAL_DOMAINS = ("family", "community", "cultural")
 # Who delivers a dose; "therapist" is always available (the treating clinician).
 DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist")
+# Whom an intervention is for: the client's own work, or the adults and settings around the client.
+TRACKS = ("client", "support")
 MODALITIES = ("somatosensory", "motor", "rhythmic", "relational", "cognitive", "expressive")
 EVIDENCE_LEVELS = ("systematic_review", "trial", "observational", "expert_consensus", "practice")
 RULE_STATUSES = ("draft", "approved", "retired")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 from dsl.vocabulary import SEVERITY_OF_FLAG
 
 PhaseName = Literal["regulate", "relate", "reason"]
+TrackName = Literal["client", "support"]
 Period = Literal["day", "week"]
 
 
@@ -50,6 +51,9 @@ class Recommendation(_Out):
     because: tuple[Reason, ...] = Field(title="Because", description="Why, rule by rule")
     dose_notes: tuple[str, ...] = Field((), title="Dose notes",
                                         description="How and why the default dose was changed")
+    track: TrackName = Field("client", title="Track", description=(
+        "client: the client's own work, sequenced bottom-up; support: work for the adults and "
+        "settings around the client, never gated by the client's bands or arousal state"))
 
 
 class PhasePlan(_Out):
@@ -70,6 +74,7 @@ class Deferred(_Out):
         title="Gate kind", description="Which constraint holds it back")
     holding_value: str = Field(title="Holding value", description="The value that holds the gate shut")
     rules: tuple[str, ...] = Field(title="Rules", description="Rules that proposed or deferred it")
+    track: TrackName = Field("client", title="Track", description="client or support (see Recommendation)")
 
 
 class Avoided(_Out):

@@ -169,7 +169,10 @@ class Sequencer:
         if not recs:  # a `defer` gates a recommendation; alone it proposes nothing
             return decided(Status.NOT_PROPOSED, "no_recommendation",
                            tuple(sorted({r.id for r, _ in defers})))
-        stage_reason = self._below_stage(iv)
+        # Work for the adults around the client is never held by the client's developmental
+        # profile, bands or arousal state (CLINICAL.md sections 1 and 6); only a rule's own gate.
+        support = iv.track == "support"
+        stage_reason = None if support else self._below_stage(iv)
         if stage_reason is not None:
             return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=stage_reason)
         if not settings:
@@ -180,7 +183,7 @@ class Sequencer:
             return decided(Status.DEFERRED, "rule", tuple(sorted(set(rec_rules + rule_gate.rules))),
                            gate=rule_gate)
         phase = self.kb.phase_of_region(iv.region)
-        for gate in (self.region_gate(phase), self.arousal_gate(phase)):
+        for gate in (() if support else (self.region_gate(phase), self.arousal_gate(phase))):
             if gate is not None:
                 return decided(Status.DEFERRED, gate.kind, rec_rules, gate=gate)
         return decided(Status.ACTIVE, "phase", rec_rules)
@@ -193,7 +196,8 @@ class Sequencer:
         deferred = [p.Deferred(intervention=d.intervention, name=names[d.intervention],
                                phase=kb.phase_of_region(kb.interventions[d.intervention].region).value,
                                gate=d.gate.text, gate_kind=d.gate.kind,
-                               holding_value=d.gate.holding_text, rules=d.rules)
+                               holding_value=d.gate.holding_text, rules=d.rules,
+                               track=cast(p.TrackName, kb.interventions[d.intervention].track))
                     for d in of(Status.DEFERRED) if d.gate is not None]
         avoided = [p.Avoided(intervention=d.intervention, name=names[d.intervention], rules=d.rules,
                              reason=d.reason, proposed_by=d.proposed_by)
@@ -286,7 +290,7 @@ class Sequencer:
                 dose=dose, settings=settings, priority=keys[iv_id][1], prerequisites=iv.requires,
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
-                dose_notes=notes))
+                dose_notes=notes, track=cast(p.TrackName, iv.track)))
         return tuple(
             p.PhasePlan(name=phase.value,
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),

@@ -30,8 +30,11 @@ def gates(ctx: Context, intervention: str) -> tuple[Gate, ...]:
     out.append(_age_gate(ctx, iv))
     out.append(_settings_gate(ctx, iv))
     out.append(_rule_gate(ctx, intervention))
-    out.append(_region_gate(ctx, phase))
-    out.append(_arousal_gate(ctx, phase))
+    if iv.track == "support":
+        out += _support_gates(ctx)
+    else:
+        out.append(_region_gate(ctx, phase))
+        out.append(_arousal_gate(ctx, phase))
     out.append(_prerequisite_gate(ctx, iv))
     return tuple(g for g in out if g is not None)
 
@@ -89,9 +92,21 @@ def _until(action: ast.Defer, types) -> str:
     return f"until {plain(action.until, types)}"
 
 
+def _support_gates(ctx: Context) -> list[Gate]:
+    """Work for the adults around the client is not held by the client's bands or state."""
+    bands = ", ".join(f"{r.region} band = {r.band}" for r in ctx.plan.regions)
+    current = ctx.outcome.assessment.arousal.current
+    return [Gate(kind="region", passed=True, value=bands,
+                 text="It is work for the adults around the client: the client's bands do not "
+                      "hold it back."),
+            Gate(kind="arousal", passed=True, value=f"{AROUSAL_CURRENT} = {current}",
+                 text="It is work for the adults around the client: it starts whatever the "
+                      "client's state today.")]
+
+
 def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     needed = iv.min_developmental_age_months
-    if not needed:
+    if not needed or iv.track == "support":
         return None
     # The stage in the domain the activity names (as engine/sequence.py decides it);
     # no estimate: not held back on that account.

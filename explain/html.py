@@ -33,8 +33,12 @@ def render_report(ctx: Context, trace: Trace | None = None) -> str:
     return ENV.get_template("report.html").render(
         title=f"Groundwork plan for client {plan.client_id}", css=Markup(_css()),
         disclaimer=DISCLAIMER, plan=plan, columns=region_columns(ctx), legend=BAND_ORDER,
-        phases=[(phase, [(rec, explain_why(ctx, rec.intervention)) for rec in phase.recommendations])
-                for phase in plan.phases],
+        support=[(rec, explain_why(ctx, rec.intervention)) for phase in plan.phases
+                 for rec in phase.recommendations if rec.track == "support"],
+        phases=[(phase, [(rec, explain_why(ctx, rec.intervention)) for rec in phase.recommendations
+                         if rec.track == "client"])
+                for phase in plan.phases
+                if any(rec.track == "client" for rec in phase.recommendations)],
         held=_held_sections(ctx),
         item_flags=Markup(item_flags_html(ctx)), profile=Markup(profile_html(ctx)),
         provenance=[("Knowledge base", f"{prov.kb_name} {prov.kb_version}"),

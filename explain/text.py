@@ -30,6 +30,13 @@ def because_line(rec: Recommendation) -> str:
     return f"because {reason.title.rstrip('.')} [{reason.rule}]: {values}{more}"
 
 
+def _rec_lines(index: int, rec: Recommendation) -> list[str]:
+    dose = rec.dose
+    return [f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
+            f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
+            f"; {', '.join(rec.settings)}", *_wrap(because_line(rec), "     ")]
+
+
 def since_previous_lines(since) -> list[str]:
     """What changed since the previous assessment the input named (engine/progress.py)."""
     from explain.progress import change_lines
@@ -59,16 +66,20 @@ def render_plan(plan: Plan) -> str:
     out += profile_lines(plan)
     if plan.since_previous is not None:
         out += since_previous_lines(plan.since_previous) + [""]
-    if not plan.phases:
-        out.append("No activity is active yet; see the deferred and avoided lists below.")
-    for number, phase in enumerate(plan.phases, 1):
+    support = [rec for phase in plan.phases for rec in phase.recommendations if rec.track == "support"]
+    if support:
+        out.append("FOR THE ADULTS AROUND THE CLIENT (starts now, whatever the client's scores or state)")
+        for index, rec in enumerate(support, 1):
+            out += _rec_lines(index, rec)
+        out.append("")
+    phases = [phase for phase in plan.phases if any(r.track == "client" for r in phase.recommendations)]
+    if not phases:
+        out.append("No activity for the client is active yet; see the deferred and avoided lists below.")
+    for number, phase in enumerate(phases, 1):
         out.append(f"PHASE {number}: {phase.name.upper()} ({', '.join(phase.regions)})")
-        for index, rec in enumerate(phase.recommendations, 1):
-            dose = rec.dose
-            out.append(f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
-                       f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
-                       f"; {', '.join(rec.settings)}")
-            out += _wrap(because_line(rec), "     ")
+        client = [rec for rec in phase.recommendations if rec.track == "client"]
+        for index, rec in enumerate(client, 1):
+            out += _rec_lines(index, rec)
         out += _wrap("Move on when: " + "; ".join(phase.move_on_when), "  ")
         out.append("")
     if plan.deferred:

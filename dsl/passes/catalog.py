@@ -8,7 +8,8 @@ import networkx as nx
 
 from dsl import ast
 from dsl.errors import Collector, did_you_mean
-from dsl.vocabulary import DELIVERERS, MODALITIES, SENSITIVITIES, SETTINGS, Phase
+from dsl.facts import AROUSAL_CURRENT, band_path, score_path
+from dsl.vocabulary import DELIVERERS, MODALITIES, SENSITIVITIES, SETTINGS, TRACKS, Phase
 
 REQUIRED = ("name", "region", "modality", "dose", "settings", "source")
 
@@ -43,6 +44,10 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
     if iv.modality and iv.modality not in MODALITIES:
         out.add("E151", f"unknown modality '{iv.modality}'" + _suggest(iv.modality, MODALITIES),
                 iv.pos, hint="modalities: " + ", ".join(MODALITIES))
+    if iv.track not in TRACKS:
+        out.add("E151", f"unknown track '{iv.track}'" + _suggest(iv.track, TRACKS),
+                iv.track_pos or iv.pos, hint="an intervention is for the client (track client) or "
+                "for the adults and settings around the client (track support)")
     for setting in iv.settings:
         if setting not in SETTINGS:
             out.add("E151", f"unknown setting '{setting}'" + _suggest(setting, SETTINGS), iv.pos)
@@ -67,6 +72,27 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
                 kb.region(kb.interventions[prerequisite].region).order > kb.region(iv.region).order:
             out.add("E142", f"'{iv.id}' requires '{prerequisite}', which targets a higher region; "
                     "prerequisites must come from the same region or below", iv.requires_pos)
+
+
+def check_support_gates(kb, out: Collector) -> None:
+    """Work for the adults and settings around the client starts on day one (CLINICAL.md
+    section 1): a `defer` of a support intervention may wait for something about the adults or
+    the setting, never for the client's bands, scores or arousal state."""
+    client_state = {band_path(n) for n in kb.region_names + kb.domain_names} \
+        | {score_path(n) for n in kb.region_names + kb.domain_names} | {AROUSAL_CURRENT}
+    for rule in kb.rules:
+        for action in rule.actions:
+            if not isinstance(action, ast.Defer) or action.intervention not in kb.interventions \
+                    or kb.interventions[action.intervention].track != "support":
+                continue
+            tested = sorted({n.path for n in ast.walk(action.until)
+                             if getattr(n, "path", None) in client_state})
+            if tested:
+                out.add("E152", f"'{action.intervention}' is support work (for the adults around "
+                        f"the client) but this defer waits for the client's "
+                        + ", ".join(tested), action.pos,
+                        hint="support work is never gated by the client's bands or state; gate it "
+                        "on the adults or the setting, or make the intervention `track client`")
 
 
 def check_dose(dose: ast.Dose, out: Collector) -> None:

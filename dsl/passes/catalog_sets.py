@@ -16,26 +16,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dsl import ast
-from dsl import vocabulary
 from dsl.errors import Collector, did_you_mean
-from dsl.vocabulary import MODALITIES, Phase
+from dsl.vocabulary import MODALITIES, TRACKS, Phase
 
 
 def _categories(kb) -> dict[str, tuple[str, ...]]:
     """What a word of a set can name, in the order a word is looked up."""
-    categories = {"phase": tuple(p.value for p in Phase), "region": kb.region_names,
-                  "modality": MODALITIES}
-    tracks = getattr(vocabulary, "TRACKS", ())  # the client/support track, where the catalog has one
-    if tracks:
-        categories["track"] = tuple(tracks)
-    return categories
+    return {"phase": tuple(p.value for p in Phase), "region": kb.region_names,
+            "modality": MODALITIES, "track": TRACKS}
 
 
 def _value(kb, iv: ast.Intervention, category: str) -> str | None:
     if category == "phase":
         return kb.region(iv.region).phase if iv.region in kb.region_names else iv.phase
-    if category == "track":  # an entry that names no track is the client's own work
-        return getattr(iv, "track", None) or "client"
     return getattr(iv, category, None)
 
 
