@@ -111,6 +111,11 @@ class Intervention:
     requires_pos: Pos | None = None
     contraindicated: tuple[str, ...] = ()
     contraindicated_pos: Pos | None = None
+    # Markers (`marks body_contact, trauma_processing`) and the no-touch alternative.
+    marks: tuple[str, ...] = ()
+    marks_pos: Pos | None = None
+    no_touch_alternative: str | None = None
+    no_touch_alternative_pos: Pos | None = None
     source: str | None = None
     description: str | None = None
     # Whom the work is for: "client" (the client's own work, sequenced bottom-up) or "support"
@@ -173,6 +178,8 @@ class Flag:
     code: str
     message: str
     pos: Pos
+    # The catalog actions the flag brings (`brings …`): recommended by its rule, whatever the bands.
+    actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

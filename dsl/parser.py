@@ -172,6 +172,12 @@ class _ToAst(Transformer):
     def iv_contraindicated(self, meta, c):
         return ("contraindicated", c[0]), ("contraindicated_pos", self._pos(meta))
 
+    def iv_marks(self, meta, c):
+        return ("marks", c[0]), ("marks_pos", self._pos(meta))
+
+    def iv_no_touch(self, meta, c):
+        return ("no_touch_alternative", str(c[0])), ("no_touch_alternative_pos", self._pos(c[0]))
+
     def iv_source(self, meta, c):
         return ("source", _unquote(c[0]))
 
@@ -263,8 +269,9 @@ class _ToAst(Transformer):
         return ast.CatalogSet(tuple(str(word) for word in c), self._pos(meta))
 
     def flag(self, meta, c):
-        severity, code, message = c
-        return ast.Flag(str(severity), str(code), _unquote(message), self._pos(severity))
+        severity, code, message, actions = c
+        return ast.Flag(str(severity), str(code), _unquote(message), self._pos(severity),
+                        tuple(actions or ()))
 
     def derive(self, meta, c):
         return ast.Derive(str(c[0]), self._pos(c[0]))

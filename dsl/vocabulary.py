@@ -76,7 +76,25 @@ RELATIONAL_LEVELS = words(RelationalLevel)
 DEVELOPMENTAL_PERIODS = (
     "perinatal", "infancy", "early_childhood", "childhood", "adolescence", "adulthood",
 )
-SAFEGUARDING_CONCERNS = ("ongoing_maltreatment", "self_harm_risk", "placement_instability")
+# Self-harm and suicidal ideation are distinct concerns (NICE NG225): each is recorded on its own.
+SAFEGUARDING_CONCERNS = ("ongoing_maltreatment", "self_harm_risk", "placement_instability",
+                         "suicidal_ideation", "exploitation", "going_missing", "harm_to_others")
+# Concerns about someone harming the client: who is suspected is recorded (`suspected_harm`).
+HARM_BY_OTHERS = ("ongoing_maltreatment", "exploitation")
+# A history period's severity as recorded: the scale, or unknown (not recorded). A period left out
+# of the assessment is unknown, never none.
+UNKNOWN = "unknown"
+HISTORY_SEVERITIES = SEVERITIES + (UNKNOWN,)
+# Agreement to touch-based work, by the client (assent) and by the carer (consent).
+AGREEMENT = ("given", "declined", UNKNOWN)
+# A setting's policy on body contact in therapeutic work.
+TOUCH_POLICIES = ("allowed", "restricted", "none")
+# The result of a trauma symptom screen, and which public screen was used (a code, never text).
+TRAUMA_SCREEN_RESULTS = ("not_done", "below_threshold", "above_threshold")
+TRAUMA_SCREENS = ("cats", "cpss_5", "tscyc", "tscc", "ucla_ptsd_ri", "cries_8", "pcl_5", "itq",
+                  "other_validated")
+# Catalog markers a trainer sets on an intervention (`marks body_contact`).
+MARKERS = ("body_contact", "trauma_processing")
 SENSITIVITIES = (
     "touch_aversion", "noise_sensitivity", "seizures", "motion_sensitivity",
     "animal_allergy", "water_fear", "limited_mobility",
@@ -86,6 +104,8 @@ CAREGIVER_ROLES = (
     "parent", "foster_carer", "kinship_carer", "teacher", "residential_staff", "mentor",
 )
 CAREGIVER_REGULATION = ("well_regulated", "variable", "dysregulated")
+# Who is suspected of causing harm: a caregiver role, or unknown (never free text).
+SUSPECTS = CAREGIVER_ROLES + (UNKNOWN,)
 INFORMANTS = ("caregiver", "teacher", "clinician_observation", "self_report", "records")
 # Referrals an instrument item may carry (instrument.toml [[referrals]] declares their names).
 REFERRALS = ("paediatrics", "occupational_therapy", "speech_and_language_therapy",

@@ -29,8 +29,9 @@ class Status(str, Enum):
 
 # The constraint that decided, in the sequencer's order of precedence; "phase" for active work.
 DecisionKind = Literal["avoid", "contraindication", "developmental_age", "settings", "rule",
-                       "region", "arousal", "prerequisite", "phase", "no_recommendation"]
-GateKind = Literal["rule", "region", "arousal", "prerequisite"]
+                       "region", "arousal", "prerequisite", "protocol", "phase",
+                       "no_recommendation"]
+GateKind = Literal["rule", "region", "arousal", "prerequisite", "protocol"]
 
 
 @dataclass

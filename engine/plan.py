@@ -54,6 +54,10 @@ class Recommendation(_Out):
     track: TrackName = Field("client", title="Track", description=(
         "client: the client's own work, sequenced bottom-up; support: work for the adults and "
         "settings around the client, never gated by the client's bands or arousal state"))
+    in_place_of: tuple[str, ...] = Field(
+        (), title="In place of",
+        description="Body-contact work held back by the touch conditions that this no-touch "
+                    "alternative is offered instead of")
 
 
 class PhasePlan(_Out):
@@ -70,8 +74,10 @@ class Deferred(_Out):
     name: str = Field(title="Name", description="Catalog name")
     phase: PhaseName = Field(title="Phase", description="Phase it belongs to")
     gate: str = Field(title="Gate", description="What must become true before it starts")
-    gate_kind: Literal["region", "arousal", "rule", "prerequisite"] = Field(
-        title="Gate kind", description="Which constraint holds it back")
+    gate_kind: Literal["region", "arousal", "rule", "prerequisite", "protocol"] = Field(
+        title="Gate kind",
+        description="Which constraint holds it back (protocol: one trauma-processing protocol at "
+                    "a time)")
     holding_value: str = Field(title="Holding value", description="The value that holds the gate shut")
     rules: tuple[str, ...] = Field(title="Rules", description="Rules that proposed or deferred it")
     track: TrackName = Field("client", title="Track", description="client or support (see Recommendation)")
@@ -99,6 +105,10 @@ class Flag(_Out):
         title="Severity", description="info, warning, critical")
     message: str = Field(title="Message", description="For clinician review")
     rules: tuple[str, ...] = Field(title="Rules", description="Rules that raised it (empty: engine)")
+    actions: tuple[str, ...] = Field(
+        (), title="Actions",
+        description="Catalog ids of the actions the flag brings into the plan (a critical flag "
+                    "always brings one)")
 
 
 class NoAction(_Out):

@@ -20,9 +20,9 @@ from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
-from dsl.facts import AROUSAL_CURRENT, band_path
+from dsl.facts import AROUSAL_CURRENT, band_path, touch_settings
 from dsl.plain import plain
-from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
+from dsl.vocabulary import AROUSAL_STATES, BANDS, INSUFFICIENT, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
 from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
 from dsl.checked import CheckedRule
@@ -37,6 +37,7 @@ from engine.models import Assessment
 from engine.runtime import Firing
 
 DEFAULT_PRIORITY = 5
+FLAG_PRIORITY = 1  # what a flag brings comes first
 GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the sequencer builds
 SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
@@ -55,6 +56,9 @@ def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
                 findings.defers.setdefault(action.intervention, []).append((rule, action))
             elif isinstance(action, ast.Flag):
                 findings.flags.setdefault(action.code, []).append((rule, action))
+                for brought in action.actions:  # a flag's actions are its rule's recommendations
+                    findings.recommends.setdefault(brought, []).append(
+                        (rule, ast.Recommend(brought, action.pos, priority=FLAG_PRIORITY)))
             elif isinstance(action, ast.NoAction):
                 findings.no_action.append((rule, action))
             elif isinstance(action, ast.ScaleDose):
@@ -71,6 +75,7 @@ class Sequencer:
         self.derived = frozenset(derived)
         self.types = kb.fact_types()
         self.bands = {s.name: s.band for s in facts.regions}
+        self.in_place_of: dict[str, tuple[str, ...]] = {}  # no-touch alternative → held work
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
         # for once per proposed intervention: remember each answer.
         self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
@@ -78,7 +83,9 @@ class Sequencer:
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> Gate | None:
-        """Closed when a region of an earlier phase is compromised."""
+        """Closed when a region of an earlier phase is compromised: its band is one the
+        knowledge base's gate policy lists (`compromised bands …`, which may list `insufficient`:
+        too few known ratings then hold the work above exactly as a compromised band does)."""
         blocking = [r for r in self.kb.regions
                     if PHASE_ORDER[Phase(r.phase)] < PHASE_ORDER[phase]
                     and self.bands[r.name] in self.kb.compromised]
@@ -89,11 +96,21 @@ class Sequencer:
         healthy = [b for b in BANDS if b not in self.kb.compromised][-1]
         tests = tuple(ast.Comparison(band_path(r.name), "<=", healthy, GATE_POS, GATE_POS)
                       for r in blocking)
-        return Gate(kind="region", needs=f"{names} {verb} {healthy} or better",
+        unrated = [r.name for r in blocking if self.bands[r.name] == INSUFFICIENT]
+        needs = f"{names} {verb} {healthy} or better"
+        if unrated:
+            needs += " (rated first: " + "; ".join(self._missing(name) for name in unrated) + ")"
+        return Gate(kind="region", needs=needs,
                     condition=tests[0] if len(tests) == 1 else ast.And(tests, GATE_POS),
                     holding=tuple((band_path(r.name), self.bands[r.name]) for r in blocking),
                     holding_text=", ".join(f"{r.name} band = {self.bands[r.name]}"
                                            for r in blocking))
+
+    def _missing(self, region: str) -> str:
+        """The unrated due items of a region, by id."""
+        missing = sorted(r.item.id for r in self.facts.ratings
+                         if r.item.region == region and r.due and r.value is None)
+        return f"{region} items not rated: " + (", ".join(missing) or "none due")
 
     def arousal_gate(self, phase: Phase) -> Gate | None:
         """Closed when the current arousal state cannot reach work of the phase."""
@@ -141,9 +158,11 @@ class Sequencer:
         """The plan, and the decision behind every intervention it considered."""
         proposed = sorted(set(findings.recommends) | set(findings.avoids) | set(findings.defers))
         decisions = {iv_id: self._decide(iv_id, findings) for iv_id in proposed}
+        self.in_place_of = self._offer_no_touch_alternatives(findings, decisions)
         candidates = {iv_id: [self.kb.interventions[iv_id], findings.recommends[iv_id], d.settings]
                       for iv_id, d in decisions.items() if d.status is Status.ACTIVE}
         self._defer_missing_prerequisites(candidates, decisions)
+        self._one_trauma_protocol(candidates, findings, decisions)
         plan = self._plan(decisions, self._phases(candidates, findings), findings, provenance)
         return plan, Decisions(decisions, self.phase_gates(), findings)
 
@@ -178,7 +197,7 @@ class Sequencer:
         if not settings:
             return decided(Status.NOT_SUITABLE, "settings", rec_rules, reason=(
                 "offered only in " + ", ".join(iv.settings) + "; the client is in "
-                + ", ".join(sorted(self.assessment.settings))))
+                + ", ".join(sorted(self.assessment.settings)) + self._touch_note(iv)))
         if rule_gate is not None:
             return decided(Status.DEFERRED, "rule", tuple(sorted(set(rec_rules + rule_gate.rules))),
                            gate=rule_gate)
@@ -229,8 +248,7 @@ class Sequencer:
             deferred=tuple(sorted(deferred, key=lambda d: (PHASE_ORDER[Phase(d.phase)], d.intervention))),
             avoided=tuple(sorted(avoided, key=lambda a: a.intervention)),
             not_suitable=tuple(sorted(not_suitable, key=lambda n: n.intervention)),
-            no_action=tuple(p.NoAction(reason=a.reason, rules=(r.id,))
-                            for r, a in sorted(findings.no_action, key=lambda x: x[0].id)),
+            no_action=self._no_action(findings),
             review=self._review(findings),
             provenance=provenance,
         )
@@ -250,27 +268,83 @@ class Sequencer:
                 f"estimate is {stage.months} months (an estimate from {len(stage.known)} of "
                 f"{len(stage.due)} due items)")
 
+    def _touch_note(self, iv) -> str:
+        if "body_contact" not in iv.marks:
+            return ""
+        allowed = sorted(touch_settings(self.assessment))
+        return ("; body contact is allowed by the touch policy of "
+                + (", ".join(allowed) if allowed else "none of the client's settings")
+                + " (a setting's policy not recorded is not allowed, except home)")
+
     def _settings(self, iv, recs, client_settings) -> tuple[str, ...]:
         """Where to deliver it: every setting some recommending rule asks for (a rule without
         `in` asks for all of the catalog's), that the catalog allows and the client lives in."""
         wanted = set().union(*(set(action.settings or iv.settings) for _, action in recs))
+        if "body_contact" in iv.marks:  # only where the setting's touch policy allows it
+            client_settings = set(client_settings) & touch_settings(self.assessment)
         return tuple(s for s in iv.settings if s in wanted and s in client_settings)
 
+    def _offer_no_touch_alternatives(self, findings: Findings,
+                                     decisions: dict[str, Decision]) -> dict[str, tuple[str, ...]]:
+        """Body-contact work that is recommended but held back (the touch conditions, a
+        contraindication, no setting that allows touch) is replaced by the catalog's no-touch
+        alternative, proposed by the same rules. Returns alternative → what it stands in for."""
+        instead: dict[str, list[str]] = {}
+        for iv_id, decision in sorted(decisions.items()):
+            iv = self.kb.interventions[iv_id]
+            if ("body_contact" not in iv.marks or not iv.no_touch_alternative
+                    or decision.status in (Status.ACTIVE, Status.NOT_PROPOSED)):
+                continue
+            alternative = iv.no_touch_alternative
+            instead.setdefault(alternative, []).append(iv_id)
+            if alternative in findings.recommends:
+                continue  # already proposed in its own right
+            findings.recommends[alternative] = [
+                (rule, ast.Recommend(alternative, action.pos, priority=action.priority,
+                                     settings=action.settings))
+                for rule, action in findings.recommends[iv_id]]
+        for alternative in sorted(instead):
+            decisions[alternative] = self._decide(alternative, findings)
+        return {a: tuple(ids) for a, ids in instead.items()}
+
     def _defer_missing_prerequisites(self, candidates, decisions: dict[str, Decision]) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for iv_id in sorted(candidates):
-                iv = candidates[iv_id][0]
-                missing = [r for r in iv.requires if r not in candidates]
-                if missing:
-                    names = " and ".join(self.kb.interventions[m].name for m in missing)
-                    gate = Gate(kind="prerequisite", needs=f"{names} is under way", condition=None,
-                                holding=(), holding_text="not in the active plan: " + ", ".join(missing))
-                    decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED,
-                                               kind="prerequisite", gate=gate)
-                    del candidates[iv_id]
-                    changed = True
+        """A prerequisite means completed or established, recorded in the assessment
+        (`established`, from a re-assessment or feedback), not merely also in this plan."""
+        established = set(self.assessment.established)
+        for iv_id in sorted(candidates):
+            iv = candidates[iv_id][0]
+            missing = [r for r in iv.requires if r not in established]
+            if missing:
+                names = " and ".join(self.kb.interventions[m].name for m in missing)
+                verb = "is" if len(missing) == 1 else "are"
+                gate = Gate(kind="prerequisite", needs=f"{names} {verb} recorded as established",
+                            condition=None, holding=(),
+                            holding_text="not recorded as established: " + ", ".join(missing))
+                decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED,
+                                           kind="prerequisite", gate=gate)
+                del candidates[iv_id]
+
+    def _one_trauma_protocol(self, candidates, findings: Findings,
+                             decisions: dict[str, Decision]) -> None:
+        """At most one trauma-processing protocol at a time: the first in the sequence (lowest
+        priority, then region, then id) is active; the others wait until it is established."""
+        protocols = [iv_id for iv_id in candidates
+                     if "trauma_processing" in self.kb.interventions[iv_id].marks]
+        if len(protocols) < 2:
+            return
+        def key(iv_id: str) -> tuple[int, int, str]:
+            priority = min((a.priority for _, a in findings.recommends[iv_id]
+                            if a.priority is not None), default=DEFAULT_PRIORITY)
+            return (priority, self.kb.region(self.kb.interventions[iv_id].region).order, iv_id)
+        first, *rest = sorted(protocols, key=key)
+        name = self.kb.interventions[first].name
+        for iv_id in rest:
+            gate = Gate(kind="protocol", needs=f"{name} is recorded as established (one "
+                        "trauma-processing protocol at a time)", condition=None, holding=(),
+                        holding_text=f"active trauma-processing protocol: {first}")
+            decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED, kind="protocol",
+                                       gate=gate)
+            del candidates[iv_id]
 
     def _phases(self, candidates, findings: Findings) -> tuple[p.PhasePlan, ...]:
         keys = {}
@@ -290,7 +364,8 @@ class Sequencer:
                 dose=dose, settings=settings, priority=keys[iv_id][1], prerequisites=iv.requires,
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
-                dose_notes=notes, track=cast(p.TrackName, iv.track)))
+                dose_notes=notes, track=cast(p.TrackName, iv.track),
+                in_place_of=self.in_place_of.get(iv_id, ())))
         return tuple(
             p.PhasePlan(name=phase.value,
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
@@ -316,8 +391,9 @@ class Sequencer:
         for code, pairs in findings.flags.items():
             worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.__getitem__)
             message = next(a.message for r, a in sorted(pairs, key=lambda x: x[0].id))
+            actions = tuple(sorted({i for _, a in pairs for i in a.actions}))
             flags.append(p.Flag(code=code, severity=worst, message=message,
-                                rules=tuple(sorted({r.id for r, _ in pairs}))))
+                                rules=tuple(sorted({r.id for r, _ in pairs})), actions=actions))
         flags.extend(informant_flags(self.facts.ratings, self.kb))
         for score in self.facts.regions:
             if score.band == "insufficient":
@@ -326,6 +402,14 @@ class Sequencer:
                     message=f"Only {score.known} of {score.items} {score.name} items are rated; "
                             f"rate more before relying on the {score.name} band."))
         return tuple(sorted(flags, key=lambda f: (SEVERITY_ORDER[f.severity], f.code)))
+
+    def _no_action(self, findings: Findings) -> tuple[p.NoAction, ...]:
+        """"No action needed" never stands beside a critical flag: a critical flag always brings
+        action, whatever another rule concluded about the profile."""
+        if any(a.severity == "critical" for pairs in findings.flags.values() for _, a in pairs):
+            return ()
+        return tuple(p.NoAction(reason=a.reason, rules=(r.id,))
+                     for r, a in sorted(findings.no_action, key=lambda x: x[0].id))
 
     def _review(self, findings: Findings) -> p.Review:
         review = self.kb.review
@@ -348,12 +432,26 @@ def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
 def _holding(result) -> tuple[tuple[str, str], ...]:
     """The client's values that keep a gate shut: every fact whose test is false, once each."""
     values: dict[str, str] = {}
-    for leaf in result.leaves():
-        if not leaf.value and hasattr(leaf.node, "path"):
+    for leaf in _against(result, True):
+        if hasattr(leaf.node, "path"):
             values.setdefault(leaf.node.path, show_value(leaf.actual))
-        elif not leaf.value and isinstance(leaf.node, ast.FactRef):
-            values.setdefault(leaf.node.name, "not derived")
+        elif isinstance(leaf.node, ast.FactRef):
+            values.setdefault(leaf.node.name, "derived" if leaf.value else "not derived")
     return tuple(values.items())
+
+
+def _against(result, wanted: bool):
+    """The leaves whose value is not the one the condition wants (under `not`, the opposite)."""
+    if isinstance(result.node, ast.Not):
+        for child in result.children:
+            yield from _against(child, not wanted)
+        return
+    if not result.children:
+        if result.value != wanted:
+            yield result
+        return
+    for child in result.children:
+        yield from _against(child, wanted)
 
 
 def join_reasons(reasons) -> str:

@@ -36,6 +36,7 @@ def gates(ctx: Context, intervention: str) -> tuple[Gate, ...]:
         out.append(_region_gate(ctx, phase))
         out.append(_arousal_gate(ctx, phase))
     out.append(_prerequisite_gate(ctx, iv))
+    out.append(_protocol_gate(ctx, intervention))
     return tuple(g for g in out if g is not None)
 
 
@@ -163,12 +164,21 @@ def _arousal_gate(ctx: Context, phase: Phase) -> Gate:
 def _prerequisite_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     if not iv.requires:
         return None
-    active = {r.intervention for phase in ctx.plan.phases for r in phase.recommendations}
-    missing = [r for r in iv.requires if r not in active]
+    established = set(ctx.outcome.assessment.established)
+    missing = [r for r in iv.requires if r not in established]
     names = ", ".join(iv.requires)
     if missing:
         return Gate(kind="prerequisite", passed=False,
-                    value="not in the active plan: " + ", ".join(missing),
-                    text=f"It needs {names} under way first.")
-    return Gate(kind="prerequisite", passed=True, value=f"{names} in the active plan",
-                text=f"It needs {names} first; that is in the plan and starts before it.")
+                    value="not recorded as established: " + ", ".join(missing),
+                    text=f"It needs {names} completed or established first (recorded in the "
+                         "assessment's `established` at a re-assessment or from feedback).")
+    return Gate(kind="prerequisite", passed=True, value=f"{names} recorded as established",
+                text=f"It needs {names} first; that is recorded as established.")
+
+
+def _protocol_gate(ctx: Context, intervention: str) -> Gate | None:
+    decision = ctx.decisions.get(intervention)
+    if decision is None or decision.kind != "protocol" or decision.gate is None:
+        return None
+    return Gate(kind="protocol", passed=False, value=decision.gate.holding_text,
+                text=f"One trauma-processing protocol at a time: it waits {decision.gate.text}.")

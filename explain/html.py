@@ -19,6 +19,7 @@ from explain.html_parts import ENV, macro as _macro
 from explain.html_profile import item_flags_html, profile_html
 from explain.models import Trace
 from explain.plain import DISCLAIMER, trace_lines
+from explain.text import nothing_active
 from explain.why import explain_why
 from explain.why_not import explain_why_not
 
@@ -39,7 +40,7 @@ def render_report(ctx: Context, trace: Trace | None = None) -> str:
                          if rec.track == "client"])
                 for phase in plan.phases
                 if any(rec.track == "client" for rec in phase.recommendations)],
-        held=_held_sections(ctx),
+        held=_held_sections(ctx), nothing_active=nothing_active(plan),
         item_flags=Markup(item_flags_html(ctx)), profile=Markup(profile_html(ctx)),
         provenance=[("Knowledge base", f"{prov.kb_name} {prov.kb_version}"),
                     ("Knowledge base hash", prov.kb_hash),

@@ -116,7 +116,8 @@ class Gate(_Out):
     """One constraint the sequencer checks before an intervention can be active."""
 
     kind: Literal["avoid", "contraindication", "developmental_age", "settings", "rule", "region",
-                  "arousal", "prerequisite"] = Field(title="Kind", description="Which constraint")
+                  "arousal", "prerequisite", "protocol"] = Field(title="Kind",
+                                                                  description="Which constraint")
     passed: bool = Field(title="Passed", description="Whether the constraint lets it through now")
     text: str = Field(title="Text", description="The constraint in a short sentence")
     value: str = Field(title="Value", description="The client's value it was checked against")

@@ -34,7 +34,10 @@ def _rec_lines(index: int, rec: Recommendation) -> list[str]:
     dose = rec.dose
     return [f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
             f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
-            f"; {', '.join(rec.settings)}", *_wrap(because_line(rec), "     ")]
+            f"; {', '.join(rec.settings)}", *_wrap(because_line(rec), "     "),
+            *(_wrap("offered without body contact in place of " + ", ".join(rec.in_place_of)
+                    + " (held back by the touch conditions: ask why-not)", "     ")
+              if rec.in_place_of else [])]
 
 
 def since_previous_lines(since) -> list[str]:
@@ -42,6 +45,17 @@ def since_previous_lines(since) -> list[str]:
     from explain.progress import change_lines
     return [f"SINCE THE PREVIOUS ASSESSMENT (record {since.record_id}, {since.assessment_date})",
             *change_lines(since)]
+
+
+def nothing_active(plan: Plan) -> str:
+    """Says so when no client activity is active, pointing only at lists the plan shows."""
+    shown = [name for name, items in (("deferred", plan.deferred), ("avoided", plan.avoided),
+                                      ("not suitable", plan.not_suitable)) if items]
+    if not shown:
+        return "No activity for the client is active."
+    names = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (f"No activity for the client is active yet; see the {names} "
+            f"list{'s' if len(shown) > 1 else ''} below.")
 
 
 def render_plan(plan: Plan) -> str:
@@ -53,7 +67,8 @@ def render_plan(plan: Plan) -> str:
     if plan.flags:
         out.append("FLAGS FOR CLINICIAN REVIEW")
         for flag in plan.flags:
-            out += _wrap(f"[{flag.severity.upper()}] {flag.code}: {flag.message}", "  ")
+            brings = f" Action in the plan: {', '.join(flag.actions)}." if flag.actions else ""
+            out += _wrap(f"[{flag.severity.upper()}] {flag.code}: {flag.message}{brings}", "  ")
         out.append("")
     out += item_flag_lines(plan)
     out.append("REGIONS (lowest first; score 0 = typical for age, 3 = severely below)")
@@ -74,7 +89,7 @@ def render_plan(plan: Plan) -> str:
         out.append("")
     phases = [phase for phase in plan.phases if any(r.track == "client" for r in phase.recommendations)]
     if not phases:
-        out.append("No activity for the client is active yet; see the deferred and avoided lists below.")
+        out.append(nothing_active(plan))
     for number, phase in enumerate(phases, 1):
         out.append(f"PHASE {number}: {phase.name.upper()} ({', '.join(phase.regions)})")
         client = [rec for rec in phase.recommendations if rec.track == "client"]

@@ -68,7 +68,9 @@ def check_no_action_conflicts(kb, out: Analysis) -> None:
         for other in out.rules:
             targets = [a.intervention for a in other.actions
                        if isinstance(a, ast.Recommend) and a.intervention in kb.interventions
-                       and kb.interventions[a.intervention].region in regions]
+                       and kb.interventions[a.intervention].region in regions
+                       # work for the adults around the client is not work for a region
+                       and kb.interventions[a.intervention].track == "client"]
             if targets and other.id != rule.id:
                 branch = _together(out, rule, other)
                 if branch is not None:

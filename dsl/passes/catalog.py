@@ -9,7 +9,7 @@ import networkx as nx
 from dsl import ast
 from dsl.errors import Collector, did_you_mean
 from dsl.facts import AROUSAL_CURRENT, band_path, score_path
-from dsl.vocabulary import DELIVERERS, MODALITIES, SENSITIVITIES, SETTINGS, TRACKS, Phase
+from dsl.vocabulary import DELIVERERS, MARKERS, MODALITIES, SENSITIVITIES, SETTINGS, TRACKS, Phase
 
 REQUIRED = ("name", "region", "modality", "dose", "settings", "source")
 
@@ -29,6 +29,26 @@ def check_catalog(kb, out: Collector) -> None:
             if not getattr(iv, name):
                 out.add("E150", f"intervention '{iv.id}' has no {name}", iv.pos)
         _check_names(kb, iv, out)
+
+
+def _check_no_touch(kb, iv: ast.Intervention, out: Collector) -> None:
+    """Body-contact work names a no-touch alternative, which exists and involves no contact."""
+    alternative = iv.no_touch_alternative
+    if "body_contact" in iv.marks and alternative is None:
+        out.add("E154", f"'{iv.id}' is marked body_contact but names no no_touch_alternative",
+                iv.marks_pos, hint="add: no_touch_alternative ID (an entry without body contact)")
+    if alternative is None:
+        return
+    if "body_contact" not in iv.marks:
+        out.add("E154", f"'{iv.id}' names a no_touch_alternative but is not marked body_contact",
+                iv.no_touch_alternative_pos, hint="add: marks body_contact, or drop the line")
+    target = kb.interventions.get(alternative)
+    if target is None:
+        out.add("E154", f"unknown no-touch alternative '{alternative}'"
+                + _suggest(alternative, kb.interventions), iv.no_touch_alternative_pos)
+    elif "body_contact" in target.marks:
+        out.add("E154", f"the no-touch alternative '{alternative}' is itself marked body_contact",
+                iv.no_touch_alternative_pos, hint="name an entry that involves no body contact")
 
 
 def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
@@ -59,6 +79,11 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
         out.add("E151", f"unknown domain '{iv.stage_domain}'" + _suggest(iv.stage_domain, kb.domain_names),
                 iv.stage_domain_pos, hint="a stage is read in a declared domain: "
                 + ", ".join(kb.domain_names))
+    for marker in iv.marks:
+        if marker not in MARKERS:
+            out.add("E151", f"unknown marker '{marker}'" + _suggest(marker, MARKERS), iv.marks_pos,
+                    hint="markers: " + ", ".join(MARKERS))
+    _check_no_touch(kb, iv, out)
     if iv.dose:
         check_dose(iv.dose, out)
     for prerequisite in iv.requires:

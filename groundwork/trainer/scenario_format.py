@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # a Literal built at run time is a plain string to the type c
 else:
     Band = Literal[v.BANDS + (v.INSUFFICIENT,)]
 PhaseName = Literal["regulate", "relate", "reason"]
-Severity = Literal[v.SEVERITIES]  # type: ignore[valid-type]
+Severity = Literal[v.HISTORY_SEVERITIES]  # type: ignore[valid-type]
+Agreement = Literal[v.AGREEMENT]  # type: ignore[valid-type]
 
 
 def _named(key: str):
@@ -55,6 +56,16 @@ class HistorySpec(_Strict):
     relational_poverty: Severity = "none"
 
 
+class TouchSpec(_Strict):
+    client_assent: Agreement = "unknown"
+    carer_consent: Agreement = "unknown"
+
+
+class SafetyReviewSpec(_Strict):
+    weeks_ago: int = Field(ge=0, le=520, description="Weeks before the assessment date")
+    evocative_work: Literal["may_proceed", "hold"] = "may_proceed"
+
+
 class RelationalHealthSpec(_Strict):
     family: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
     community: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
@@ -74,6 +85,12 @@ class ProfileSpec(_Strict):
     caregivers: tuple[CaregiverSpec, ...] = (CaregiverSpec(),)
     relational_health: RelationalHealthSpec = RelationalHealthSpec()
     history: dict[Literal[v.DEVELOPMENTAL_PERIODS], HistorySpec] = {}  # type: ignore[valid-type]
+    touch: TouchSpec = TouchSpec()
+    touch_policies: dict[Literal[v.SETTINGS], Literal[v.TOUCH_POLICIES]] = {}  # type: ignore[valid-type]
+    suspected_harm: dict[Literal[v.HARM_BY_OTHERS], Literal[v.SUSPECTS]] = {}  # type: ignore[valid-type]
+    safety_review: SafetyReviewSpec | None = None
+    trauma_screen: Literal[v.TRAUMA_SCREEN_RESULTS] = "not_done"  # type: ignore[valid-type]
+    established: tuple[str, ...] = ()
 
 
 class Recommended(_Strict):
