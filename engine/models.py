@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from dsl import vocabulary as v
 
@@ -190,14 +190,21 @@ class Assessment(_Model):
         description="Audit record id of this client's previous assessment (its plan id); the plan "
                     "then says what changed since (`since_previous`)")
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Assessment:
-        """Details that must agree with the rest of the assessment."""
-        for index, entry in enumerate(self.suspected_harm):
-            if entry.concern not in self.safeguarding:
-                raise ValueError(f"suspected_harm[{index}].concern: '{entry.concern}' is not among "
-                                 "the safeguarding concerns; add it there or remove this entry")
-        if self.safety_review is not None and self.safety_review.date > self.assessment_date:
-            raise ValueError("safety_review.date: the review is dated after the assessment; "
-                             "record a review that has taken place")
-        return self
+    @field_validator("suspected_harm")
+    @classmethod
+    def _suspect_of_a_recorded_concern(cls, value, info: ValidationInfo):
+        recorded = info.data.get("safeguarding", ())
+        for index, entry in enumerate(value):
+            if entry.concern not in recorded:
+                raise ValueError(f"entry {index} names '{entry.concern}', which is not among the "
+                                 "safeguarding concerns; add it there or remove the entry")
+        return value
+
+    @field_validator("safety_review")
+    @classmethod
+    def _review_has_taken_place(cls, value, info: ValidationInfo):
+        date = info.data.get("assessment_date")
+        if value is not None and date is not None and value.date > date:
+            raise ValueError("the review is dated after the assessment; record a review that has "
+                             "taken place")
+        return value
