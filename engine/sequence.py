@@ -2,9 +2,10 @@
 
 For each proposed intervention, in this order of precedence: avoided (by a rule, or by a catalog
 contraindication the client has), not suitable (above the developmental-age estimate, or no setting
-the client lives in), deferred (a rule's `defer … until` gate, a compromised lower region, an
-arousal state that cannot reach its phase, a prerequisite not under way), else active in the phase
-of its target region. An intervention that no fired rule recommends is never deferred or placed
+the client lives in whose touch policy allows it, for body contact), deferred (a rule's
+`defer … until` gate, a compromised or unrated lower region, an arousal state that cannot reach its
+phase, a prerequisite not recorded as established, a second trauma-processing protocol), else
+active in the phase of its target region. Held body-contact work brings its no-touch alternative. An intervention that no fired rule recommends is never deferred or placed
 (a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions
 that share a phase are worked on together, lowest first; work for a later phase waits while any
 region of an earlier phase is compromised.

@@ -74,8 +74,11 @@ def _deferred(ctx: Context, entry) -> WhyNot:
 
 
 def _prerequisite_status(ctx: Context, prerequisite: str) -> str:
+    if prerequisite in ctx.outcome.assessment.established:
+        return f"{prerequisite} is recorded as established."
     if ctx.locate(prerequisite) is not None:
-        return f"{prerequisite} is in the plan."
+        return (f"{prerequisite} is in the plan; record it as established (`established` in the "
+                "assessment) once it is.")
     answer = explain_why_not(ctx, prerequisite)
     return f"{prerequisite}: {answer.summary}"
 
