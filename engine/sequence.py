@@ -5,10 +5,11 @@ contraindication the client has), not suitable (above the developmental-age esti
 the client lives in whose touch policy allows it, for body contact), deferred (a rule's
 `defer … until` gate, a compromised or unrated lower region, an arousal state that cannot reach its
 phase, a prerequisite not recorded as established, a second trauma-processing protocol), else
-active in the phase of its target region. Held body-contact work brings its no-touch alternative. An intervention that no fired rule recommends is never deferred or placed
-(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions
-that share a phase are worked on together, lowest first; work for a later phase waits while any
-region of an earlier phase is compromised.
+active in the phase of its target region. Held body-contact work brings its no-touch alternative.
+An intervention that no fired rule recommends is never deferred or placed (a `defer` gates a
+recommendation; it proposes nothing), though a rule may still avoid it. Regions that share a phase
+are worked on together, lowest first; work for a later phase waits while any region of an earlier
+phase is compromised.
 
 Every decision is recorded as data (engine/decisions.py) beside the plan, for the explanations.
 """

@@ -86,6 +86,7 @@ def _form_page(request: Request, status: int = 200, **values) -> HTMLResponse:
     return _page(request, "assess.html", status, regions=forms.layout(kb), scale=kb.instrument.scale,
                  age_months=age_months,
                  instrument=kb.instrument, kb=kb, v=forms.vocabulary(),
+                 established=forms.established_choices(kb),
                  values=forms.Values(values.pop("values", None)), **values)
 
 
