@@ -365,13 +365,18 @@ def test_defer_until_holds_while_its_condition_is_false(tmp_path):
 
 def test_flags_with_each_severity_and_the_critical_review(tmp_path):
     kb = make_kb(tmp_path, rule("terror", "arousal.current = terror",
-                                'flag critical TERROR_NOW "The client is in terror now."')
+                                'flag critical TERROR_NOW "The client is in terror now." '
+                                'brings rhythmic-walk')
                  + rule("alarm", "arousal.current >= alarm", 'flag warning ALARM "Aroused."')
                  + rule("note", "arousal.current >= alarm", 'flag info ALARM "Noted."'))
     raw = raw_assessment(kb, arousal={"baseline": "calm", "current": "terror", "dissociative": False})
     plan = plan_for(kb, raw)
     flags = {f.code: (f.severity, f.rules) for f in plan.flags}
     assert flags == {"TERROR_NOW": ("critical", ("terror",)), "ALARM": ("warning", ("alarm", "note"))}
+    # a critical flag brings its action into the plan, recommended by the flag's rule
+    assert [f.actions for f in plan.flags if f.code == "TERROR_NOW"] == [("rhythmic-walk",)]
+    walk = plan.phases[0].recommendations[0]
+    assert (walk.intervention, walk.rules, walk.priority) == ("rhythmic-walk", ("terror",), 1)
     assert plan.review.interval_weeks == 2
     calm = plan_for(kb, raw_assessment(kb))
     assert calm.flags == () and calm.review.interval_weeks == 6
