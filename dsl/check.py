@@ -22,6 +22,7 @@ PASSES = (
     conditions.check_conditions,
     conditions.check_actions,
     catalog.check_support_gates,
+    catalog.check_budgets,
     strata.check_stratified,
 )
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Callable, Protocol, Union
 
 from dsl.vocabulary import (CAREGIVER_ROLES, DEVELOPMENTAL_PERIODS, HARM_BY_OTHERS, REFERRALS,
                             RELATIONAL_DOMAINS, RELATIONAL_LEVELS, SAFEGUARDING_CONCERNS,
-                            SCALE_OF_KIND, SENSITIVITIES, SETTINGS, SEVERITIES, UNKNOWN,
-                            ArousalState, Kind, RelationalLevel, Severity)
+                            SCALE_OF_KIND, SENSITIVITIES, SETTING_ADULTS, SETTINGS, SEVERITIES,
+                            UNKNOWN, ArousalState, Kind, RelationalLevel, Severity)
 
 if TYPE_CHECKING:  # only for the type checker: dsl never imports the engine at run time
     from engine.models import Assessment, PeriodHistory
@@ -276,6 +276,18 @@ def _dysregulated(s: Sources, _: str) -> float:
     return float(sum(1 for c in s.assessment.caregivers if c.regulation == "dysregulated"))
 
 
+def _variable(s: Sources, _: str) -> float:
+    return float(sum(1 for c in s.assessment.caregivers if c.regulation == "variable"))
+
+
+def _without_adult(s: Sources, _: str) -> frozenset:
+    """Settings of the client's where no regulated adult of that setting's own kind is recorded."""
+    return frozenset(
+        setting for setting, roles in SETTING_ADULTS.items() if setting in s.assessment.settings
+        and not any(c.role in roles and setting in c.settings and c.regulation != "dysregulated"
+                    for c in s.assessment.caregivers))
+
+
 _FROM_HISTORY = "the developmental history in the assessment"
 _FROM_AROUSAL = "the arousal states in the assessment"
 _FROM_AGE = "the chronological age in the assessment"
@@ -350,6 +362,11 @@ FACTS: tuple[Fact, ...] = (
          "the number of dysregulated trusted adults is",
          "the number of trusted adults recorded as dysregulated", _dysregulated,
          Count(preferred=0, not_above="caregivers.count")),
+    Fact("caregivers.variable", Kind.NUMBER,
+         "of the trusted adults, how many are variably regulated",
+         "the number of variably regulated trusted adults is",
+         "the number of trusted adults recorded as variably regulated", _variable,
+         Count(preferred=0, not_above="caregivers.count")),
     Fact("caregivers.roles", Kind.SET, "roles of the trusted adults", "the trusted adults' roles are",
          "the roles of the trusted adults recorded",
          lambda s, _: frozenset(c.role for c in s.assessment.caregivers), Members(),
@@ -397,6 +414,10 @@ FACTS: tuple[Fact, ...] = (
     Fact("settings", Kind.SET, "settings the client lives and learns in", "settings are",
          "the settings in the assessment",
          lambda s, _: frozenset(s.assessment.settings), Members(), SETTINGS),
+    Fact("settings.without_adult", Kind.SET,
+         "the client's settings with no regulated adult of their own (a carer at home, a teacher "
+         "at school, residential staff)", "settings without a named adult are",
+         "the settings and trusted adults in the assessment", _without_adult, Members(), SETTINGS),
     Fact("referrals", Kind.SET,
          "referrals the instrument attaches to items rated severely below typical",
          "referrals suggested by the ratings are",

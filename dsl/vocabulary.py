@@ -106,13 +106,25 @@ CAREGIVER_ROLES = (
 CAREGIVER_REGULATION = ("well_regulated", "variable", "dysregulated")
 # Who is suspected of causing harm: a caregiver role, or unknown (never free text).
 SUSPECTS = CAREGIVER_ROLES + (UNKNOWN,)
+# The adults whose own setting each is: who carries daily work there (CLINICAL.md section 3). The
+# clinic always has the treating therapist.
+SETTING_ADULTS = {"home": ("parent", "foster_carer", "kinship_carer"), "school": ("teacher",),
+                  "residential": ("residential_staff",)}
 INFORMANTS = ("caregiver", "teacher", "clinician_observation", "self_report", "records")
 # Referrals an instrument item may carry (instrument.toml [[referrals]] declares their names).
 REFERRALS = ("paediatrics", "occupational_therapy", "speech_and_language_therapy",
              "attention_assessment")
 RELATIONAL_DOMAINS = ("family", "community", "cultural")
-# Who delivers a dose; "therapist" is always available (the treating clinician).
-DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist")
+# Who delivers a dose; "therapist" is always available (the treating clinician), and "self" (the
+# client practising on their own, after learning it with the therapist) is for adult work.
+DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist", "self")
+# Existing daily routines a regulating dose can be attached to (CLINICAL.md section 3).
+ROUTINES = ("waking", "meals", "transitions", "bedtime", "school_day")
+# The moments a plan's state guidance covers, and the arousal states each one stands for.
+GUIDANCE_STATES = ("calm", "alarm", "fear", "dissociated")
+GUIDANCE_AROUSAL = {"calm": (ArousalState.CALM.value, ArousalState.ALERT.value),
+                    "alarm": (ArousalState.ALARM.value,),
+                    "fear": (ArousalState.FEAR.value, ArousalState.TERROR.value), "dissociated": ()}
 # Whom an intervention is for: the client's own work, or the adults and settings around the client.
 TRACKS = ("client", "support")
 MODALITIES = ("somatosensory", "motor", "rhythmic", "relational", "cognitive", "expressive")

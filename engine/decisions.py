@@ -28,9 +28,8 @@ class Status(str, Enum):
 
 
 # The constraint that decided, in the sequencer's order of precedence; "phase" for active work.
-DecisionKind = Literal["avoid", "contraindication", "developmental_age", "settings", "rule",
-                       "region", "arousal", "prerequisite", "protocol", "phase",
-                       "no_recommendation"]
+DecisionKind = Literal["avoid", "contraindication", "age_range", "developmental_age", "settings", "rule",
+                       "region", "arousal", "prerequisite", "protocol", "phase", "no_recommendation"]
 GateKind = Literal["rule", "region", "arousal", "prerequisite", "protocol"]
 
 
@@ -44,6 +43,7 @@ class Findings:
     flags: dict[str, list[tuple[CheckedRule, ast.Flag]]] = field(default_factory=dict)
     no_action: list[tuple[CheckedRule, ast.NoAction]] = field(default_factory=list)
     scales: dict[str, list[tuple[str, ast.ScaleDose]]] = field(default_factory=dict)
+    guides: list[tuple[CheckedRule, ast.Guide]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ MIN_MINUTES = 2
 
 def available_deliverers(assessment: Assessment) -> set[str]:
     roles = {c.role for c in assessment.caregivers}
-    return {"therapist"} | {who for who, fits in ROLES_FOR.items() if roles & fits}
+    return {"therapist", "self"} | {who for who, fits in ROLES_FOR.items() if roles & fits}
 
 
 def choose_dose(base: ast.Dose, assessment: Assessment,

@@ -24,11 +24,13 @@ from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path, touch_settings
 from dsl.plain import plain
-from dsl.vocabulary import AROUSAL_STATES, BANDS, INSUFFICIENT, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
+from dsl.vocabulary import (AROUSAL_STATES, BANDS, GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT,
+                            PHASE_ORDER, SEVERITY_OF_FLAG, ArousalState, Phase)
 from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
 from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
+from engine.carry import Budget, budget_for, delivery
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
 from engine.graph import start_order
@@ -65,6 +67,8 @@ def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
                 findings.no_action.append((rule, action))
             elif isinstance(action, ast.ScaleDose):
                 findings.scales.setdefault(action.phase, []).append((rule.id, action))
+            elif isinstance(action, ast.Guide):
+                findings.guides.append((rule, action))
     return findings
 
 
@@ -115,10 +119,15 @@ class Sequencer:
         return f"{region} items not rated: " + (", ".join(missing) or "none due")
 
     def arousal_gate(self, phase: Phase) -> Gate | None:
-        """Closed when the current arousal state cannot reach work of the phase."""
+        """Closed when the current arousal state cannot reach work of the phase, for work that
+        needs a calm or alert state (no state of alarm or above reaches it: reasoning and
+        processing). Work that alarm can reach waits for no particular day: the day's state
+        raises flags and chooses the state guidance to lead with, and the guidance says which
+        activities fit each state (CLINICAL.md section 2)."""
         current = self.assessment.arousal.current
         reaching = [s for s in AROUSAL_STATES if phase.value in self.kb.reachable.get(s, ())]
-        if current in reaching:
+        high = AROUSAL_STATES[AROUSAL_STATES.index(ArousalState.ALARM.value):]
+        if current in reaching or any(s in reaching for s in high):
             return None
         return Gate(kind="arousal", needs=f"the client is {' or '.join(reaching)}",
                     condition=ast.Membership(AROUSAL_CURRENT, tuple(reaching), GATE_POS),
@@ -165,7 +174,9 @@ class Sequencer:
                       for iv_id, d in decisions.items() if d.status is Status.ACTIVE}
         self._defer_missing_prerequisites(candidates, decisions)
         self._one_trauma_protocol(candidates, findings, decisions)
-        plan = self._plan(decisions, self._phases(candidates, findings), findings, provenance)
+        phases, menu, load = self._phases(candidates, findings)
+        plan = self._plan(decisions, phases, findings, provenance).model_copy(
+            update={"menu": menu, "load": load, "state_guidance": self._guidance(phases, findings)})
         return plan, Decisions(decisions, self.phase_gates(), findings)
 
     def _decide(self, iv_id: str, findings: Findings) -> Decision:
@@ -193,6 +204,9 @@ class Sequencer:
         # Work for the adults around the client is never held by the client's developmental
         # profile, bands or arousal state (CLINICAL.md sections 1 and 6); only a rule's own gate.
         support = iv.track == "support"
+        age_reason = outside_ages(iv, self.assessment.age.total_months)
+        if age_reason is not None:
+            return decided(Status.NOT_SUITABLE, "age_range", rec_rules, reason=age_reason)
         stage_reason = None if support else self._below_stage(iv)
         if stage_reason is not None:
             return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=stage_reason)
@@ -348,32 +362,115 @@ class Sequencer:
                                        gate=gate)
             del candidates[iv_id]
 
-    def _phases(self, candidates, findings: Findings) -> tuple[p.PhasePlan, ...]:
+    def _phases(self, candidates, findings: Findings):
+        """The active phases, the menu (over the load budget) and the load (engine/carry.py)."""
         keys = {}
         for iv_id, (iv, recs, _) in candidates.items():
             priority = min((a.priority for _, a in recs if a.priority is not None),
                            default=DEFAULT_PRIORITY)
             keys[iv_id] = (self.kb.region(iv.region).order, priority, iv_id)
-        recommendations: dict[Phase, list[p.Recommendation]] = {}
-        for iv_id in start_order(keys, self.kb):
+        built: dict[str, p.Recommendation] = {}
+        order = start_order(keys, self.kb)
+        for iv_id in order:
             iv, recs, settings = candidates[iv_id]
             phase = self.kb.phase_of_region(iv.region)
             recs = sorted(recs, key=lambda x: (x[1].priority or DEFAULT_PRIORITY, x[0].id))
             base = next((a.dose for _, a in recs if a.dose is not None), iv.dose)
             dose, notes = choose_dose(base, self.assessment, findings.scales.get(phase.value, []))
-            recommendations.setdefault(phase, []).append(p.Recommendation(
+            built[iv_id] = p.Recommendation(
                 intervention=iv_id, name=iv.name, target_region=iv.region, modality=iv.modality,
                 dose=dose, settings=settings, priority=keys[iv_id][1], prerequisites=iv.requires,
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
                 dose_notes=notes, track=cast(p.TrackName, iv.track),
-                in_place_of=self.in_place_of.get(iv_id, ())))
-        return tuple(
+                in_place_of=self.in_place_of.get(iv_id, ()),
+                delivery=delivery(base.delivered_by, settings, dose.period, self.assessment),
+                routines=iv.routines if dose.period == "day" else ())
+        placed, menu, load = self._fit_budget(built, keys, findings)
+        recommendations: dict[Phase, list[p.Recommendation]] = {}
+        for iv_id in order:
+            if iv_id in placed:
+                phase = self.kb.phase_of_region(built[iv_id].target_region)
+                recommendations.setdefault(phase, []).append(built[iv_id])
+        phases = tuple(
             p.PhasePlan(name=phase.value,
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
                         recommendations=tuple(recommendations[phase]),
                         move_on_when=self._move_on_when(phase))
             for phase in sorted(recommendations, key=PHASE_ORDER.__getitem__))
+        return phases, menu, load
+
+    def _fit_budget(self, built: dict[str, p.Recommendation], keys, findings: Findings):
+        """Place recommendations by priority within the age's budget; the rest is the menu:
+        critical actions first (with the support track's priority-1 actions), then the lowest
+        region, then the rules' priority (CLINICAL.md section 3)."""
+        critical = {r.id for pairs in findings.flags.values() for r, a in pairs
+                    if a.severity == "critical"}
+        budget = Budget(budget_for(self.kb, self.assessment.age.total_months))
+        placed: set[str] = set()
+        menu: list[p.MenuItem] = []
+        menu_ids: set[str] = set()
+
+        def rank(iv_id):
+            rec = built[iv_id]
+            # The plan's first actions: a critical flag's, and the adults' work a rule puts
+            # first (priority 1 on the support track: finding a person, a coaching carer).
+            first = bool(set(rec.rules) & critical) or (rec.track == "support" and rec.priority <= 1)
+            return (not first,) + keys[iv_id]
+
+        def place(iv_id: str) -> None:
+            if iv_id in placed or iv_id in menu_ids:
+                return
+            rec = built[iv_id]
+            for prerequisite in rec.prerequisites:
+                if prerequisite in built:  # an established prerequisite need not be in the plan
+                    place(prerequisite)
+            waiting = [r for r in rec.prerequisites if r in menu_ids]
+            reason = (f"it needs {', '.join(waiting)} first, which is on the menu" if waiting
+                      else budget.over(rec))
+            if reason is None:
+                budget.add(rec)
+                placed.add(iv_id)
+                return
+            menu_ids.add(iv_id)
+            menu.append(p.MenuItem(
+                intervention=iv_id, name=rec.name, track=rec.track, priority=rec.priority,
+                phase=self.kb.phase_of_region(rec.target_region).value,
+                dose=rec.dose, delivery=rec.delivery, rules=rec.rules,
+                reason=f"Over the load budget: {reason}. Swap it in for a planned activity if it "
+                       "fits this client better."))
+
+        for iv_id in sorted(built, key=rank):
+            place(iv_id)
+        return placed, tuple(menu), budget.load(age_words)
+
+    def _guidance(self, phases, findings: Findings) -> tuple[p.StateGuidance, ...]:
+        """For each state, what the adults do and avoid (the `guide` actions of the rules that
+        fired) and which of the client's active activities fit it (the catalog's `fits`, else
+        the states that reach its phase). The assessment's state is the one to lead with."""
+        arousal = self.assessment.arousal
+        lead = "dissociated" if arousal.dissociative else next(
+            s for s, covered in GUIDANCE_AROUSAL.items() if arousal.current in covered)
+        out = []
+        for state in GUIDANCE_STATES:
+            said = sorted(((r.id, g) for r, g in findings.guides if g.state == state),
+                          key=lambda x: x[0])
+            activities = tuple(
+                rec.intervention for phase in phases for rec in phase.recommendations
+                if rec.track == "client" and self._fits(self.kb.interventions[rec.intervention], state))
+            out.append(p.StateGuidance(
+                state=cast(p.GuidanceState, state), arousal_states=GUIDANCE_AROUSAL[state],
+                lead=state == lead,
+                do=tuple(dict.fromkeys(g.text for _, g in said if g.kind == "do")),
+                avoid=tuple(dict.fromkeys(g.text for _, g in said if g.kind == "avoid")),
+                activities=activities, rules=tuple(dict.fromkeys(r for r, _ in said))))
+        return tuple(out)
+
+    def _fits(self, iv, state: str) -> bool:
+        if iv.fits:
+            return state in iv.fits
+        phase = self.kb.phase_of_region(iv.region).value
+        return any(phase in self.kb.reachable.get(s, ()) for s in GUIDANCE_AROUSAL[state])
 
     def _move_on_when(self, phase: Phase) -> tuple[str, ...]:
         later = [ph for ph in Phase if PHASE_ORDER[ph] == PHASE_ORDER[phase] + 1]
@@ -421,6 +518,29 @@ class Sequencer:
             return p.Review(interval_weeks=review.critical_weeks,
                             reason="a critical flag is raised: review sooner")
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
+
+
+def age_words(months: int) -> str:
+    years, rest = divmod(months, 12)
+    if years == 0:
+        return f"{rest} month{'s' if rest != 1 else ''}"
+    return f"{years} year{'s' if years != 1 else ''}" + (f" {rest} months" if rest else "")
+
+
+def age_range_words(iv: ast.Intervention) -> str:
+    low, high = iv.min_age_months or 0, iv.max_age_months
+    if high is None:
+        return f"from {age_words(low)}"
+    return f"from {age_words(low)} up to {age_words(high)}"
+
+
+def outside_ages(iv: ast.Intervention, age_months: int) -> str | None:
+    """Why the client's chronological age is outside the activity's age range, or None."""
+    low, high = iv.min_age_months or 0, iv.max_age_months
+    if age_months >= low and (high is None or age_months < high):
+        return None
+    return (f"it is for ages {age_range_words(iv)} (not including); the client is "
+            f"{age_words(age_months)} old")
 
 
 def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:

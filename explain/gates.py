@@ -12,7 +12,7 @@ from dsl.evaluate import show_value
 from dsl.facts import AROUSAL_CURRENT, SENSITIVITIES_PATH
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
-from engine.sequence import join_reasons, stage_domain
+from engine.sequence import age_range_words, age_words, join_reasons, outside_ages, stage_domain
 from explain.context import Context
 from explain.evidence import rule_miss
 from explain.models import Gate
@@ -27,6 +27,7 @@ def gates(ctx: Context, intervention: str) -> tuple[Gate, ...]:
     phase = ctx.kb.phase_of_region(iv.region)
     out = [_avoid_gate(ctx, intervention)]
     out.append(_contraindication_gate(ctx, iv))
+    out.append(_age_range_gate(ctx, iv))
     out.append(_age_gate(ctx, iv))
     out.append(_settings_gate(ctx, iv))
     out.append(_rule_gate(ctx, intervention))
@@ -103,6 +104,19 @@ def _support_gates(ctx: Context) -> list[Gate]:
             Gate(kind="arousal", passed=True, value=f"{AROUSAL_CURRENT} = {current}",
                  text="It is work for the adults around the client: it starts whatever the "
                       "client's state today.")]
+
+
+def _age_range_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
+    if iv.min_age_months is None and iv.max_age_months is None:
+        return None
+    age = ctx.outcome.assessment.age.total_months
+    outside = outside_ages(iv, age)
+    value = f"age = {age_words(age)}"
+    if outside is not None:
+        return Gate(kind="age_range", passed=False, value=value,
+                    text=f"Nothing is offered outside its age range: {outside}.")
+    return Gate(kind="age_range", passed=True, value=value,
+                text=f"It is for ages {age_range_words(iv)}; the client's age is within it.")
 
 
 def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:

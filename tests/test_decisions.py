@@ -71,6 +71,7 @@ def test_every_plan_entry_has_its_decision(case):
         assert decisions.get(entry.intervention).status is Status.NOT_SUITABLE
     listed = {r.intervention for ph in plan.phases for r in ph.recommendations}
     listed |= {e.intervention for e in plan.deferred + plan.avoided + plan.not_suitable}
+    listed |= {m.intervention for m in plan.menu}  # active, but over the load budget
     assert {i for i, d in decisions.by_intervention.items()
             if d.status is not Status.NOT_PROPOSED} == listed
 

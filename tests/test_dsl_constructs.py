@@ -425,20 +425,23 @@ def test_region_and_domain_descriptions_are_optional():
 def test_without_a_reachability_table_the_default_applies(tmp_path):
     # regression: with no `arousal … reaches` lines every phase was unreachable in every state
     make_kb(tmp_path, rule("walk", "arousal.current >= fear", "recommend rhythmic-walk")
-            + rule("play", "limbic.band >= moderate", "recommend dyadic-play"))
+            + rule("play", "limbic.band >= moderate", "recommend dyadic-play")
+            + rule("talk", "cortex.band >= mild", "recommend talking-therapy"))
     model = (tmp_path / "00-model.gw").read_text(encoding="utf-8")
     (tmp_path / "00-model.gw").write_text(
         "".join(line for line in model.splitlines(True) if not line.startswith("arousal ")),
         encoding="utf-8")
     kb = load_knowledge_base(tmp_path)
     assert kb.reachable["terror"] == ("regulate",) and kb.reachable["alarm"] == ("regulate", "relate")
-    raw = raw_assessment(kb, {"limbic": "moderate"},
+    raw = raw_assessment(kb, {"cortex": "mild"},
                          arousal={"baseline": "fear", "current": "terror", "dissociative": False})
     plan = plan_for(kb, raw)
     assert [r.intervention for phase in plan.phases for r in phase.recommendations] == ["rhythmic-walk"]
-    [play] = plan.deferred
-    assert (play.intervention, play.gate_kind, play.gate) == \
-        ("dyadic-play", "arousal", "until the client is calm or alert or alarm")
+    # In terror, reasoning work waits for a calm or alert state (the default table); relate work
+    # would not wait for the day's state (CLINICAL.md section 2).
+    [talk] = plan.deferred
+    assert (talk.intervention, talk.gate_kind, talk.gate) == \
+        ("talking-therapy", "arousal", "until the client is calm or alert")
 
 
 # ---- safety: rule text is data, never code ----

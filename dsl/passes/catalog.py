@@ -9,7 +9,8 @@ import networkx as nx
 from dsl import ast
 from dsl.errors import Collector, did_you_mean
 from dsl.facts import AROUSAL_CURRENT, band_path, score_path
-from dsl.vocabulary import DELIVERERS, MARKERS, MODALITIES, SENSITIVITIES, SETTINGS, TRACKS, Phase
+from dsl.vocabulary import (DELIVERERS, GUIDANCE_STATES, MARKERS, MODALITIES, ROUTINES,
+                            SENSITIVITIES, SETTINGS, TRACKS, Phase)
 
 REQUIRED = ("name", "region", "modality", "dose", "settings", "source")
 
@@ -68,6 +69,18 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
         out.add("E151", f"unknown track '{iv.track}'" + _suggest(iv.track, TRACKS),
                 iv.track_pos or iv.pos, hint="an intervention is for the client (track client) or "
                 "for the adults and settings around the client (track support)")
+    if iv.min_age_months is not None and iv.max_age_months is not None \
+            and iv.min_age_months >= iv.max_age_months:
+        out.add("E150", f"intervention '{iv.id}' has an empty age range", iv.ages_pos or iv.pos,
+                hint="ages run from the first up to (not including) the second: `ages 0 months to 3 years`")
+    for routine in iv.routines:
+        if routine not in ROUTINES:
+            out.add("E151", f"unknown routine '{routine}'" + _suggest(routine, ROUTINES),
+                    iv.routines_pos or iv.pos, hint="routines: " + ", ".join(ROUTINES))
+    for state in iv.fits:
+        if state not in GUIDANCE_STATES:
+            out.add("E151", f"unknown state '{state}'" + _suggest(state, GUIDANCE_STATES),
+                    iv.fits_pos or iv.pos, hint="states: " + ", ".join(GUIDANCE_STATES))
     for setting in iv.settings:
         if setting not in SETTINGS:
             out.add("E151", f"unknown setting '{setting}'" + _suggest(setting, SETTINGS), iv.pos)
@@ -97,6 +110,22 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
                 kb.region(kb.interventions[prerequisite].region).order > kb.region(iv.region).order:
             out.add("E142", f"'{iv.id}' requires '{prerequisite}', which targets a higher region; "
                     "prerequisites must come from the same region or below", iv.requires_pos)
+
+
+def check_budgets(kb, out: Collector) -> None:
+    """Budgets cover disjoint age ranges, each with a sensible limit."""
+    spans = sorted((b for f in kb.files for b in f.items if isinstance(b, ast.BudgetDecl)),
+                   key=lambda b: (b.min_age_months, b.pos))
+    for budget in spans:
+        if budget.min_age_months >= budget.max_age_months:
+            out.add("E150", "a budget has an empty age range", budget.pos)
+        limits = (budget.per_deliverer, budget.per_setting, budget.minutes_per_day)
+        if any(limit is not None and limit < 1 for limit in limits):
+            out.add("E150", "a budget limit must be at least 1", budget.pos)
+    for before, after in zip(spans, spans[1:]):
+        if after.min_age_months < before.max_age_months:
+            out.add("E150", f"two budgets cover the same ages (from {after.min_age_months} months)",
+                    after.pos, hint="give each age range one budget")
 
 
 def check_support_gates(kb, out: Collector) -> None:

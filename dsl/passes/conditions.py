@@ -141,6 +141,12 @@ def check_actions(kb, out: Collector) -> None:
                     out.add("E112", f"unknown fact '{action.fact}'"
                             + _suggest(action.fact, kb.facts), action.pos,
                             hint="declare it with: fact NAME \"what it means\"")
+            elif isinstance(action, ast.Guide):
+                from dsl.vocabulary import GUIDANCE_STATES
+                if action.state not in GUIDANCE_STATES:
+                    out.add("E151", f"unknown state '{action.state}'"
+                            + _suggest(action.state, GUIDANCE_STATES), action.pos,
+                            hint="state guidance is for: " + ", ".join(GUIDANCE_STATES))
             elif isinstance(action, ast.ScaleDose):
                 if action.phase not in phases:
                     out.add("E150", f"unknown phase '{action.phase}'"

@@ -129,6 +129,8 @@ class Flag(_Strict):
 class Expect(_Strict):
     recommended: tuple[Annotated[Recommended, _named("intervention")], ...] = ()
     not_recommended: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
+    # Proposed by a rule but over the load budget: on the plan's menu (engine/carry.py).
+    on_menu: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
     avoided: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
     deferred: tuple[Annotated[Deferred, _named("intervention")], ...] = ()
     flags: tuple[Annotated[FlagSpec, _named("code")], ...] = ()
@@ -139,7 +141,7 @@ class Expect(_Strict):
     not_fired: tuple[Annotated[Rule, _named("rule")], ...] = ()
 
     def count(self) -> int:
-        lists = (self.recommended, self.not_recommended, self.avoided, self.deferred, self.flags,
+        lists = (self.recommended, self.not_recommended, self.on_menu, self.avoided, self.deferred, self.flags,
                  self.not_flags, self.explanations, self.fired, self.not_fired)
         return sum(len(x) for x in lists) + (self.no_action is not None)
 
