@@ -48,8 +48,8 @@ def test_every_member_remembers_the_set(tmp_path):
 
 
 @pytest.mark.parametrize("words, code, message", [
-    ("relat", "E117", "'relat' in 'every relat intervention' is no phase, region, modality or track "
-                      "(did you mean 'relate' or"),
+    ("relat", "E117", "'relat' in 'every relat intervention' is no phase, region, modality, track "
+                      "or marker (did you mean 'relate' or"),
     ("relate reason", "E118", "names two phases ('relate' and 'reason')"),
     ("limbic cortex", "E118", "names two regions ('limbic' and 'cortex')"),
 ])
