@@ -307,7 +307,10 @@ class Sequencer:
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
                 dose_notes=notes, track=cast(p.TrackName, iv.track),
-                delivery=delivery(base.delivered_by, settings, dose.period, self.assessment),
+                # the rule's deliverers first, then the catalog's: a rule that names residential
+                # staff does not take a teacher away from the school day
+                delivery=delivery(tuple(dict.fromkeys(base.delivered_by + iv.dose.delivered_by)),
+                                  settings, dose.period, self.assessment),
                 routines=iv.routines if dose.period == "day" else ())
         placed, menu, load = self._fit_budget(built, keys, findings)
         recommendations: dict[Phase, list[p.Recommendation]] = {}
