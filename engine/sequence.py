@@ -154,6 +154,9 @@ class Sequencer:
                       for iv_id, d in decisions.items() if d.status is Status.ACTIVE}
         self._defer_missing_prerequisites(candidates, decisions)
         phases, menu, load = self._phases(candidates, findings)
+        for item in menu:
+            decisions[item.intervention] = replace(decisions[item.intervention], status=Status.MENU,
+                                                   kind="budget", reason=item.reason)
         plan = self._plan(decisions, phases, findings, provenance).model_copy(
             update={"menu": menu, "load": load, "state_guidance": self._guidance(phases, findings)})
         return plan, Decisions(decisions, self.phase_gates(), findings)
