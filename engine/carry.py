@@ -14,7 +14,8 @@ priority order (critical actions first, with the support track's priority-1 acti
 finding a person; then the lowest region, the rules' priority and the id); one that would
 take a deliverer or a setting over the budget goes to the menu with its reason. A dose delivered
 in several settings is shared between them: each setting's deliverer carries its share of the
-daily minutes. A setting's line counts what its own adults carry (the
+daily minutes (the clinic is left out when another setting carries it: there the therapist
+shows the work). A setting's line counts what its own adults carry (the
 therapist's sessions there are the therapist's load, on the therapist's line).
 """
 
@@ -86,8 +87,8 @@ def _key(entry: p.Delivery) -> str:
 def _shares(rec: p.Recommendation) -> list[_Share]:
     per_day = 1.0 if rec.dose.period == "day" else 1 / 7
     carried = list(rec.delivery)
-    if rec.dose.period == "day" and any(e.setting != "clinic" for e in carried):
-        # Daily work lives in the client's own settings; in the clinic the therapist shows it.
+    if any(e.setting != "clinic" for e in carried):
+        # The work lives in the client's own settings; in the clinic the therapist shows it.
         carried = [e for e in carried if e.setting != "clinic"]
     sessions = rec.dose.frequency * per_day / max(1, len(carried))
     return [_Share(_key(e), e.setting, sessions, sessions * rec.dose.minutes) for e in carried]
