@@ -102,6 +102,16 @@ def test_state_guidance_covers_every_state_and_keeps_reasoning_for_calm(raw):
     assert all(g.do for g in plan.state_guidance), "a rule gives guidance at every age"
 
 
+def test_every_core_activity_states_its_ages_and_adult_work_is_written_for_adults():
+    for iv in KB.interventions.values():
+        assert iv.min_age_months is not None and iv.max_age_months is not None, iv.id
+    adult = [iv for iv in KB.interventions.values() if iv.min_age_months == 18 * 12]
+    infant = [iv for iv in KB.interventions.values() if iv.max_age_months == 24]
+    assert len(adult) >= 5 and len(infant) >= 4
+    # adult work is written as adult work, not a child's activity renamed
+    assert not [iv.id for iv in adult if re.search(r"\bchild", iv.description or "", re.I)]
+
+
 # ---- the bundled examples ----
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
