@@ -281,11 +281,16 @@ def _variable(s: Sources, _: str) -> float:
 
 
 def _without_adult(s: Sources, _: str) -> frozenset:
-    """Settings of the client's where no regulated adult of that setting's own kind is recorded."""
+    return settings_without_adult(s.assessment)
+
+
+def settings_without_adult(assessment) -> frozenset:
+    """Settings of the client's where no regulated adult of that setting's own kind is recorded
+    (the engine's delivery asks for a person to be named exactly there)."""
     return frozenset(
-        setting for setting, roles in SETTING_ADULTS.items() if setting in s.assessment.settings
+        setting for setting, roles in SETTING_ADULTS.items() if setting in assessment.settings
         and not any(c.role in roles and setting in c.settings and c.regulation != "dysregulated"
-                    for c in s.assessment.caregivers))
+                    for c in assessment.caregivers))
 
 
 _FROM_HISTORY = "the developmental history in the assessment"

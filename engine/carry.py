@@ -14,7 +14,8 @@ priority order (critical actions first, with the support track's priority-1 acti
 finding a person; then the lowest region, the rules' priority and the id); one that would
 take a deliverer or a setting over the budget goes to the menu with its reason. A dose delivered
 in several settings is shared between them: each setting's deliverer carries its share of the
-daily minutes. A setting's line counts what its own adults carry (the
+daily minutes (the clinic is left out when another setting carries it: there the therapist
+shows the work). A setting's line counts what its own adults carry (the
 therapist's sessions there are the therapist's load, on the therapist's line).
 """
 
@@ -23,21 +24,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl import ast
-from dsl.vocabulary import SETTING_ADULTS
+from dsl.facts import settings_without_adult
 from engine import plan as p
-from engine.dosing import ROLES_FOR
+from engine.dosing import ROLES_FOR, SETTING_STAFF
 from engine.models import Assessment
 
-STAFFED = {"school": "teacher", "residential": "residential_staff"}  # settings that have staff
 
 
 def delivery(by: tuple[str, ...], settings: tuple[str, ...], period: str,
              assessment: Assessment) -> tuple[p.Delivery, ...]:
     """One entry per setting: who delivers it there."""
-    return tuple(_deliver(by, setting, period == "day", assessment) for setting in settings)
+    unstaffed = settings_without_adult(assessment)
+    return tuple(_deliver(by, setting, period == "day" and setting in unstaffed, assessment)
+                 for setting in settings)
 
 
-def _deliver(by, setting: str, daily: bool, assessment: Assessment) -> p.Delivery:
+def _deliver(by, setting: str, find: bool, assessment: Assessment) -> p.Delivery:
+    """`find`: daily work in a setting without a regulated adult of its own (a person is to be
+    named there, by the knowledge base's rules on that fact)."""
     if setting == "clinic":
         return p.Delivery(setting=setting, delivered_by="therapist", professional=True)
     present = [c for c in assessment.caregivers
@@ -51,13 +55,13 @@ def _deliver(by, setting: str, daily: bool, assessment: Assessment) -> p.Deliver
             return p.Delivery(setting=setting, delivered_by=who, adults=tuple(c.id for c in adults))
     if "self" in by:  # adult work the client practises on their own
         return p.Delivery(setting=setting, delivered_by="self")
-    staff = STAFFED.get(setting)
+    staff = SETTING_STAFF.get(setting)
     if staff is not None and staff in by:
-        return p.Delivery(setting=setting, delivered_by=staff, find_person=daily)
+        return p.Delivery(setting=setting, delivered_by=staff, find_person=find)
     # An adult client at home carries their own practice ("self"); a child needs a person.
     child_home = setting != "home" or assessment.age.years <= 17
     return p.Delivery(setting=setting, delivered_by="therapist", professional=True,
-                      find_person=daily and setting in SETTING_ADULTS and child_home)
+                      find_person=find and child_home)
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,8 @@ def _key(entry: p.Delivery) -> str:
 def _shares(rec: p.Recommendation) -> list[_Share]:
     per_day = 1.0 if rec.dose.period == "day" else 1 / 7
     carried = list(rec.delivery)
-    if rec.dose.period == "day" and any(e.setting != "clinic" for e in carried):
-        # Daily work lives in the client's own settings; in the clinic the therapist shows it.
+    if any(e.setting != "clinic" for e in carried):
+        # The work lives in the client's own settings; in the clinic the therapist shows it.
         carried = [e for e in carried if e.setting != "clinic"]
     sessions = rec.dose.frequency * per_day / max(1, len(carried))
     return [_Share(_key(e), e.setting, sessions, sessions * rec.dose.minutes) for e in carried]
@@ -105,26 +109,28 @@ class Budget:
         self.settings: dict[str, set[str]] = {}  # deliverer -> settings
 
     def over(self, rec: p.Recommendation) -> str | None:
-        """Why placing it would break the budget, or None."""
+        """Why placing it would break the budget, or None. The shares of one recommendation
+        that fall on one line (an adult who carries it in two settings) are added first."""
         if self.budget is None:
             return None
         b = self.budget
+        minutes: dict[tuple[str, str], float] = {}
         for share in _shares(rec):
-            line = ("deliverer", share.deliverer)
-            if b.per_deliverer is not None and rec.intervention not in self.activities.get(line, ()) \
-                    and len(self.activities.get(line, ())) + 1 > b.per_deliverer:
-                return (f"{_who(share.deliverer)} already carries {b.per_deliverer} activities "
-                        f"(the budget for this age)")
-            if b.minutes_per_day is not None and \
-                    self.minutes.get(line, 0) + share.minutes > b.minutes_per_day + 1e-9:
-                return (f"{_who(share.deliverer)} would need more than {b.minutes_per_day} "
-                        f"minutes a day (the budget for this age)")
-            place = ("setting", share.setting)
-            if ("setting", share.setting) not in share.lines():
-                continue
-            if b.per_setting is not None and rec.intervention not in self.activities.get(place, ()) \
-                    and len(self.activities.get(place, ())) + 1 > b.per_setting:
-                return (f"the {share.setting.replace('_', ' ')} already has {b.per_setting} "
+            for line in share.lines():
+                minutes[line] = minutes.get(line, 0) + share.minutes
+        for (kind, name), added in minutes.items():
+            new = rec.intervention not in self.activities.get((kind, name), ())
+            count = len(self.activities.get((kind, name), ())) + new
+            if kind == "deliverer":
+                if b.per_deliverer is not None and count > b.per_deliverer:
+                    return (f"{_who(name)} already carries {b.per_deliverer} activities "
+                            f"(the budget for this age)")
+                if b.minutes_per_day is not None and \
+                        round(self.minutes.get((kind, name), 0) + added, 1) > b.minutes_per_day:
+                    return (f"{_who(name)} would need more than {b.minutes_per_day} "
+                            f"minutes a day (the budget for this age)")
+            elif b.per_setting is not None and count > b.per_setting:
+                return (f"the {name.replace('_', ' ')} already has {b.per_setting} "
                         f"activities (the budget for this age)")
         return None
 

@@ -25,10 +25,11 @@ class Status(str, Enum):
     AVOIDED = "avoided"
     NOT_SUITABLE = "not suitable"
     NOT_PROPOSED = "not proposed"  # a rule deferred it, but no rule recommended it
+    MENU = "menu"  # could be active, but over the load budget: on the plan's menu
 
 
 # The constraint that decided, in the sequencer's order of precedence; "phase" for active work.
-DecisionKind = Literal["avoid", "contraindication", "age_range", "developmental_age", "settings", "rule",
+DecisionKind = Literal["avoid", "contraindication", "age_range", "developmental_age", "settings", "rule", "budget",
                        "region", "arousal", "prerequisite", "protocol", "phase", "no_recommendation"]
 GateKind = Literal["rule", "region", "arousal", "prerequisite", "protocol"]
 

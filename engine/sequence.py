@@ -175,6 +175,9 @@ class Sequencer:
         self._defer_missing_prerequisites(candidates, decisions)
         self._one_trauma_protocol(candidates, findings, decisions)
         phases, menu, load = self._phases(candidates, findings)
+        for item in menu:
+            decisions[item.intervention] = replace(decisions[item.intervention], status=Status.MENU,
+                                                   kind="budget", reason=item.reason)
         plan = self._plan(decisions, phases, findings, provenance).model_copy(
             update={"menu": menu, "load": load, "state_guidance": self._guidance(phases, findings)})
         return plan, Decisions(decisions, self.phase_gates(), findings)
@@ -384,7 +387,10 @@ class Sequencer:
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
                 dose_notes=notes, track=cast(p.TrackName, iv.track),
                 in_place_of=self.in_place_of.get(iv_id, ()),
-                delivery=delivery(base.delivered_by, settings, dose.period, self.assessment),
+                # the rule's deliverers first, then the catalog's: a rule that names residential
+                # staff does not take a teacher away from the school day
+                delivery=delivery(tuple(dict.fromkeys(base.delivered_by + iv.dose.delivered_by)),
+                                  settings, dose.period, self.assessment),
                 routines=iv.routines if dose.period == "day" else ())
         placed, menu, load = self._fit_budget(built, keys, findings)
         recommendations: dict[Phase, list[p.Recommendation]] = {}

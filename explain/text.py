@@ -32,12 +32,68 @@ def because_line(rec: Recommendation) -> str:
 
 def _rec_lines(index: int, rec: Recommendation) -> list[str]:
     dose = rec.dose
-    return [f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
-            f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
-            f"; {', '.join(rec.settings)}", *_wrap(because_line(rec), "     "),
-            *(_wrap("offered without body contact in place of " + ", ".join(rec.in_place_of)
-                    + " (held back by the touch conditions: ask why-not)", "     ")
-              if rec.in_place_of else [])]
+    lines = [f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
+             f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
+             f"; {', '.join(rec.settings)}"]
+    if rec.delivery:
+        lines += _wrap("who: " + "; ".join(delivery_words(e) for e in rec.delivery)
+                       + (f"; within {', '.join(r.replace('_', ' ') for r in rec.routines)}"
+                          if rec.routines else ""), "     ")
+    lines += _wrap(because_line(rec), "     ")
+    if rec.in_place_of:
+        lines += _wrap("offered without body contact in place of " + ", ".join(rec.in_place_of)
+                       + " (held back by the touch conditions: ask why-not)", "     ")
+    return lines
+
+
+def delivery_words(entry) -> str:
+    """'home: caregiver EX-1', 'residential: residential staff (name a key adult)'."""
+    who = entry.delivered_by.replace("_", " ")
+    named = f" {', '.join(entry.adults)}" if entry.adults else ""
+    find = " (name a key adult)" if entry.find_person else ""
+    return f"{entry.setting}: {who}{named}{find}"
+
+
+def load_lines(plan: Plan) -> list[str]:
+    load = plan.load
+    if load is None:
+        return []
+    limits = [f"{load.per_deliverer} activities per deliverer" if load.per_deliverer else "",
+              f"{load.per_setting} per setting" if load.per_setting else "",
+              f"{load.minutes_per_day} minutes a day per deliverer" if load.minutes_per_day else ""]
+    out = [f"LOAD (budget for ages {load.ages}: {', '.join(x for x in limits if x) or 'none'}; "
+           + ("within budget" if load.within_budget else "OVER BUDGET") + ")"]
+    for line in load.deliverers + load.settings:
+        budget = f" of {line.budget_activities}" if line.budget_activities else ""
+        minutes = f" (budget {line.budget_minutes})" if line.budget_minutes else ""
+        out.append(f"  {line.name:<28} {line.activities}{budget} activities, "
+                   f"{line.sessions_per_day:g} sessions and {line.minutes_per_day:g} min a day"
+                   f"{minutes}")
+    return out + [""]
+
+
+def menu_lines(plan: Plan) -> list[str]:
+    if not plan.menu:
+        return []
+    out = ["MENU (recommended, over the load budget: swap in if it fits the client better)"]
+    for item in plan.menu:
+        out += _wrap(f"- {item.name} [{item.intervention}] ({item.phase}"
+                     f"{', for the adults' if item.track == 'support' else ''}): {item.reason}", "  ")
+    return out + [""]
+
+
+def guidance_lines(plan: Plan) -> list[str]:
+    if not plan.state_guidance:
+        return []
+    out = ["IN EACH STATE (what the adults do; reasoning and processing only when calm or alert)"]
+    for g in plan.state_guidance:
+        lead = " <- lead with this today" if g.lead else ""
+        out.append(f"  {g.state.upper()} ({', '.join(g.arousal_states) or 'shut down'}){lead}")
+        out += [line for text in g.do for line in _wrap(f"do: {text}", "    ")]
+        out += [line for text in g.avoid for line in _wrap(f"avoid: {text}", "    ")]
+        if g.activities:
+            out += _wrap("fits: " + ", ".join(g.activities), "    ")
+    return out + [""]
 
 
 def since_previous_lines(since) -> list[str]:
@@ -97,6 +153,7 @@ def render_plan(plan: Plan) -> str:
             out += _rec_lines(index, rec)
         out += _wrap("Move on when: " + "; ".join(phase.move_on_when), "  ")
         out.append("")
+    out += guidance_lines(plan) + load_lines(plan) + menu_lines(plan)
     if plan.deferred:
         out.append("DEFERRED (not yet)")
         for item in plan.deferred:

@@ -70,8 +70,10 @@ def test_every_plan_entry_has_its_decision(case):
     for entry in plan.not_suitable:
         assert decisions.get(entry.intervention).status is Status.NOT_SUITABLE
     listed = {r.intervention for ph in plan.phases for r in ph.recommendations}
-    listed |= {e.intervention for e in plan.deferred + plan.avoided + plan.not_suitable}
-    listed |= {m.intervention for m in plan.menu}  # active, but over the load budget
+    for entry in plan.menu:  # over the load budget
+        decision = decisions.get(entry.intervention)
+        assert (decision.status, decision.kind, decision.reason) == (Status.MENU, "budget", entry.reason)
+    listed |= {e.intervention for e in plan.deferred + plan.avoided + plan.not_suitable + plan.menu}
     assert {i for i, d in decisions.by_intervention.items()
             if d.status is not Status.NOT_PROPOSED} == listed
 

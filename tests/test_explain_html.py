@@ -84,10 +84,8 @@ def test_report_opens_in_headless_chromium_with_region_map_and_phases_visible(ca
             assert page.locator("#region-map .card").count() == len(ctx.plan.regions)
             for region in ctx.plan.regions:
                 assert page.locator("#region-map .card", has_text=region.band).first.is_visible()
-            # The report numbers the phases of the client's own work (support work comes first).
-            client_phases = [phase for phase in ctx.plan.phases
-                             if any(r.track == "client" for r in phase.recommendations)]
-            for number, phase in enumerate(client_phases, 1):
+            client = [p for p in ctx.plan.phases if any(r.track == "client" for r in p.recommendations)]
+            for number, phase in enumerate(client, 1):
                 heading = page.get_by_role("heading", name=f"Phase {number}: {phase.name.capitalize()}")
                 heading.scroll_into_view_if_needed()
                 assert heading.is_visible()
