@@ -326,8 +326,10 @@ def test_recommend_with_dose_settings_and_priority(tmp_path):
     [walk] = regulate.recommendations
     assert (walk.intervention, walk.priority, walk.settings, walk.rules) == \
         ("rhythmic-walk", 1, ("school",), ("walk",))
-    # no teacher among the trusted adults: the next deliverer on the list, a parent, gives it
-    assert (walk.dose.frequency, walk.dose.minutes, walk.dose.delivered_by) == (3, 5, "caregiver")
+    # no teacher among the trusted adults, but the client is at school and a school has
+    # teachers: a teacher gives it there (engine/carry.py), not a parent from home
+    assert (walk.dose.frequency, walk.dose.minutes, walk.dose.delivered_by) == (3, 5, "teacher")
+    assert [(e.setting, e.delivered_by, e.adults) for e in walk.delivery] == [("school", "teacher", ())]
     assert plan_for(kb, raw_assessment(kb, {"brainstem": "mild"})).phases == ()
 
 
