@@ -18,6 +18,8 @@ KEYWORDS = {
     # the load budget, age ranges, routines, state guidance and tracks (issue #14)
     "activities", "ages", "budget", "deliverer", "do", "embedded", "fits", "guide", "setting",
     "to", "track",
+    # catalog markers, the no-touch alternative and what a flag brings (issue #13)
+    "brings", "marks", "no_touch_alternative",
 }
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}(-[a-z0-9]{1,5})?", fullmatch=True).filter(
@@ -88,6 +90,8 @@ actions = st.one_of(
     st.tuples(names, conditions).map(lambda t: ["defer", t[0], "until", *t[1]]),
     st.tuples(st.sampled_from(["info", "warning", "critical"]), names, strings)
     .map(lambda t: ["flag", *t]),
+    st.tuples(st.sampled_from(["info", "warning", "critical"]), names, strings, id_list())
+    .map(lambda t: ["flag", *t[:3], "brings", *t[3]]),
     names.map(lambda n: ["derive", n]),
     strings.map(lambda s: ["no", "action", "needed", "because", s]),
     st.tuples(names, numbers, numbers).map(
@@ -126,6 +130,8 @@ iv_fields = st.one_of(
     age_span().map(lambda a: ["ages", *a]),
     id_list().map(lambda ids: ["embedded", "in", *ids]),
     id_list().map(lambda ids: ["fits", *ids]),
+    id_list().map(lambda ids: ["marks", *ids]),
+    names.map(lambda n: ["no_touch_alternative", n]),
 )
 
 declarations = st.one_of(
