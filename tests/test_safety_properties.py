@@ -13,11 +13,14 @@ so that the property checks the engine against CLINICAL.md section 4, not agains
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import json
+
+from hypothesis import HealthCheck, example, given, settings
 
 import knowledge_base
 from engine.models import Assessment
 from engine.pipeline import assess
+from tests.helpers import EXAMPLES
 from tests.strategies import assessments
 
 KB = knowledge_base.load()
@@ -63,13 +66,26 @@ def _touch_conditions_hold(assessment: Assessment, rec) -> bool:
             and bool(rec.settings) and set(rec.settings) <= allowed)
 
 
+# The school-age example records every touch condition, so massage is active there: the property's
+# positive side is checked on every run, not only when generation happens to reach it.
+SCHOOL_AGE = json.loads((EXAMPLES / "school-age-child.json").read_text(encoding="utf-8"))
+
+
 @SETTINGS
 @given(assessments(ITEMS))
+@example(SCHOOL_AGE)
 def test_b_body_contact_only_when_every_touch_condition_holds(raw):
     assessment, plan = _outcome(raw)
     for rec in _active(plan):
         if "body_contact" in KB.interventions[rec.intervention].marks:
             assert _touch_conditions_hold(assessment, rec), rec.intervention
+
+
+def test_b_the_example_exercises_active_body_contact():
+    assessment, plan = _outcome(SCHOOL_AGE)
+    active = [r for r in _active(plan) if "body_contact" in KB.interventions[r.intervention].marks]
+    assert [r.intervention for r in active] == ["rhythmic-patting-massage"]
+    assert _touch_conditions_hold(assessment, active[0])
 
 
 @SETTINGS
