@@ -111,8 +111,27 @@ class Intervention:
     requires_pos: Pos | None = None
     contraindicated: tuple[str, ...] = ()
     contraindicated_pos: Pos | None = None
+    # Markers (`marks body_contact, trauma_processing`) and the no-touch alternative.
+    marks: tuple[str, ...] = ()
+    marks_pos: Pos | None = None
+    no_touch_alternative: str | None = None
+    no_touch_alternative_pos: Pos | None = None
     source: str | None = None
     description: str | None = None
+    # Whom the work is for: "client" (the client's own work, sequenced bottom-up) or "support"
+    # (the adults and settings around the client: never gated by the client's bands or state).
+    track: str = "client"
+    track_pos: Pos | None = None
+    # Chronological age range in months, from min_age up to (not including) max_age; None: open.
+    min_age_months: int | None = None
+    max_age_months: int | None = None
+    ages_pos: Pos | None = None
+    # Existing routines a daily dose is attached to (waking, meals, transitions, bedtime, school_day).
+    routines: tuple[str, ...] = ()
+    routines_pos: Pos | None = None
+    # The moments the activity fits (calm, alarm, fear, dissociated); () = by its phase's reach.
+    fits: tuple[str, ...] = ()
+    fits_pos: Pos | None = None
 
 
 # ---- actions ----
@@ -169,6 +188,8 @@ class Flag:
     code: str
     message: str
     pos: Pos
+    # The catalog actions the flag brings (`brings …`): recommended by its rule, whatever the bands.
+    actions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +205,16 @@ class NoAction:
 
 
 @dataclass(frozen=True)
+class Guide:
+    """`guide STATE do|avoid "…"`: what the adults do, or avoid, when the client is in STATE."""
+
+    state: str
+    kind: str  # do | avoid
+    text: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
 class ScaleDose:
     phase: str
     minutes_factor: float
@@ -191,7 +222,7 @@ class ScaleDose:
     pos: Pos
 
 
-Action = Union[Recommend, Avoid, Defer, DeferEvery, Flag, Derive, NoAction, ScaleDose]
+Action = Union[Recommend, Avoid, Defer, DeferEvery, Flag, Derive, NoAction, ScaleDose, Guide]
 
 
 def deferred_name(action: Defer | DeferEvery) -> str:
@@ -286,9 +317,22 @@ class ReviewDecl:
     pos: Pos
 
 
+@dataclass(frozen=True)
+class BudgetDecl:
+    """`budget ages A to B { … }`: the load one deliverer and one setting can carry for clients
+    aged from A up to (not including) B, in months."""
+
+    min_age_months: int
+    max_age_months: int
+    per_deliverer: int | None
+    per_setting: int | None
+    minutes_per_day: int | None
+    pos: Pos
+
+
 Declaration = Union[
     KbHeader, RegionDecl, DomainDecl, BandsDecl, CompromisedDecl, ReachDecl, FactDecl,
-    ReviewDecl, Intervention, Rule,
+    ReviewDecl, BudgetDecl, Intervention, Rule,
 ]
 
 

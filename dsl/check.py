@@ -21,6 +21,8 @@ PASSES = (
     headers.check_rule_headers,
     conditions.check_conditions,
     conditions.check_actions,
+    catalog.check_support_gates,
+    catalog.check_budgets,
     strata.check_stratified,
 )
 

@@ -17,7 +17,8 @@ SEPARATOR = "; "
 YEAR = re.compile(r"\((\d{4})[a-z]?\)")
 # Authors are names only: capitalised words and initials joined by ",", "&" or "et al."; a
 # journal or a web site before the year ("Frontiers in …", "thinkkids.org") is not an author.
-NAME_WORD = re.compile(r"^(?:[A-Z][A-Za-z'\u2019.-]*|&|et|al\.)$")
+# A surname may carry a lower-case particle ("van der Kolk", "de Vries").
+NAME_WORD = re.compile(r"^(?:[A-Z][A-Za-z'\u2019.-]*|&|et|al\.|van|der|den|de|von|da|di|du|le|la|ter)$")
 SECONDARY = re.compile(r"\((?:[^()]*, )?secondary\)$")
 
 

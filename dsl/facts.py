@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Protocol, Union
 
-from dsl.vocabulary import (CAREGIVER_ROLES, DEVELOPMENTAL_PERIODS, REFERRALS, RELATIONAL_DOMAINS,
-                            RELATIONAL_LEVELS, SAFEGUARDING_CONCERNS, SCALE_OF_KIND, SENSITIVITIES,
-                            SETTINGS, SEVERITIES, ArousalState, Kind, RelationalLevel, Severity)
+from dsl.vocabulary import (CAREGIVER_ROLES, DEVELOPMENTAL_PERIODS, HARM_BY_OTHERS, REFERRALS,
+                            RELATIONAL_DOMAINS, RELATIONAL_LEVELS, SAFEGUARDING_CONCERNS,
+                            SCALE_OF_KIND, SENSITIVITIES, SETTING_ADULTS, SETTINGS, SEVERITIES,
+                            UNKNOWN, ArousalState, Kind, RelationalLevel, Severity)
 
 if TYPE_CHECKING:  # only for the type checker: dsl never imports the engine at run time
     from engine.models import Assessment, PeriodHistory
@@ -74,6 +75,7 @@ class Count:
 
     preferred: int = 0
     not_above: str | None = None
+    unknown: bool = False  # the value can be unknown (every comparison on it false)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Ranked:
     """A rank on the fact's ordered scale (yes/no: false < true); `preferred` in examples."""
 
     preferred: str
+    unknown: bool = False  # the value can be unknown (a history period not recorded)
 
 
 @dataclass(frozen=True)
@@ -184,23 +187,84 @@ class FactType:
 # ---- computations ----
 
 def _history(assessment: Assessment, period: str) -> PeriodHistory | None:
-    """The recorded entry for a period (the last, if recorded twice); None: recorded as none."""
+    """The recorded entry for a period (the last, if recorded twice); None: not recorded."""
     entries = [h for h in assessment.history if h.period == period]
     return entries[-1] if entries else None
 
 
-def _adversity(s: Sources, period: str) -> str:
+def _known(severity: str | None) -> str | None:
+    """A recorded severity, or None (unknown: a comparison on it is false)."""
+    return None if severity in (None, UNKNOWN) else severity
+
+
+def _adversity(s: Sources, period: str) -> str | None:
     entry = _history(s.assessment, period)
-    return entry.adversity if entry else Severity.NONE.value
+    return _known(entry.adversity if entry else None)
 
 
-def _relational_poverty(s: Sources, period: str) -> str:
+def _relational_poverty(s: Sources, period: str) -> str | None:
     entry = _history(s.assessment, period)
-    return entry.relational_poverty if entry else Severity.NONE.value
+    return _known(entry.relational_poverty if entry else None)
 
 
-def _worst_adversity(s: Sources, _: str) -> str:
-    return max((_adversity(s, p) for p in DEVELOPMENTAL_PERIODS), key=SEVERITIES.index)
+def _worst_adversity(s: Sources, _: str) -> str | None:
+    known = [a for a in (_adversity(s, p) for p in DEVELOPMENTAL_PERIODS) if a is not None]
+    return max(known, key=SEVERITIES.index) if known else None
+
+
+# When each developmental period begins, in months of age: a period the client has not reached
+# is not unknown, it has not happened yet.
+PERIOD_STARTS = {"perinatal": 0, "infancy": 0, "early_childhood": 12, "childhood": 72,
+                 "adolescence": 144, "adulthood": 216}
+
+
+def _unknown_periods(s: Sources, _: str) -> frozenset[str]:
+    age = s.assessment.age.total_months
+    return frozenset(p for p in DEVELOPMENTAL_PERIODS if PERIOD_STARTS[p] <= age
+                     and (_adversity(s, p) is None or _relational_poverty(s, p) is None))
+
+
+# The instrument item that rates tolerance of touch, and the caregiver roles that deliver
+# body-contact work (at home or in residential care).
+TOUCH_ITEM = "tolerates-touch"
+TOUCH_DELIVERING_ROLES = frozenset({"parent", "foster_carer", "kinship_carer", "residential_staff"})
+
+
+def _touch_tolerance(s: Sources, _: str) -> float | None:
+    values = [r.value for r in s.assessment.ratings if r.item == TOUCH_ITEM and r.value is not None]
+    return float(max(values)) if values else None  # two informants: the less tolerant rating
+
+
+def _touch_policy(assessment: Assessment, setting: str) -> str:
+    """A setting's recorded policy; unrecorded is unknown, except home (the carer's consent is
+    the family's policy)."""
+    recorded = [t.policy for t in assessment.touch_policies if t.setting == setting]
+    return recorded[-1] if recorded else ("allowed" if setting == "home" else UNKNOWN)
+
+
+def touch_settings(assessment: Assessment) -> frozenset[str]:
+    """The client's settings whose policy allows body contact."""
+    return frozenset(x for x in assessment.settings if _touch_policy(assessment, x) == "allowed")
+
+
+def suspected(assessment: Assessment) -> frozenset[str]:
+    """Who is suspected of harming the client; unknown for a concern recorded without one."""
+    out = {h.suspected for h in assessment.suspected_harm}
+    named = {h.concern for h in assessment.suspected_harm}
+    out |= {UNKNOWN for c in assessment.safeguarding if c in HARM_BY_OTHERS and c not in named}
+    return frozenset(out)
+
+
+def _deliverer_safe(s: Sources, _: str) -> bool:
+    who = suspected(s.assessment)
+    return UNKNOWN not in who and not who & TOUCH_DELIVERING_ROLES
+
+
+def _review_weeks(s: Sources, _: str) -> float | None:
+    review = s.assessment.safety_review
+    if review is None or review.evocative_work != "may_proceed":
+        return None
+    return float((s.assessment.assessment_date - review.date).days // 7)
 
 
 def _lowest_connectedness(s: Sources, _: str) -> str:
@@ -210,6 +274,23 @@ def _lowest_connectedness(s: Sources, _: str) -> str:
 
 def _dysregulated(s: Sources, _: str) -> float:
     return float(sum(1 for c in s.assessment.caregivers if c.regulation == "dysregulated"))
+
+
+def _variable(s: Sources, _: str) -> float:
+    return float(sum(1 for c in s.assessment.caregivers if c.regulation == "variable"))
+
+
+def _without_adult(s: Sources, _: str) -> frozenset:
+    return settings_without_adult(s.assessment)
+
+
+def settings_without_adult(assessment) -> frozenset:
+    """Settings of the client's where no regulated adult of that setting's own kind is recorded
+    (the engine's delivery asks for a person to be named exactly there)."""
+    return frozenset(
+        setting for setting, roles in SETTING_ADULTS.items() if setting in assessment.settings
+        and not any(c.role in roles and setting in c.settings and c.regulation != "dysregulated"
+                    for c in assessment.caregivers))
 
 
 _FROM_HISTORY = "the developmental history in the assessment"
@@ -253,13 +334,20 @@ FACTS: tuple[Fact, ...] = (
          lambda s, _: float(s.developmental_age_months // 12),
          WholeYears("developmental_age.months")),
     Fact("history.{period}.adversity", Kind.SEVERITY,
-         "adversity in the period; a period left out of the assessment is none",
-         "adversity in {words} is", _FROM_HISTORY, _adversity, Ranked(Severity.NONE.value)),
+         "adversity in the period; unknown when the assessment does not record it",
+         "adversity in {words} is", _FROM_HISTORY, _adversity,
+         Ranked(Severity.NONE.value, unknown=True)),
     Fact("history.{period}.relational_poverty", Kind.SEVERITY,
-         "relational poverty (missing safe relationships) in the period; none when left out",
+         "relational poverty (missing safe relationships) in the period; unknown when not "
+         "recorded",
          "relational poverty in {words} is", _FROM_HISTORY, _relational_poverty,
-         Ranked(Severity.NONE.value)),
-    Fact("history.worst_adversity", Kind.SEVERITY, "the worst adversity in any period",
+         Ranked(Severity.NONE.value, unknown=True)),
+    Fact("history.unknown_periods", Kind.SET,
+         "periods the client has lived through whose adversity or relational poverty is unknown",
+         "periods with unknown history are", _FROM_HISTORY, _unknown_periods, Members(),
+         DEVELOPMENTAL_PERIODS),
+    Fact("history.worst_adversity", Kind.SEVERITY,
+         "the worst adversity recorded in any period (unknown periods left out)",
          "the worst adversity recorded is",
          "the worst adversity recorded for any developmental period", _worst_adversity,
          Extreme("history.{period}.adversity", highest=True)),
@@ -279,6 +367,11 @@ FACTS: tuple[Fact, ...] = (
          "the number of dysregulated trusted adults is",
          "the number of trusted adults recorded as dysregulated", _dysregulated,
          Count(preferred=0, not_above="caregivers.count")),
+    Fact("caregivers.variable", Kind.NUMBER,
+         "of the trusted adults, how many are variably regulated",
+         "the number of variably regulated trusted adults is",
+         "the number of trusted adults recorded as variably regulated", _variable,
+         Count(preferred=0, not_above="caregivers.count")),
     Fact("caregivers.roles", Kind.SET, "roles of the trusted adults", "the trusted adults' roles are",
          "the roles of the trusted adults recorded",
          lambda s, _: frozenset(c.role for c in s.assessment.caregivers), Members(),
@@ -286,12 +379,50 @@ FACTS: tuple[Fact, ...] = (
     Fact("safeguarding", Kind.SET, "current safeguarding concerns", "safeguarding concerns are",
          "the safeguarding concerns in the assessment",
          lambda s, _: frozenset(s.assessment.safeguarding), Members(), SAFEGUARDING_CONCERNS),
+    Fact("suspected_harm", Kind.SET,
+         "who is suspected of harming the client (a caregiver role, or unknown when maltreatment "
+         "or exploitation is recorded without one)", "suspected of causing harm are",
+         "the safeguarding concerns and suspected harm in the assessment",
+         lambda s, _: suspected(s.assessment), Members(), CAREGIVER_ROLES + (UNKNOWN,)),
+    Fact("touch.client_assent", Kind.BOOL, "the client's assent to touch-based work is recorded",
+         "the client's assent to touch is", "the agreement to touch in the assessment",
+         lambda s, _: s.assessment.touch.client_assent == "given", Ranked("false")),
+    Fact("touch.carer_consent", Kind.BOOL, "the carer's consent to touch-based work is recorded",
+         "the carer's consent to touch is", "the agreement to touch in the assessment",
+         lambda s, _: s.assessment.touch.carer_consent == "given", Ranked("false")),
+    Fact("touch.tolerance", Kind.NUMBER,
+         "the rating of tolerating touch (0 = typical for age); unknown when not rated",
+         "the touch-tolerance rating is", "the rating of the tolerates-touch item",
+         _touch_tolerance, Count(preferred=0, unknown=True)),
+    Fact("touch.setting_allows", Kind.BOOL,
+         "some setting of the client allows body contact (home unless recorded otherwise)",
+         "a setting allowing touch is", "the settings' touch policies in the assessment",
+         lambda s, _: bool(touch_settings(s.assessment)), Ranked("true")),
+    Fact("touch.deliverer_safe", Kind.BOOL,
+         "no carer who would deliver body-contact work is suspected of harm, and no suspect is "
+         "unknown", "a safe deliverer of touch is",
+         "the safeguarding concerns and suspected harm in the assessment", _deliverer_safe,
+         Ranked("true")),
+    Fact("safety_review.weeks_ago", Kind.NUMBER,
+         "weeks since a safety review that let evocative work proceed; unknown when none",
+         "the weeks since a safety review cleared evocative work are",
+         "the safety review in the assessment", _review_weeks, Count(preferred=0, unknown=True)),
+    Fact("trauma_screen", Kind.SET,
+         "the result of the trauma symptom screen (one of not_done, below_threshold, "
+         "above_threshold)", "the trauma screen result is",
+         "the trauma symptom screen in the assessment",
+         lambda s, _: frozenset({s.assessment.trauma_screen.result}), Members(),
+         ("not_done", "below_threshold", "above_threshold")),
     Fact("sensitivities", Kind.SET, "sensitivities and conditions that rule some activities out",
          "sensitivities are", "the sensitivities and conditions in the assessment",
          lambda s, _: frozenset(s.assessment.sensitivities), Members(), SENSITIVITIES),
     Fact("settings", Kind.SET, "settings the client lives and learns in", "settings are",
          "the settings in the assessment",
          lambda s, _: frozenset(s.assessment.settings), Members(), SETTINGS),
+    Fact("settings.without_adult", Kind.SET,
+         "the client's settings with no regulated adult of their own (a carer at home, a teacher "
+         "at school, residential staff)", "settings without a named adult are",
+         "the settings and trusted adults in the assessment", _without_adult, Members(), SETTINGS),
     Fact("referrals", Kind.SET,
          "referrals the instrument attaches to items rated severely below typical",
          "referrals suggested by the ratings are",

@@ -41,6 +41,7 @@ class KnowledgeBase:
     reachable: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     facts: dict[str, ast.FactDecl] = field(default_factory=dict, compare=False)
     review: ast.ReviewDecl | None = None
+    budgets: tuple[ast.BudgetDecl, ...] = ()
     interventions: dict[str, ast.Intervention] = field(default_factory=dict, compare=False)
     rules: tuple[ast.Rule, ...] = ()
     instrument: Instrument | None = None
@@ -229,6 +230,7 @@ def assemble(files, sources, root, digest, instrument) -> KnowledgeBase:
         or dict(DEFAULT_REACHABLE),
         facts={i.name: i for i in items if isinstance(i, ast.FactDecl)},
         review=next((i for i in items if isinstance(i, ast.ReviewDecl)), None),
+        budgets=tuple(i for i in items if isinstance(i, ast.BudgetDecl)),
         interventions=interventions,
         rules=tuple(i for i in items if isinstance(i, ast.Rule)),
         instrument=instrument,

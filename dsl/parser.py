@@ -128,6 +128,26 @@ class _ToAst(Transformer):
         return ast.ReviewDecl(int(float(weeks)), int(float(critical)) if critical else None,
                               self._pos(meta))
 
+    def age_span(self, meta, c):
+        low, low_unit, high, high_unit = c
+        return (int(float(low) * UNIT_MONTHS[str(low_unit)]),
+                int(float(high) * UNIT_MONTHS[str(high_unit)]))
+
+    def budget_decl(self, meta, children):
+        (low, high), *limits = children
+        values = dict(limits)
+        return ast.BudgetDecl(low, high, values.get("per_deliverer"), values.get("per_setting"),
+                              values.get("minutes_per_day"), self._pos(meta))
+
+    def budget_per_deliverer(self, meta, c):
+        return ("per_deliverer", int(float(c[0])))
+
+    def budget_per_setting(self, meta, c):
+        return ("per_setting", int(float(c[0])))
+
+    def budget_minutes(self, meta, c):
+        return ("minutes_per_day", int(float(c[0])))
+
     def id_list(self, meta, children):
         return tuple(str(c) for c in children)
 
@@ -172,11 +192,30 @@ class _ToAst(Transformer):
     def iv_contraindicated(self, meta, c):
         return ("contraindicated", c[0]), ("contraindicated_pos", self._pos(meta))
 
+    def iv_marks(self, meta, c):
+        return ("marks", c[0]), ("marks_pos", self._pos(meta))
+
+    def iv_no_touch(self, meta, c):
+        return ("no_touch_alternative", str(c[0])), ("no_touch_alternative_pos", self._pos(c[0]))
+
     def iv_source(self, meta, c):
         return ("source", _unquote(c[0]))
 
     def iv_description(self, meta, c):
         return ("description", _unquote(c[0]))
+
+    def iv_track(self, meta, c):
+        return ("track", str(c[0])), ("track_pos", self._pos(c[0]))
+
+    def iv_ages(self, meta, c):
+        low, high = c[0]
+        return ("min_age_months", low), ("max_age_months", high), ("ages_pos", self._pos(meta))
+
+    def iv_routines(self, meta, c):
+        return ("routines", c[0]), ("routines_pos", self._pos(meta))
+
+    def iv_fits(self, meta, c):
+        return ("fits", c[0]), ("fits_pos", self._pos(meta))
 
     def dose(self, meta, c):
         frequency, period, minutes, deliverers = c
@@ -260,14 +299,19 @@ class _ToAst(Transformer):
         return ast.CatalogSet(tuple(str(word) for word in c), self._pos(meta))
 
     def flag(self, meta, c):
-        severity, code, message = c
-        return ast.Flag(str(severity), str(code), _unquote(message), self._pos(severity))
+        severity, code, message, actions = c
+        return ast.Flag(str(severity), str(code), _unquote(message), self._pos(severity),
+                        tuple(actions or ()))
 
     def derive(self, meta, c):
         return ast.Derive(str(c[0]), self._pos(c[0]))
 
     def no_action(self, meta, c):
         return ast.NoAction(_unquote(c[0]), self._pos(meta))
+
+    def guide(self, meta, c):
+        state, kind, text = c
+        return ast.Guide(str(state), str(kind), _unquote(text), self._pos(state))
 
     def scale_dose(self, meta, c):
         phase, minutes, frequency = c

@@ -76,7 +76,25 @@ RELATIONAL_LEVELS = words(RelationalLevel)
 DEVELOPMENTAL_PERIODS = (
     "perinatal", "infancy", "early_childhood", "childhood", "adolescence", "adulthood",
 )
-SAFEGUARDING_CONCERNS = ("ongoing_maltreatment", "self_harm_risk", "placement_instability")
+# Self-harm and suicidal ideation are distinct concerns (NICE NG225): each is recorded on its own.
+SAFEGUARDING_CONCERNS = ("ongoing_maltreatment", "self_harm_risk", "placement_instability",
+                         "suicidal_ideation", "exploitation", "going_missing", "harm_to_others")
+# Concerns about someone harming the client: who is suspected is recorded (`suspected_harm`).
+HARM_BY_OTHERS = ("ongoing_maltreatment", "exploitation")
+# A history period's severity as recorded: the scale, or unknown (not recorded). A period left out
+# of the assessment is unknown, never none.
+UNKNOWN = "unknown"
+HISTORY_SEVERITIES = SEVERITIES + (UNKNOWN,)
+# Agreement to touch-based work, by the client (assent) and by the carer (consent).
+AGREEMENT = ("given", "declined", UNKNOWN)
+# A setting's policy on body contact in therapeutic work.
+TOUCH_POLICIES = ("allowed", "restricted", "none")
+# The result of a trauma symptom screen, and which public screen was used (a code, never text).
+TRAUMA_SCREEN_RESULTS = ("not_done", "below_threshold", "above_threshold")
+TRAUMA_SCREENS = ("cats", "cpss_5", "tscyc", "tscc", "ucla_ptsd_ri", "cries_8", "pcl_5", "itq",
+                  "other_validated")
+# Catalog markers a trainer sets on an intervention (`marks body_contact`).
+MARKERS = ("body_contact", "trauma_processing")
 SENSITIVITIES = (
     "touch_aversion", "noise_sensitivity", "seizures", "motion_sensitivity",
     "animal_allergy", "water_fear", "limited_mobility",
@@ -86,13 +104,29 @@ CAREGIVER_ROLES = (
     "parent", "foster_carer", "kinship_carer", "teacher", "residential_staff", "mentor",
 )
 CAREGIVER_REGULATION = ("well_regulated", "variable", "dysregulated")
+# Who is suspected of causing harm: a caregiver role, or unknown (never free text).
+SUSPECTS = CAREGIVER_ROLES + (UNKNOWN,)
+# The adults whose own setting each is: who carries daily work there (CLINICAL.md section 3). The
+# clinic always has the treating therapist.
+SETTING_ADULTS = {"home": ("parent", "foster_carer", "kinship_carer"), "school": ("teacher",),
+                  "residential": ("residential_staff",)}
 INFORMANTS = ("caregiver", "teacher", "clinician_observation", "self_report", "records")
 # Referrals an instrument item may carry (instrument.toml [[referrals]] declares their names).
 REFERRALS = ("paediatrics", "occupational_therapy", "speech_and_language_therapy",
              "attention_assessment")
 RELATIONAL_DOMAINS = ("family", "community", "cultural")
-# Who delivers a dose; "therapist" is always available (the treating clinician).
-DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist")
+# Who delivers a dose; "therapist" is always available (the treating clinician), and "self" (the
+# client practising on their own, after learning it with the therapist) is for adult work.
+DELIVERERS = ("caregiver", "teacher", "residential_staff", "mentor", "therapist", "self")
+# Existing daily routines a regulating dose can be attached to (CLINICAL.md section 3).
+ROUTINES = ("waking", "meals", "transitions", "bedtime", "school_day")
+# The moments a plan's state guidance covers, and the arousal states each one stands for.
+GUIDANCE_STATES = ("calm", "alarm", "fear", "dissociated")
+GUIDANCE_AROUSAL = {"calm": (ArousalState.CALM.value, ArousalState.ALERT.value),
+                    "alarm": (ArousalState.ALARM.value,),
+                    "fear": (ArousalState.FEAR.value, ArousalState.TERROR.value), "dissociated": ()}
+# Whom an intervention is for: the client's own work, or the adults and settings around the client.
+TRACKS = ("client", "support")
 MODALITIES = ("somatosensory", "motor", "rhythmic", "relational", "cognitive", "expressive")
 EVIDENCE_LEVELS = ("systematic_review", "trial", "observational", "expert_consensus", "practice")
 RULE_STATUSES = ("draft", "approved", "retired")

@@ -25,12 +25,13 @@ class Status(str, Enum):
     AVOIDED = "avoided"
     NOT_SUITABLE = "not suitable"
     NOT_PROPOSED = "not proposed"  # a rule deferred it, but no rule recommended it
+    MENU = "menu"  # could be active, but over the load budget: on the plan's menu
 
 
 # The constraint that decided, in the sequencer's order of precedence; "phase" for active work.
-DecisionKind = Literal["avoid", "contraindication", "developmental_age", "settings", "rule",
-                       "region", "arousal", "prerequisite", "phase", "no_recommendation"]
-GateKind = Literal["rule", "region", "arousal", "prerequisite"]
+DecisionKind = Literal["avoid", "contraindication", "age_range", "developmental_age", "settings", "rule", "budget",
+                       "region", "arousal", "prerequisite", "protocol", "phase", "no_recommendation"]
+GateKind = Literal["rule", "region", "arousal", "prerequisite", "protocol"]
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Findings:
     flags: dict[str, list[tuple[CheckedRule, ast.Flag]]] = field(default_factory=dict)
     no_action: list[tuple[CheckedRule, ast.NoAction]] = field(default_factory=list)
     scales: dict[str, list[tuple[str, ast.ScaleDose]]] = field(default_factory=dict)
+    guides: list[tuple[CheckedRule, ast.Guide]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,14 @@ ROLES_FOR = {
 MIN_MINUTES = 2
 
 
+# A school has teachers and a residential setting has staff, named or not (engine/carry.py).
+SETTING_STAFF = {"school": "teacher", "residential": "residential_staff"}
+
+
 def available_deliverers(assessment: Assessment) -> set[str]:
     roles = {c.role for c in assessment.caregivers}
-    return {"therapist"} | {who for who, fits in ROLES_FOR.items() if roles & fits}
+    staff = {SETTING_STAFF[s] for s in assessment.settings if s in SETTING_STAFF}
+    return {"therapist", "self"} | staff | {who for who, fits in ROLES_FOR.items() if roles & fits}
 
 
 def choose_dose(base: ast.Dose, assessment: Assessment,

@@ -7,9 +7,9 @@ Unknown fields are rejected. `groundwork schema` prints the JSON Schema generate
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from dsl import vocabulary as v
 
@@ -25,6 +25,14 @@ Concern = Literal[v.SAFEGUARDING_CONCERNS]  # type: ignore[valid-type]
 Role = Literal[v.CAREGIVER_ROLES]  # type: ignore[valid-type]
 Regulation = Literal[v.CAREGIVER_REGULATION]  # type: ignore[valid-type]
 Informant = Literal[v.INFORMANTS]  # type: ignore[valid-type]
+HistorySeverity = Literal[v.HISTORY_SEVERITIES]  # type: ignore[valid-type]
+Agreement = Literal[v.AGREEMENT]  # type: ignore[valid-type]
+TouchPolicy = Literal[v.TOUCH_POLICIES]  # type: ignore[valid-type]
+Suspect = Literal[v.SUSPECTS]  # type: ignore[valid-type]
+HarmConcern = Literal[v.HARM_BY_OTHERS]  # type: ignore[valid-type]
+ScreenResult = Literal[v.TRAUMA_SCREEN_RESULTS]  # type: ignore[valid-type]
+ScreenCode = Literal[v.TRAUMA_SCREENS]  # type: ignore[valid-type]
+CatalogId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
 
 
 class _Model(BaseModel):
@@ -59,9 +67,13 @@ class Arousal(_Model):
 
 class PeriodHistory(_Model):
     period: Period = Field(title="Developmental period", description="When it happened")
-    adversity: Severity = Field(title="Adversity", description="Severity of adversity")
-    relational_poverty: Severity = Field(title="Relational poverty",
-                                         description="Severity of missing safe relationships")
+    adversity: HistorySeverity = Field(
+        "unknown", title="Adversity",
+        description="Severity of adversity; unknown when it could not be established")
+    relational_poverty: HistorySeverity = Field(
+        "unknown", title="Relational poverty",
+        description="Severity of missing safe relationships; unknown when it could not be "
+                    "established")
 
 
 class RelationalHealth(_Model):
@@ -79,6 +91,49 @@ class Caregiver(_Model):
     regulation: Regulation = Field(title="Regulation", description="How regulated the adult is")
 
 
+class TouchAgreement(_Model):
+    client_assent: Agreement = Field(
+        "unknown", title="Client's assent",
+        description="The client's own agreement to touch-based work (given, declined, unknown: "
+                    "not yet asked)")
+    carer_consent: Agreement = Field(
+        "unknown", title="Carer's consent",
+        description="Consent of the person with parental responsibility (or the adult client) to "
+                    "touch-based work (given, declined, unknown: not yet asked)")
+
+
+class SettingTouchPolicy(_Model):
+    setting: Setting = Field(title="Setting", description="A setting the client lives or learns in")
+    policy: TouchPolicy = Field(
+        title="Touch policy",
+        description="The setting's policy on body contact in therapeutic work: allowed, restricted "
+                    "(only under a protocol agreed case by case) or none")
+
+
+class SuspectedHarm(_Model):
+    concern: HarmConcern = Field(title="Concern",
+                                 description="The safeguarding concern about harm by another person")
+    suspected: Suspect = Field(
+        title="Suspected of causing harm",
+        description="The caregiver role suspected of causing the harm, or unknown; never a name")
+
+
+class SafetyReview(_Model):
+    date: dt.date = Field(title="Review date",
+                          description="When the safety review was held (on or before the assessment)")
+    evocative_work: Literal["may_proceed", "hold"] = Field(
+        title="Evocative work",
+        description="What the review decided about trauma narrative, exposure, life-story and "
+                    "insight work: may_proceed or hold")
+
+
+class TraumaScreen(_Model):
+    result: ScreenResult = Field("not_done", title="Result",
+                                 description="not_done, below_threshold or above_threshold")
+    screen: ScreenCode | None = Field(None, title="Screen",
+                                      description="Code of the validated screen used")
+
+
 class Assessment(_Model):
     schema_version: Literal["1"] = Field("1", title="Schema version",
                                          description="Version of this assessment format")
@@ -94,7 +149,8 @@ class Assessment(_Model):
     history: tuple[PeriodHistory, ...] = Field(
         (), title="Developmental history",
         description="Adversity and relational poverty per developmental period; a period left "
-                    "out is recorded as none")
+                    "out is unknown (not none), and the plan treats unknown early history with "
+                    "caution")
     relational_health: RelationalHealth = Field(title="Relational health",
                                                 description="Connectedness now")
     caregivers: tuple[Caregiver, ...] = Field((), title="Trusted adults",
@@ -106,7 +162,49 @@ class Assessment(_Model):
         description="Sensitivities and conditions that rule some activities out")
     settings: tuple[Setting, ...] = Field(title="Settings", min_length=1,
                                           description="Settings the client lives and learns in")
+    touch: TouchAgreement = Field(
+        TouchAgreement(), title="Agreement to touch",
+        description="Assent and consent to touch-based work; unknown (not yet asked) by default, "
+                    "which holds body-contact work back until it is asked")
+    touch_policies: tuple[SettingTouchPolicy, ...] = Field(
+        (), title="Touch policies",
+        description="Each setting's policy on body contact; a setting not listed is unknown "
+                    "(not allowed) except home, where the carer's consent is the family's policy")
+    suspected_harm: tuple[SuspectedHarm, ...] = Field(
+        (), title="Suspected of causing harm",
+        description="For ongoing maltreatment or exploitation: who is suspected (a caregiver role "
+                    "or unknown); a concern recorded without an entry here counts as unknown")
+    safety_review: SafetyReview | None = Field(
+        None, title="Safety review",
+        description="The latest review of current risk; evocative work waits for one that lets "
+                    "it proceed")
+    trauma_screen: TraumaScreen = Field(
+        TraumaScreen(), title="Trauma symptom screen",
+        description="The result of a validated trauma symptom screen; not_done by default")
+    established: tuple[CatalogId, ...] = Field(
+        (), title="Established work",
+        description="Catalog ids of interventions recorded as completed or established (at a "
+                    "re-assessment or in feedback); prerequisites count only when listed here")
     previous_record: int | None = Field(
         None, title="Previous assessment", ge=1, le=2**63 - 1,
         description="Audit record id of this client's previous assessment (its plan id); the plan "
                     "then says what changed since (`since_previous`)")
+
+    @field_validator("suspected_harm")
+    @classmethod
+    def _suspect_of_a_recorded_concern(cls, value, info: ValidationInfo):
+        recorded = info.data.get("safeguarding", ())
+        for index, entry in enumerate(value):
+            if entry.concern not in recorded:
+                raise ValueError(f"entry {index} names '{entry.concern}', which is not among the "
+                                 "safeguarding concerns; add it there or remove the entry")
+        return value
+
+    @field_validator("safety_review")
+    @classmethod
+    def _review_has_taken_place(cls, value, info: ValidationInfo):
+        date = info.data.get("assessment_date")
+        if value is not None and date is not None and value.date > date:
+            raise ValueError("the review is dated after the assessment; record a review that has "
+                             "taken place")
+        return value

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 from dsl.vocabulary import SEVERITY_OF_FLAG
 
 PhaseName = Literal["regulate", "relate", "reason"]
+TrackName = Literal["client", "support"]
+GuidanceState = Literal["calm", "alarm", "fear", "dissociated"]
 Period = Literal["day", "week"]
 
 
@@ -37,6 +39,20 @@ class Reason(_Out):
         title="Conditions", description="Each condition of the rule with the client's value")
 
 
+class Delivery(_Out):
+    setting: str = Field(title="Setting", description="Where")
+    delivered_by: str = Field(title="Delivered by", description="Who delivers it there (a deliverer: "
+                              "caregiver, teacher, residential_staff, mentor, therapist)")
+    adults: tuple[str, ...] = Field((), title="Adults", description=(
+        "Pseudonyms of the client's trusted adults in that setting who can deliver it, lead "
+        "first; empty when nobody is named yet"))
+    professional: bool = Field(False, title="Professional",
+                               description="Delivered by the treating therapist")
+    find_person: bool = Field(False, title="Find a person", description=(
+        "Daily work with nobody named to carry it here: the plan's support track has the action "
+        "to name one (name-a-key-adult)"))
+
+
 class Recommendation(_Out):
     intervention: str = Field(title="Intervention", description="Catalog id")
     name: str = Field(title="Name", description="Catalog name")
@@ -50,6 +66,18 @@ class Recommendation(_Out):
     because: tuple[Reason, ...] = Field(title="Because", description="Why, rule by rule")
     dose_notes: tuple[str, ...] = Field((), title="Dose notes",
                                         description="How and why the default dose was changed")
+    track: TrackName = Field("client", title="Track", description=(
+        "client: the client's own work, sequenced bottom-up; support: work for the adults and "
+        "settings around the client, never gated by the client's bands or arousal state"))
+    in_place_of: tuple[str, ...] = Field(
+        (), title="In place of",
+        description="Body-contact work held back by the touch conditions that this no-touch "
+                    "alternative is offered instead of")
+    delivery: tuple[Delivery, ...] = Field((), title="Delivery",
+                                           description="Who delivers it in each setting")
+    routines: tuple[str, ...] = Field((), title="Routines", description=(
+        "Existing routines the daily doses are attached to (waking, meals, transitions, bedtime, "
+        "school_day)"))
 
 
 class PhasePlan(_Out):
@@ -66,10 +94,13 @@ class Deferred(_Out):
     name: str = Field(title="Name", description="Catalog name")
     phase: PhaseName = Field(title="Phase", description="Phase it belongs to")
     gate: str = Field(title="Gate", description="What must become true before it starts")
-    gate_kind: Literal["region", "arousal", "rule", "prerequisite"] = Field(
-        title="Gate kind", description="Which constraint holds it back")
+    gate_kind: Literal["region", "arousal", "rule", "prerequisite", "protocol"] = Field(
+        title="Gate kind",
+        description="Which constraint holds it back (protocol: one trauma-processing protocol at "
+                    "a time)")
     holding_value: str = Field(title="Holding value", description="The value that holds the gate shut")
     rules: tuple[str, ...] = Field(title="Rules", description="Rules that proposed or deferred it")
+    track: TrackName = Field("client", title="Track", description="client or support (see Recommendation)")
 
 
 class Avoided(_Out):
@@ -94,6 +125,10 @@ class Flag(_Out):
         title="Severity", description="info, warning, critical")
     message: str = Field(title="Message", description="For clinician review")
     rules: tuple[str, ...] = Field(title="Rules", description="Rules that raised it (empty: engine)")
+    actions: tuple[str, ...] = Field(
+        (), title="Actions",
+        description="Catalog ids of the actions the flag brings into the plan (a critical flag "
+                    "always brings one)")
 
 
 class NoAction(_Out):
@@ -219,6 +254,53 @@ class SincePrevious(PlanChange):
     assessment_date: str = Field(title="Previous assessment date", description="Its date")
 
 
+class MenuItem(_Out):
+    intervention: str = Field(title="Intervention", description="Catalog id")
+    name: str = Field(title="Name", description="Catalog name")
+    phase: PhaseName = Field(title="Phase", description="Phase it belongs to")
+    track: TrackName = Field(title="Track", description="client or support")
+    priority: int = Field(title="Priority", description="As in the plan")
+    dose: Dose = Field(title="Dose", description="The dose it would have")
+    delivery: tuple[Delivery, ...] = Field(title="Delivery", description="Who would deliver it where")
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules that recommended it")
+    reason: str = Field(title="Reason", description="Why it is on the menu and not in the plan")
+
+
+class LoadLine(_Out):
+    name: str = Field(title="Deliverer or setting", description=(
+        "A trusted adult's pseudonym, a role not yet named in a setting (teacher@school) or "
+        "therapist; or a setting"))
+    settings: tuple[str, ...] = Field(title="Settings", description="Where this load falls")
+    activities: int = Field(title="Activities", description="Active activities")
+    sessions_per_day: float = Field(title="Sessions a day", description="Doses a day (weekly ones / 7)")
+    minutes_per_day: float = Field(title="Minutes a day", description="Minutes a day (weekly ones / 7)")
+    budget_activities: int | None = Field(title="Activity budget", description="The most allowed")
+    budget_minutes: int | None = Field(None, title="Minutes budget",
+                                       description="The most minutes a day allowed (deliverers)")
+
+
+class Load(_Out):
+    ages: str = Field(title="Budget ages", description="The age range of the budget applied")
+    per_deliverer: int | None = Field(title="Activities per deliverer", description="Budget")
+    per_setting: int | None = Field(title="Activities per setting", description="Budget")
+    minutes_per_day: int | None = Field(title="Minutes a day per deliverer", description="Budget")
+    deliverers: tuple[LoadLine, ...] = Field(title="Deliverers", description="Load per deliverer")
+    settings: tuple[LoadLine, ...] = Field(title="Settings", description="Load per setting")
+    within_budget: bool = Field(title="Within budget", description="Every line within its budget")
+
+
+class StateGuidance(_Out):
+    state: GuidanceState = Field(
+        title="State", description="calm (calm or alert), alarm, fear (fear or terror), dissociated")
+    arousal_states: tuple[str, ...] = Field(title="Arousal states", description="What it covers")
+    lead: bool = Field(title="Lead", description="The state to lead with today (the assessment's)")
+    do: tuple[str, ...] = Field(title="Do", description="What the adults do")
+    avoid: tuple[str, ...] = Field(title="Avoid", description="What the adults avoid")
+    activities: tuple[str, ...] = Field(title="Activities", description=(
+        "Active client activities that fit this state, in plan order"))
+    rules: tuple[str, ...] = Field(title="Rules", description="Rules the guidance comes from")
+
+
 class Plan(_Out):
     client_id: str = Field(title="Client pseudonym", description="From the assessment")
     assessment_date: str = Field(title="Assessment date", description="From the assessment")
@@ -250,6 +332,12 @@ class Plan(_Out):
                                             description="Profiles the rules say need nothing")
     review: Review = Field(title="Review", description="When to review the plan")
     provenance: Provenance = Field(title="Provenance", description="What produced this plan")
+    menu: tuple[MenuItem, ...] = Field((), title="Menu", description=(
+        "Recommended but over the load budget: the clinician can swap any of these in"))
+    load: Load | None = Field(None, title="Load", description=(
+        "Activities, sessions and minutes a day per deliverer and setting, against the budget"))
+    state_guidance: tuple[StateGuidance, ...] = Field((), title="State guidance", description=(
+        "What the adults do and avoid in each state, and which planned activities fit it"))
     since_previous: SincePrevious | None = Field(
         None, title="Since the previous assessment",
         description="What changed since the assessment this one names (`previous_record`); "

@@ -2,12 +2,14 @@
 
 For each proposed intervention, in this order of precedence: avoided (by a rule, or by a catalog
 contraindication the client has), not suitable (above the developmental-age estimate, or no setting
-the client lives in), deferred (a rule's `defer … until` gate, a compromised lower region, an
-arousal state that cannot reach its phase, a prerequisite not under way), else active in the phase
-of its target region. An intervention that no fired rule recommends is never deferred or placed
-(a `defer` gates a recommendation; it proposes nothing), though a rule may still avoid it. Regions
-that share a phase are worked on together, lowest first; work for a later phase waits while any
-region of an earlier phase is compromised.
+the client lives in whose touch policy allows it, for body contact), deferred (a rule's
+`defer … until` gate, a compromised or unrated lower region, an arousal state that cannot reach its
+phase, a prerequisite not recorded as established, a second trauma-processing protocol), else
+active in the phase of its target region. Held body-contact work brings its no-touch alternative.
+An intervention that no fired rule recommends is never deferred or placed (a `defer` gates a
+recommendation; it proposes nothing), though a rule may still avoid it. Regions that share a phase
+are worked on together, lowest first; work for a later phase waits while any region of an earlier
+phase is compromised.
 
 Every decision is recorded as data (engine/decisions.py) beside the plan, for the explanations.
 """
@@ -20,13 +22,15 @@ from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import evaluate, describe, show_value
-from dsl.facts import AROUSAL_CURRENT, band_path
+from dsl.facts import AROUSAL_CURRENT, band_path, touch_settings
 from dsl.plain import plain
-from dsl.vocabulary import AROUSAL_STATES, BANDS, PHASE_ORDER, SEVERITY_OF_FLAG, Phase
+from dsl.vocabulary import (AROUSAL_STATES, BANDS, GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT,
+                            PHASE_ORDER, SEVERITY_OF_FLAG, ArousalState, Phase)
 from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
 from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
+from engine.carry import Budget, budget_for, delivery
 from engine.dosing import choose_dose
 from engine.facts import ClientFacts
 from engine.graph import start_order
@@ -37,6 +41,7 @@ from engine.models import Assessment
 from engine.runtime import Firing
 
 DEFAULT_PRIORITY = 5
+FLAG_PRIORITY = 1  # what a flag brings comes first
 GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the sequencer builds
 SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
@@ -55,10 +60,15 @@ def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
                 findings.defers.setdefault(action.intervention, []).append((rule, action))
             elif isinstance(action, ast.Flag):
                 findings.flags.setdefault(action.code, []).append((rule, action))
+                for brought in action.actions:  # a flag's actions are its rule's recommendations
+                    findings.recommends.setdefault(brought, []).append(
+                        (rule, ast.Recommend(brought, action.pos, priority=FLAG_PRIORITY)))
             elif isinstance(action, ast.NoAction):
                 findings.no_action.append((rule, action))
             elif isinstance(action, ast.ScaleDose):
                 findings.scales.setdefault(action.phase, []).append((rule.id, action))
+            elif isinstance(action, ast.Guide):
+                findings.guides.append((rule, action))
     return findings
 
 
@@ -71,6 +81,7 @@ class Sequencer:
         self.derived = frozenset(derived)
         self.types = kb.fact_types()
         self.bands = {s.name: s.band for s in facts.regions}
+        self.in_place_of: dict[str, tuple[str, ...]] = {}  # no-touch alternative → held work
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
         # for once per proposed intervention: remember each answer.
         self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
@@ -78,7 +89,9 @@ class Sequencer:
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> Gate | None:
-        """Closed when a region of an earlier phase is compromised."""
+        """Closed when a region of an earlier phase is compromised: its band is one the
+        knowledge base's gate policy lists (`compromised bands …`, which may list `insufficient`:
+        too few known ratings then hold the work above exactly as a compromised band does)."""
         blocking = [r for r in self.kb.regions
                     if PHASE_ORDER[Phase(r.phase)] < PHASE_ORDER[phase]
                     and self.bands[r.name] in self.kb.compromised]
@@ -89,17 +102,32 @@ class Sequencer:
         healthy = [b for b in BANDS if b not in self.kb.compromised][-1]
         tests = tuple(ast.Comparison(band_path(r.name), "<=", healthy, GATE_POS, GATE_POS)
                       for r in blocking)
-        return Gate(kind="region", needs=f"{names} {verb} {healthy} or better",
+        unrated = [r.name for r in blocking if self.bands[r.name] == INSUFFICIENT]
+        needs = f"{names} {verb} {healthy} or better"
+        if unrated:
+            needs += " (rated first: " + "; ".join(self._missing(name) for name in unrated) + ")"
+        return Gate(kind="region", needs=needs,
                     condition=tests[0] if len(tests) == 1 else ast.And(tests, GATE_POS),
                     holding=tuple((band_path(r.name), self.bands[r.name]) for r in blocking),
                     holding_text=", ".join(f"{r.name} band = {self.bands[r.name]}"
                                            for r in blocking))
 
+    def _missing(self, region: str) -> str:
+        """The unrated due items of a region, by id."""
+        missing = sorted(r.item.id for r in self.facts.ratings
+                         if r.item.region == region and r.due and r.value is None)
+        return f"{region} items not rated: " + (", ".join(missing) or "none due")
+
     def arousal_gate(self, phase: Phase) -> Gate | None:
-        """Closed when the current arousal state cannot reach work of the phase."""
+        """Closed when the current arousal state cannot reach work of the phase, for work that
+        needs a calm or alert state (no state of alarm or above reaches it: reasoning and
+        processing). Work that alarm can reach waits for no particular day: the day's state
+        raises flags and chooses the state guidance to lead with, and the guidance says which
+        activities fit each state (CLINICAL.md section 2)."""
         current = self.assessment.arousal.current
         reaching = [s for s in AROUSAL_STATES if phase.value in self.kb.reachable.get(s, ())]
-        if current in reaching:
+        high = AROUSAL_STATES[AROUSAL_STATES.index(ArousalState.ALARM.value):]
+        if current in reaching or any(s in reaching for s in high):
             return None
         return Gate(kind="arousal", needs=f"the client is {' or '.join(reaching)}",
                     condition=ast.Membership(AROUSAL_CURRENT, tuple(reaching), GATE_POS),
@@ -141,10 +169,17 @@ class Sequencer:
         """The plan, and the decision behind every intervention it considered."""
         proposed = sorted(set(findings.recommends) | set(findings.avoids) | set(findings.defers))
         decisions = {iv_id: self._decide(iv_id, findings) for iv_id in proposed}
+        self.in_place_of = self._offer_no_touch_alternatives(findings, decisions)
         candidates = {iv_id: [self.kb.interventions[iv_id], findings.recommends[iv_id], d.settings]
                       for iv_id, d in decisions.items() if d.status is Status.ACTIVE}
         self._defer_missing_prerequisites(candidates, decisions)
-        plan = self._plan(decisions, self._phases(candidates, findings), findings, provenance)
+        self._one_trauma_protocol(candidates, findings, decisions)
+        phases, menu, load = self._phases(candidates, findings)
+        for item in menu:
+            decisions[item.intervention] = replace(decisions[item.intervention], status=Status.MENU,
+                                                   kind="budget", reason=item.reason)
+        plan = self._plan(decisions, phases, findings, provenance).model_copy(
+            update={"menu": menu, "load": load, "state_guidance": self._guidance(phases, findings)})
         return plan, Decisions(decisions, self.phase_gates(), findings)
 
     def _decide(self, iv_id: str, findings: Findings) -> Decision:
@@ -169,18 +204,24 @@ class Sequencer:
         if not recs:  # a `defer` gates a recommendation; alone it proposes nothing
             return decided(Status.NOT_PROPOSED, "no_recommendation",
                            tuple(sorted({r.id for r, _ in defers})))
-        stage_reason = self._below_stage(iv)
+        # Work for the adults around the client is never held by the client's developmental
+        # profile, bands or arousal state (CLINICAL.md sections 1 and 6); only a rule's own gate.
+        support = iv.track == "support"
+        age_reason = outside_ages(iv, self.assessment.age.total_months)
+        if age_reason is not None:
+            return decided(Status.NOT_SUITABLE, "age_range", rec_rules, reason=age_reason)
+        stage_reason = None if support else self._below_stage(iv)
         if stage_reason is not None:
             return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=stage_reason)
         if not settings:
             return decided(Status.NOT_SUITABLE, "settings", rec_rules, reason=(
                 "offered only in " + ", ".join(iv.settings) + "; the client is in "
-                + ", ".join(sorted(self.assessment.settings))))
+                + ", ".join(sorted(self.assessment.settings)) + self._touch_note(iv)))
         if rule_gate is not None:
             return decided(Status.DEFERRED, "rule", tuple(sorted(set(rec_rules + rule_gate.rules))),
                            gate=rule_gate)
         phase = self.kb.phase_of_region(iv.region)
-        for gate in (self.region_gate(phase), self.arousal_gate(phase)):
+        for gate in (() if support else (self.region_gate(phase), self.arousal_gate(phase))):
             if gate is not None:
                 return decided(Status.DEFERRED, gate.kind, rec_rules, gate=gate)
         return decided(Status.ACTIVE, "phase", rec_rules)
@@ -193,7 +234,8 @@ class Sequencer:
         deferred = [p.Deferred(intervention=d.intervention, name=names[d.intervention],
                                phase=kb.phase_of_region(kb.interventions[d.intervention].region).value,
                                gate=d.gate.text, gate_kind=d.gate.kind,
-                               holding_value=d.gate.holding_text, rules=d.rules)
+                               holding_value=d.gate.holding_text, rules=d.rules,
+                               track=cast(p.TrackName, kb.interventions[d.intervention].track))
                     for d in of(Status.DEFERRED) if d.gate is not None]
         avoided = [p.Avoided(intervention=d.intervention, name=names[d.intervention], rules=d.rules,
                              reason=d.reason, proposed_by=d.proposed_by)
@@ -225,8 +267,7 @@ class Sequencer:
             deferred=tuple(sorted(deferred, key=lambda d: (PHASE_ORDER[Phase(d.phase)], d.intervention))),
             avoided=tuple(sorted(avoided, key=lambda a: a.intervention)),
             not_suitable=tuple(sorted(not_suitable, key=lambda n: n.intervention)),
-            no_action=tuple(p.NoAction(reason=a.reason, rules=(r.id,))
-                            for r, a in sorted(findings.no_action, key=lambda x: x[0].id)),
+            no_action=self._no_action(findings),
             review=self._review(findings),
             provenance=provenance,
         )
@@ -246,53 +287,196 @@ class Sequencer:
                 f"estimate is {stage.months} months (an estimate from {len(stage.known)} of "
                 f"{len(stage.due)} due items)")
 
+    def _touch_note(self, iv) -> str:
+        if "body_contact" not in iv.marks:
+            return ""
+        allowed = sorted(touch_settings(self.assessment))
+        return ("; body contact is allowed by the touch policy of "
+                + (", ".join(allowed) if allowed else "none of the client's settings")
+                + " (a setting's policy not recorded is not allowed, except home)")
+
     def _settings(self, iv, recs, client_settings) -> tuple[str, ...]:
         """Where to deliver it: every setting some recommending rule asks for (a rule without
         `in` asks for all of the catalog's), that the catalog allows and the client lives in."""
         wanted = set().union(*(set(action.settings or iv.settings) for _, action in recs))
+        if "body_contact" in iv.marks:  # only where the setting's touch policy allows it
+            client_settings = set(client_settings) & touch_settings(self.assessment)
         return tuple(s for s in iv.settings if s in wanted and s in client_settings)
 
-    def _defer_missing_prerequisites(self, candidates, decisions: dict[str, Decision]) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for iv_id in sorted(candidates):
-                iv = candidates[iv_id][0]
-                missing = [r for r in iv.requires if r not in candidates]
-                if missing:
-                    names = " and ".join(self.kb.interventions[m].name for m in missing)
-                    gate = Gate(kind="prerequisite", needs=f"{names} is under way", condition=None,
-                                holding=(), holding_text="not in the active plan: " + ", ".join(missing))
-                    decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED,
-                                               kind="prerequisite", gate=gate)
-                    del candidates[iv_id]
-                    changed = True
+    def _offer_no_touch_alternatives(self, findings: Findings,
+                                     decisions: dict[str, Decision]) -> dict[str, tuple[str, ...]]:
+        """Body-contact work that is recommended but held back (the touch conditions, a
+        contraindication, no setting that allows touch) is replaced by the catalog's no-touch
+        alternative, proposed by the same rules. Returns alternative → what it stands in for."""
+        instead: dict[str, list[str]] = {}
+        for iv_id, decision in sorted(decisions.items()):
+            iv = self.kb.interventions[iv_id]
+            if ("body_contact" not in iv.marks or not iv.no_touch_alternative
+                    or decision.status in (Status.ACTIVE, Status.NOT_PROPOSED)):
+                continue
+            alternative = iv.no_touch_alternative
+            instead.setdefault(alternative, []).append(iv_id)
+            if alternative in findings.recommends:
+                continue  # already proposed in its own right
+            findings.recommends[alternative] = [
+                (rule, ast.Recommend(alternative, action.pos, priority=action.priority,
+                                     settings=action.settings))
+                for rule, action in findings.recommends[iv_id]]
+        for alternative in sorted(instead):
+            decisions[alternative] = self._decide(alternative, findings)
+        return {a: tuple(ids) for a, ids in instead.items()}
 
-    def _phases(self, candidates, findings: Findings) -> tuple[p.PhasePlan, ...]:
+    def _defer_missing_prerequisites(self, candidates, decisions: dict[str, Decision]) -> None:
+        """A prerequisite means completed or established, recorded in the assessment
+        (`established`, from a re-assessment or feedback), not merely also in this plan."""
+        established = set(self.assessment.established)
+        for iv_id in sorted(candidates):
+            iv = candidates[iv_id][0]
+            missing = [r for r in iv.requires if r not in established]
+            if missing:
+                names = " and ".join(self.kb.interventions[m].name for m in missing)
+                verb = "is" if len(missing) == 1 else "are"
+                gate = Gate(kind="prerequisite", needs=f"{names} {verb} recorded as established",
+                            condition=None, holding=(),
+                            holding_text="not recorded as established: " + ", ".join(missing))
+                decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED,
+                                           kind="prerequisite", gate=gate)
+                del candidates[iv_id]
+
+    def _one_trauma_protocol(self, candidates, findings: Findings,
+                             decisions: dict[str, Decision]) -> None:
+        """At most one trauma-processing protocol at a time: the first in the sequence (lowest
+        priority, then region, then id) is active; the others wait until it is established."""
+        protocols = [iv_id for iv_id in candidates
+                     if "trauma_processing" in self.kb.interventions[iv_id].marks]
+        if len(protocols) < 2:
+            return
+        def key(iv_id: str) -> tuple[int, int, str]:
+            priority = min((a.priority for _, a in findings.recommends[iv_id]
+                            if a.priority is not None), default=DEFAULT_PRIORITY)
+            return (priority, self.kb.region(self.kb.interventions[iv_id].region).order, iv_id)
+        first, *rest = sorted(protocols, key=key)
+        name = self.kb.interventions[first].name
+        for iv_id in rest:
+            gate = Gate(kind="protocol", needs=f"{name} is recorded as established (one "
+                        "trauma-processing protocol at a time)", condition=None, holding=(),
+                        holding_text=f"active trauma-processing protocol: {first}")
+            decisions[iv_id] = replace(decisions[iv_id], status=Status.DEFERRED, kind="protocol",
+                                       gate=gate)
+            del candidates[iv_id]
+
+    def _phases(self, candidates, findings: Findings):
+        """The active phases, the menu (over the load budget) and the load (engine/carry.py)."""
         keys = {}
         for iv_id, (iv, recs, _) in candidates.items():
             priority = min((a.priority for _, a in recs if a.priority is not None),
                            default=DEFAULT_PRIORITY)
             keys[iv_id] = (self.kb.region(iv.region).order, priority, iv_id)
-        recommendations: dict[Phase, list[p.Recommendation]] = {}
-        for iv_id in start_order(keys, self.kb):
+        built: dict[str, p.Recommendation] = {}
+        order = start_order(keys, self.kb)
+        for iv_id in order:
             iv, recs, settings = candidates[iv_id]
             phase = self.kb.phase_of_region(iv.region)
             recs = sorted(recs, key=lambda x: (x[1].priority or DEFAULT_PRIORITY, x[0].id))
             base = next((a.dose for _, a in recs if a.dose is not None), iv.dose)
             dose, notes = choose_dose(base, self.assessment, findings.scales.get(phase.value, []))
-            recommendations.setdefault(phase, []).append(p.Recommendation(
+            built[iv_id] = p.Recommendation(
                 intervention=iv_id, name=iv.name, target_region=iv.region, modality=iv.modality,
                 dose=dose, settings=settings, priority=keys[iv_id][1], prerequisites=iv.requires,
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
-                dose_notes=notes))
-        return tuple(
+                dose_notes=notes, track=cast(p.TrackName, iv.track),
+                in_place_of=self.in_place_of.get(iv_id, ()),
+                # the rule's deliverers first, then the catalog's: a rule that names residential
+                # staff does not take a teacher away from the school day
+                delivery=delivery(tuple(dict.fromkeys(base.delivered_by + iv.dose.delivered_by)),
+                                  settings, dose.period, self.assessment),
+                routines=iv.routines if dose.period == "day" else ())
+        placed, menu, load = self._fit_budget(built, keys, findings)
+        recommendations: dict[Phase, list[p.Recommendation]] = {}
+        for iv_id in order:
+            if iv_id in placed:
+                phase = self.kb.phase_of_region(built[iv_id].target_region)
+                recommendations.setdefault(phase, []).append(built[iv_id])
+        phases = tuple(
             p.PhasePlan(name=phase.value,
                         regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
                         recommendations=tuple(recommendations[phase]),
                         move_on_when=self._move_on_when(phase))
             for phase in sorted(recommendations, key=PHASE_ORDER.__getitem__))
+        return phases, menu, load
+
+    def _fit_budget(self, built: dict[str, p.Recommendation], keys, findings: Findings):
+        """Place recommendations by priority within the age's budget; the rest is the menu:
+        critical actions first (with the support track's priority-1 actions), then the lowest
+        region, then the rules' priority (CLINICAL.md section 3)."""
+        critical = {r.id for pairs in findings.flags.values() for r, a in pairs
+                    if a.severity == "critical"}
+        budget = Budget(budget_for(self.kb, self.assessment.age.total_months))
+        placed: set[str] = set()
+        menu: list[p.MenuItem] = []
+        menu_ids: set[str] = set()
+
+        def rank(iv_id):
+            rec = built[iv_id]
+            # The plan's first actions: a critical flag's, and the adults' work a rule puts
+            # first (priority 1 on the support track: finding a person, a coaching carer).
+            first = bool(set(rec.rules) & critical) or (rec.track == "support" and rec.priority <= 1)
+            return (not first,) + keys[iv_id]
+
+        def place(iv_id: str) -> None:
+            if iv_id in placed or iv_id in menu_ids:
+                return
+            rec = built[iv_id]
+            for prerequisite in rec.prerequisites:
+                if prerequisite in built:  # an established prerequisite need not be in the plan
+                    place(prerequisite)
+            waiting = [r for r in rec.prerequisites if r in menu_ids]
+            reason = (f"it needs {', '.join(waiting)} first, which is on the menu" if waiting
+                      else budget.over(rec))
+            if reason is None:
+                budget.add(rec)
+                placed.add(iv_id)
+                return
+            menu_ids.add(iv_id)
+            menu.append(p.MenuItem(
+                intervention=iv_id, name=rec.name, track=rec.track, priority=rec.priority,
+                phase=self.kb.phase_of_region(rec.target_region).value,
+                dose=rec.dose, delivery=rec.delivery, rules=rec.rules,
+                reason=f"Over the load budget: {reason}. Swap it in for a planned activity if it "
+                       "fits this client better."))
+
+        for iv_id in sorted(built, key=rank):
+            place(iv_id)
+        return placed, tuple(menu), budget.load(age_words)
+
+    def _guidance(self, phases, findings: Findings) -> tuple[p.StateGuidance, ...]:
+        """For each state, what the adults do and avoid (the `guide` actions of the rules that
+        fired) and which of the client's active activities fit it (the catalog's `fits`, else
+        the states that reach its phase). The assessment's state is the one to lead with."""
+        arousal = self.assessment.arousal
+        lead = "dissociated" if arousal.dissociative else next(
+            s for s, covered in GUIDANCE_AROUSAL.items() if arousal.current in covered)
+        out = []
+        for state in GUIDANCE_STATES:
+            said = sorted(((r.id, g) for r, g in findings.guides if g.state == state),
+                          key=lambda x: x[0])
+            activities = tuple(
+                rec.intervention for phase in phases for rec in phase.recommendations
+                if rec.track == "client" and self._fits(self.kb.interventions[rec.intervention], state))
+            out.append(p.StateGuidance(
+                state=cast(p.GuidanceState, state), arousal_states=GUIDANCE_AROUSAL[state],
+                lead=state == lead,
+                do=tuple(dict.fromkeys(g.text for _, g in said if g.kind == "do")),
+                avoid=tuple(dict.fromkeys(g.text for _, g in said if g.kind == "avoid")),
+                activities=activities, rules=tuple(dict.fromkeys(r for r, _ in said))))
+        return tuple(out)
+
+    def _fits(self, iv, state: str) -> bool:
+        if iv.fits:
+            return state in iv.fits
+        phase = self.kb.phase_of_region(iv.region).value
+        return any(phase in self.kb.reachable.get(s, ()) for s in GUIDANCE_AROUSAL[state])
 
     def _move_on_when(self, phase: Phase) -> tuple[str, ...]:
         later = [ph for ph in Phase if PHASE_ORDER[ph] == PHASE_ORDER[phase] + 1]
@@ -312,8 +496,9 @@ class Sequencer:
         for code, pairs in findings.flags.items():
             worst = min((a.severity for _, a in pairs), key=SEVERITY_ORDER.__getitem__)
             message = next(a.message for r, a in sorted(pairs, key=lambda x: x[0].id))
+            actions = tuple(sorted({i for _, a in pairs for i in a.actions}))
             flags.append(p.Flag(code=code, severity=worst, message=message,
-                                rules=tuple(sorted({r.id for r, _ in pairs}))))
+                                rules=tuple(sorted({r.id for r, _ in pairs})), actions=actions))
         flags.extend(informant_flags(self.facts.ratings, self.kb))
         for score in self.facts.regions:
             if score.band == "insufficient":
@@ -323,6 +508,14 @@ class Sequencer:
                             f"rate more before relying on the {score.name} band."))
         return tuple(sorted(flags, key=lambda f: (SEVERITY_ORDER[f.severity], f.code)))
 
+    def _no_action(self, findings: Findings) -> tuple[p.NoAction, ...]:
+        """"No action needed" never stands beside a critical flag: a critical flag always brings
+        action, whatever another rule concluded about the profile."""
+        if any(a.severity == "critical" for pairs in findings.flags.values() for _, a in pairs):
+            return ()
+        return tuple(p.NoAction(reason=a.reason, rules=(r.id,))
+                     for r, a in sorted(findings.no_action, key=lambda x: x[0].id))
+
     def _review(self, findings: Findings) -> p.Review:
         review = self.kb.review
         weeks = review.weeks if review else 6
@@ -331,6 +524,29 @@ class Sequencer:
             return p.Review(interval_weeks=review.critical_weeks,
                             reason="a critical flag is raised: review sooner")
         return p.Review(interval_weeks=weeks, reason="the knowledge base's standard interval")
+
+
+def age_words(months: int) -> str:
+    years, rest = divmod(months, 12)
+    if years == 0:
+        return f"{rest} month{'s' if rest != 1 else ''}"
+    return f"{years} year{'s' if years != 1 else ''}" + (f" {rest} months" if rest else "")
+
+
+def age_range_words(iv: ast.Intervention) -> str:
+    low, high = iv.min_age_months or 0, iv.max_age_months
+    if high is None:
+        return f"from {age_words(low)}"
+    return f"from {age_words(low)} up to {age_words(high)}"
+
+
+def outside_ages(iv: ast.Intervention, age_months: int) -> str | None:
+    """Why the client's chronological age is outside the activity's age range, or None."""
+    low, high = iv.min_age_months or 0, iv.max_age_months
+    if age_months >= low and (high is None or age_months < high):
+        return None
+    return (f"it is for ages {age_range_words(iv)} (not including); the client is "
+            f"{age_words(age_months)} old")
 
 
 def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
@@ -344,12 +560,26 @@ def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
 def _holding(result) -> tuple[tuple[str, str], ...]:
     """The client's values that keep a gate shut: every fact whose test is false, once each."""
     values: dict[str, str] = {}
-    for leaf in result.leaves():
-        if not leaf.value and hasattr(leaf.node, "path"):
+    for leaf in _against(result, True):
+        if hasattr(leaf.node, "path"):
             values.setdefault(leaf.node.path, show_value(leaf.actual))
-        elif not leaf.value and isinstance(leaf.node, ast.FactRef):
-            values.setdefault(leaf.node.name, "not derived")
+        elif isinstance(leaf.node, ast.FactRef):
+            values.setdefault(leaf.node.name, "derived" if leaf.value else "not derived")
     return tuple(values.items())
+
+
+def _against(result, wanted: bool):
+    """The leaves whose value is not the one the condition wants (under `not`, the opposite)."""
+    if isinstance(result.node, ast.Not):
+        for child in result.children:
+            yield from _against(child, not wanted)
+        return
+    if not result.children:
+        if result.value != wanted:
+            yield result
+        return
+    for child in result.children:
+        yield from _against(child, wanted)
 
 
 def join_reasons(reasons) -> str:

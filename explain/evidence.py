@@ -28,6 +28,8 @@ def says(action: ast.Action) -> str:
         return f"derive {action.fact}"
     if isinstance(action, ast.NoAction):
         return f'no action needed because "{action.reason}"'
+    if isinstance(action, ast.Guide):
+        return f'guide {action.state} {action.kind} "{action.text}"'
     return (f"scale dose of {action.phase} work: minutes x{action.minutes_factor:g}, "
             f"frequency x{action.frequency_factor:g}")
 

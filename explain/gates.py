@@ -12,7 +12,7 @@ from dsl.evaluate import show_value
 from dsl.facts import AROUSAL_CURRENT, SENSITIVITIES_PATH
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
-from engine.sequence import join_reasons, stage_domain
+from engine.sequence import age_range_words, age_words, join_reasons, outside_ages, stage_domain
 from explain.context import Context
 from explain.evidence import rule_miss
 from explain.models import Gate
@@ -27,12 +27,17 @@ def gates(ctx: Context, intervention: str) -> tuple[Gate, ...]:
     phase = ctx.kb.phase_of_region(iv.region)
     out = [_avoid_gate(ctx, intervention)]
     out.append(_contraindication_gate(ctx, iv))
+    out.append(_age_range_gate(ctx, iv))
     out.append(_age_gate(ctx, iv))
     out.append(_settings_gate(ctx, iv))
     out.append(_rule_gate(ctx, intervention))
-    out.append(_region_gate(ctx, phase))
-    out.append(_arousal_gate(ctx, phase))
+    if iv.track == "support":
+        out += _support_gates(ctx)
+    else:
+        out.append(_region_gate(ctx, phase))
+        out.append(_arousal_gate(ctx, phase))
     out.append(_prerequisite_gate(ctx, iv))
+    out.append(_protocol_gate(ctx, intervention))
     return tuple(g for g in out if g is not None)
 
 
@@ -89,9 +94,34 @@ def _until(action: ast.Defer, types) -> str:
     return f"until {plain(action.until, types)}"
 
 
+def _support_gates(ctx: Context) -> list[Gate]:
+    """Work for the adults around the client is not held by the client's bands or state."""
+    bands = ", ".join(f"{r.region} band = {r.band}" for r in ctx.plan.regions)
+    current = ctx.outcome.assessment.arousal.current
+    return [Gate(kind="region", passed=True, value=bands,
+                 text="It is work for the adults around the client: the client's bands do not "
+                      "hold it back."),
+            Gate(kind="arousal", passed=True, value=f"{AROUSAL_CURRENT} = {current}",
+                 text="It is work for the adults around the client: it starts whatever the "
+                      "client's state today.")]
+
+
+def _age_range_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
+    if iv.min_age_months is None and iv.max_age_months is None:
+        return None
+    age = ctx.outcome.assessment.age.total_months
+    outside = outside_ages(iv, age)
+    value = f"age = {age_words(age)}"
+    if outside is not None:
+        return Gate(kind="age_range", passed=False, value=value,
+                    text=f"Nothing is offered outside its age range: {outside}.")
+    return Gate(kind="age_range", passed=True, value=value,
+                text=f"It is for ages {age_range_words(iv)}; the client's age is within it.")
+
+
 def _age_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     needed = iv.min_developmental_age_months
-    if not needed:
+    if not needed or iv.track == "support":
         return None
     # The stage in the domain the activity names (as engine/sequence.py decides it);
     # no estimate: not held back on that account.
@@ -148,12 +178,21 @@ def _arousal_gate(ctx: Context, phase: Phase) -> Gate:
 def _prerequisite_gate(ctx: Context, iv: ast.Intervention) -> Gate | None:
     if not iv.requires:
         return None
-    active = {r.intervention for phase in ctx.plan.phases for r in phase.recommendations}
-    missing = [r for r in iv.requires if r not in active]
+    established = set(ctx.outcome.assessment.established)
+    missing = [r for r in iv.requires if r not in established]
     names = ", ".join(iv.requires)
     if missing:
         return Gate(kind="prerequisite", passed=False,
-                    value="not in the active plan: " + ", ".join(missing),
-                    text=f"It needs {names} under way first.")
-    return Gate(kind="prerequisite", passed=True, value=f"{names} in the active plan",
-                text=f"It needs {names} first; that is in the plan and starts before it.")
+                    value="not recorded as established: " + ", ".join(missing),
+                    text=f"It needs {names} completed or established first (recorded in the "
+                         "assessment's `established` at a re-assessment or from feedback).")
+    return Gate(kind="prerequisite", passed=True, value=f"{names} recorded as established",
+                text=f"It needs {names} first; that is recorded as established.")
+
+
+def _protocol_gate(ctx: Context, intervention: str) -> Gate | None:
+    decision = ctx.decisions.get(intervention)
+    if decision is None or decision.kind != "protocol" or decision.gate is None:
+        return None
+    return Gate(kind="protocol", passed=False, value=decision.gate.holding_text,
+                text=f"One trauma-processing protocol at a time: it waits {decision.gate.text}.")

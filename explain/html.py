@@ -19,6 +19,7 @@ from explain.html_parts import ENV, macro as _macro
 from explain.html_profile import item_flags_html, profile_html
 from explain.models import Trace
 from explain.plain import DISCLAIMER, trace_lines
+from explain.text import nothing_active
 from explain.why import explain_why
 from explain.why_not import explain_why_not
 
@@ -33,9 +34,13 @@ def render_report(ctx: Context, trace: Trace | None = None) -> str:
     return ENV.get_template("report.html").render(
         title=f"Groundwork plan for client {plan.client_id}", css=Markup(_css()),
         disclaimer=DISCLAIMER, plan=plan, columns=region_columns(ctx), legend=BAND_ORDER,
-        phases=[(phase, [(rec, explain_why(ctx, rec.intervention)) for rec in phase.recommendations])
-                for phase in plan.phases],
-        held=_held_sections(ctx),
+        support=[(rec, explain_why(ctx, rec.intervention)) for phase in plan.phases
+                 for rec in phase.recommendations if rec.track == "support"],
+        phases=[(phase, [(rec, explain_why(ctx, rec.intervention)) for rec in phase.recommendations
+                         if rec.track == "client"])
+                for phase in plan.phases
+                if any(rec.track == "client" for rec in phase.recommendations)],
+        held=_held_sections(ctx), nothing_active=nothing_active(plan),
         item_flags=Markup(item_flags_html(ctx)), profile=Markup(profile_html(ctx)),
         provenance=[("Knowledge base", f"{prov.kb_name} {prov.kb_version}"),
                     ("Knowledge base hash", prov.kb_hash),

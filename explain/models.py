@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from engine.plan import Dose, Provenance
 
 Combine = Literal["fact", "all", "any", "not"]
-WhyNotStatus = Literal["active", "deferred", "avoided", "not_suitable", "never_proposed"]
+WhyNotStatus = Literal["active", "menu", "deferred", "avoided", "not_suitable", "never_proposed"]
 
 
 class _Out(BaseModel):
@@ -115,8 +115,9 @@ class FactValue(_Out):
 class Gate(_Out):
     """One constraint the sequencer checks before an intervention can be active."""
 
-    kind: Literal["avoid", "contraindication", "developmental_age", "settings", "rule", "region",
-                  "arousal", "prerequisite"] = Field(title="Kind", description="Which constraint")
+    kind: Literal["avoid", "contraindication", "age_range", "developmental_age", "settings", "rule", "region",
+                  "arousal", "prerequisite", "protocol"] = Field(title="Kind",
+                                                                  description="Which constraint")
     passed: bool = Field(title="Passed", description="Whether the constraint lets it through now")
     text: str = Field(title="Text", description="The constraint in a short sentence")
     value: str = Field(title="Value", description="The client's value it was checked against")

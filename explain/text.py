@@ -30,11 +30,88 @@ def because_line(rec: Recommendation) -> str:
     return f"because {reason.title.rstrip('.')} [{reason.rule}]: {values}{more}"
 
 
+def _rec_lines(index: int, rec: Recommendation) -> list[str]:
+    dose = rec.dose
+    lines = [f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
+             f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
+             f"; {', '.join(rec.settings)}"]
+    if rec.delivery:
+        lines += _wrap("who: " + "; ".join(delivery_words(e) for e in rec.delivery)
+                       + (f"; within {', '.join(r.replace('_', ' ') for r in rec.routines)}"
+                          if rec.routines else ""), "     ")
+    lines += _wrap(because_line(rec), "     ")
+    if rec.in_place_of:
+        lines += _wrap("offered without body contact in place of " + ", ".join(rec.in_place_of)
+                       + " (held back by the touch conditions: ask why-not)", "     ")
+    return lines
+
+
+def delivery_words(entry) -> str:
+    """'home: caregiver EX-1', 'residential: residential staff (name a key adult)'."""
+    who = entry.delivered_by.replace("_", " ")
+    named = f" {', '.join(entry.adults)}" if entry.adults else ""
+    find = " (name a key adult)" if entry.find_person else ""
+    return f"{entry.setting}: {who}{named}{find}"
+
+
+def load_lines(plan: Plan) -> list[str]:
+    load = plan.load
+    if load is None:
+        return []
+    limits = [f"{load.per_deliverer} activities per deliverer" if load.per_deliverer else "",
+              f"{load.per_setting} per setting" if load.per_setting else "",
+              f"{load.minutes_per_day} minutes a day per deliverer" if load.minutes_per_day else ""]
+    out = [f"LOAD (budget for ages {load.ages}: {', '.join(x for x in limits if x) or 'none'}; "
+           + ("within budget" if load.within_budget else "OVER BUDGET") + ")"]
+    for line in load.deliverers + load.settings:
+        budget = f" of {line.budget_activities}" if line.budget_activities else ""
+        minutes = f" (budget {line.budget_minutes})" if line.budget_minutes else ""
+        out.append(f"  {line.name:<28} {line.activities}{budget} activities, "
+                   f"{line.sessions_per_day:g} sessions and {line.minutes_per_day:g} min a day"
+                   f"{minutes}")
+    return out + [""]
+
+
+def menu_lines(plan: Plan) -> list[str]:
+    if not plan.menu:
+        return []
+    out = ["MENU (recommended, over the load budget: swap in if it fits the client better)"]
+    for item in plan.menu:
+        out += _wrap(f"- {item.name} [{item.intervention}] ({item.phase}"
+                     f"{', for the adults' if item.track == 'support' else ''}): {item.reason}", "  ")
+    return out + [""]
+
+
+def guidance_lines(plan: Plan) -> list[str]:
+    if not plan.state_guidance:
+        return []
+    out = ["IN EACH STATE (what the adults do; reasoning and processing only when calm or alert)"]
+    for g in plan.state_guidance:
+        lead = " <- lead with this today" if g.lead else ""
+        out.append(f"  {g.state.upper()} ({', '.join(g.arousal_states) or 'shut down'}){lead}")
+        out += [line for text in g.do for line in _wrap(f"do: {text}", "    ")]
+        out += [line for text in g.avoid for line in _wrap(f"avoid: {text}", "    ")]
+        if g.activities:
+            out += _wrap("fits: " + ", ".join(g.activities), "    ")
+    return out + [""]
+
+
 def since_previous_lines(since) -> list[str]:
     """What changed since the previous assessment the input named (engine/reports/progress.py)."""
     from explain.progress import change_lines
     return [f"SINCE THE PREVIOUS ASSESSMENT (record {since.record_id}, {since.assessment_date})",
             *change_lines(since)]
+
+
+def nothing_active(plan: Plan) -> str:
+    """Says so when no client activity is active, pointing only at lists the plan shows."""
+    shown = [name for name, items in (("deferred", plan.deferred), ("avoided", plan.avoided),
+                                      ("not suitable", plan.not_suitable)) if items]
+    if not shown:
+        return "No activity for the client is active."
+    names = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return (f"No activity for the client is active yet; see the {names} "
+            f"list{'s' if len(shown) > 1 else ''} below.")
 
 
 def render_plan(plan: Plan) -> str:
@@ -46,7 +123,8 @@ def render_plan(plan: Plan) -> str:
     if plan.flags:
         out.append("FLAGS FOR CLINICIAN REVIEW")
         for flag in plan.flags:
-            out += _wrap(f"[{flag.severity.upper()}] {flag.code}: {flag.message}", "  ")
+            brings = f" Action in the plan: {', '.join(flag.actions)}." if flag.actions else ""
+            out += _wrap(f"[{flag.severity.upper()}] {flag.code}: {flag.message}{brings}", "  ")
         out.append("")
     out += item_flag_lines(plan)
     out.append("REGIONS (lowest first; score 0 = typical for age, 3 = severely below)")
@@ -59,18 +137,23 @@ def render_plan(plan: Plan) -> str:
     out += profile_lines(plan)
     if plan.since_previous is not None:
         out += since_previous_lines(plan.since_previous) + [""]
-    if not plan.phases:
-        out.append("No activity is active yet; see the deferred and avoided lists below.")
-    for number, phase in enumerate(plan.phases, 1):
+    support = [rec for phase in plan.phases for rec in phase.recommendations if rec.track == "support"]
+    if support:
+        out.append("FOR THE ADULTS AROUND THE CLIENT (starts now, whatever the client's scores or state)")
+        for index, rec in enumerate(support, 1):
+            out += _rec_lines(index, rec)
+        out.append("")
+    phases = [phase for phase in plan.phases if any(r.track == "client" for r in phase.recommendations)]
+    if not phases:
+        out.append(nothing_active(plan))
+    for number, phase in enumerate(phases, 1):
         out.append(f"PHASE {number}: {phase.name.upper()} ({', '.join(phase.regions)})")
-        for index, rec in enumerate(phase.recommendations, 1):
-            dose = rec.dose
-            out.append(f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
-                       f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
-                       f"; {', '.join(rec.settings)}")
-            out += _wrap(because_line(rec), "     ")
+        client = [rec for rec in phase.recommendations if rec.track == "client"]
+        for index, rec in enumerate(client, 1):
+            out += _rec_lines(index, rec)
         out += _wrap("Move on when: " + "; ".join(phase.move_on_when), "  ")
         out.append("")
+    out += guidance_lines(plan) + load_lines(plan) + menu_lines(plan)
     if plan.deferred:
         out.append("DEFERRED (not yet)")
         for item in plan.deferred:

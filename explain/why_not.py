@@ -10,6 +10,7 @@ from __future__ import annotations
 from dsl import ast
 from dsl.vocabulary import PHASE_ORDER, Phase
 from explain.conditions import line
+from engine.sequence import outside_ages
 from explain.context import Context
 from explain.evidence import all_checks, miss_checks, rule_evidence, rule_miss, scores_and_facts
 from explain.gates import gates
@@ -24,6 +25,12 @@ def explain_why_not(ctx: Context, intervention: str) -> WhyNot:
                        f"It is not held back: it is activity {located.position} of {located.of} "
                        f"in phase {located.phase_number}, {located.phase}. "
                        f"Ask `groundwork explain` why.")
+    for offered in plan.menu:
+        if offered.intervention == intervention:
+            return _answer(ctx, intervention, "menu",
+                           f"It is on the menu, not in the plan: {offered.reason}",
+                           gates=gates(ctx, intervention),
+                           rules=_evidence(ctx, offered.rules, intervention))
     for entry in plan.deferred:
         if entry.intervention == intervention:
             return _deferred(ctx, entry)
@@ -74,8 +81,11 @@ def _deferred(ctx: Context, entry) -> WhyNot:
 
 
 def _prerequisite_status(ctx: Context, prerequisite: str) -> str:
+    if prerequisite in ctx.outcome.assessment.established:
+        return f"{prerequisite} is recorded as established."
     if ctx.locate(prerequisite) is not None:
-        return f"{prerequisite} is in the plan."
+        return (f"{prerequisite} is in the plan; record it as established (`established` in the "
+                "assessment) once it is.")
     answer = explain_why_not(ctx, prerequisite)
     return f"{prerequisite}: {answer.summary}"
 
@@ -107,5 +117,8 @@ def _never_proposed(ctx: Context, intervention: str) -> WhyNot:
     if deferrers:
         summary += (f" Rule {', '.join(sorted({r.id for r, _ in deferrers}))} would defer it, "
                     "but nothing proposed it.")
+    outside = outside_ages(ctx.kb.interventions[intervention], ctx.outcome.assessment.age.total_months)
+    if outside is not None:  # nothing is offered outside its age range, proposed or not
+        summary += f" It could not be offered anyway: {outside}."
     return _answer(ctx, intervention, "never_proposed", summary, candidates=candidates)
 

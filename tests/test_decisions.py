@@ -70,7 +70,10 @@ def test_every_plan_entry_has_its_decision(case):
     for entry in plan.not_suitable:
         assert decisions.get(entry.intervention).status is Status.NOT_SUITABLE
     listed = {r.intervention for ph in plan.phases for r in ph.recommendations}
-    listed |= {e.intervention for e in plan.deferred + plan.avoided + plan.not_suitable}
+    for entry in plan.menu:  # over the load budget
+        decision = decisions.get(entry.intervention)
+        assert (decision.status, decision.kind, decision.reason) == (Status.MENU, "budget", entry.reason)
+    listed |= {e.intervention for e in plan.deferred + plan.avoided + plan.not_suitable + plan.menu}
     assert {i for i, d in decisions.by_intervention.items()
             if d.status is not Status.NOT_PROPOSED} == listed
 
@@ -82,8 +85,13 @@ def test_a_closed_gate_is_a_condition_that_is_false_for_the_client(case):
     gates = [d.gate for d in outcome.decisions.by_intervention.values() if d.gate is not None]
     gates += [g for pg in outcome.decisions.phases.values() for g in (pg.region, pg.arousal) if g]
     for gate in gates:
-        if gate.kind == "prerequisite":
-            assert gate.condition is None and gate.holding_text.startswith("not in the active plan")
+        if gate.kind == "prerequisite":  # a prerequisite means recorded as established
+            assert gate.condition is None
+            assert gate.holding_text.startswith("not recorded as established")
+            continue
+        if gate.kind == "protocol":  # one trauma-processing protocol at a time
+            assert gate.condition is None
+            assert gate.holding_text.startswith("active trauma-processing protocol: ")
             continue
         result = evaluate(gate.condition, outcome.facts.values, frozenset(outcome.derived), types)
         assert result.value is False, gate

@@ -326,8 +326,10 @@ def test_recommend_with_dose_settings_and_priority(tmp_path):
     [walk] = regulate.recommendations
     assert (walk.intervention, walk.priority, walk.settings, walk.rules) == \
         ("rhythmic-walk", 1, ("school",), ("walk",))
-    # no teacher among the trusted adults: the next deliverer on the list, a parent, gives it
-    assert (walk.dose.frequency, walk.dose.minutes, walk.dose.delivered_by) == (3, 5, "caregiver")
+    # no teacher among the trusted adults, but the client is at school and a school has
+    # teachers: a teacher gives it there (engine/carry.py), not a parent from home
+    assert (walk.dose.frequency, walk.dose.minutes, walk.dose.delivered_by) == (3, 5, "teacher")
+    assert [(e.setting, e.delivered_by, e.adults) for e in walk.delivery] == [("school", "teacher", ())]
     assert plan_for(kb, raw_assessment(kb, {"brainstem": "mild"})).phases == ()
 
 
@@ -365,13 +367,18 @@ def test_defer_until_holds_while_its_condition_is_false(tmp_path):
 
 def test_flags_with_each_severity_and_the_critical_review(tmp_path):
     kb = make_kb(tmp_path, rule("terror", "arousal.current = terror",
-                                'flag critical TERROR_NOW "The client is in terror now."')
+                                'flag critical TERROR_NOW "The client is in terror now." '
+                                'brings rhythmic-walk')
                  + rule("alarm", "arousal.current >= alarm", 'flag warning ALARM "Aroused."')
                  + rule("note", "arousal.current >= alarm", 'flag info ALARM "Noted."'))
     raw = raw_assessment(kb, arousal={"baseline": "calm", "current": "terror", "dissociative": False})
     plan = plan_for(kb, raw)
     flags = {f.code: (f.severity, f.rules) for f in plan.flags}
     assert flags == {"TERROR_NOW": ("critical", ("terror",)), "ALARM": ("warning", ("alarm", "note"))}
+    # a critical flag brings its action into the plan, recommended by the flag's rule
+    assert [f.actions for f in plan.flags if f.code == "TERROR_NOW"] == [("rhythmic-walk",)]
+    walk = plan.phases[0].recommendations[0]
+    assert (walk.intervention, walk.rules, walk.priority) == ("rhythmic-walk", ("terror",), 1)
     assert plan.review.interval_weeks == 2
     calm = plan_for(kb, raw_assessment(kb))
     assert calm.flags == () and calm.review.interval_weeks == 6
@@ -420,20 +427,23 @@ def test_region_and_domain_descriptions_are_optional():
 def test_without_a_reachability_table_the_default_applies(tmp_path):
     # regression: with no `arousal … reaches` lines every phase was unreachable in every state
     make_kb(tmp_path, rule("walk", "arousal.current >= fear", "recommend rhythmic-walk")
-            + rule("play", "limbic.band >= moderate", "recommend dyadic-play"))
+            + rule("play", "limbic.band >= moderate", "recommend dyadic-play")
+            + rule("talk", "cortex.band >= mild", "recommend talking-therapy"))
     model = (tmp_path / "00-model.gw").read_text(encoding="utf-8")
     (tmp_path / "00-model.gw").write_text(
         "".join(line for line in model.splitlines(True) if not line.startswith("arousal ")),
         encoding="utf-8")
     kb = load_knowledge_base(tmp_path)
     assert kb.reachable["terror"] == ("regulate",) and kb.reachable["alarm"] == ("regulate", "relate")
-    raw = raw_assessment(kb, {"limbic": "moderate"},
+    raw = raw_assessment(kb, {"cortex": "mild"},
                          arousal={"baseline": "fear", "current": "terror", "dissociative": False})
     plan = plan_for(kb, raw)
     assert [r.intervention for phase in plan.phases for r in phase.recommendations] == ["rhythmic-walk"]
-    [play] = plan.deferred
-    assert (play.intervention, play.gate_kind, play.gate) == \
-        ("dyadic-play", "arousal", "until the client is calm or alert or alarm")
+    # In terror, reasoning work waits for a calm or alert state (the default table); relate work
+    # would not wait for the day's state (CLINICAL.md section 2).
+    [talk] = plan.deferred
+    assert (talk.intervention, talk.gate_kind, talk.gate) == \
+        ("talking-therapy", "arousal", "until the client is calm or alert")
 
 
 # ---- safety: rule text is data, never code ----

@@ -138,7 +138,7 @@ def construct_source(block: Block) -> str:
 def test_the_documentation_has_examples_of_both_kinds():
     assert len(ERRORS) >= 80
     assert len(CONSTRUCTS) >= 30
-    assert len(re.findall(r"^intervention ", CATALOG, re.M)) == 3
+    assert len(re.findall(r"^intervention ", CATALOG, re.M)) == 4
 
 
 def test_the_catalog_of_the_examples_loads_with_the_core_model(tmp_path):

@@ -58,15 +58,24 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds(case):
 def test_no_reasoning_work_while_a_lower_region_is_compromised(case):
     plan = json.loads(_assess_json(case))
     bands = {r["region"]: r["band"] for r in plan["regions"]}
+    client = [p["name"] for p in plan["phases"]
+              if any(r["track"] == "client" for r in p["recommendations"])]
     if bands["brainstem"] in ("moderate", "severe") or bands["diencephalon"] in ("moderate", "severe"):
-        assert "reason" not in [p["name"] for p in plan["phases"]]
-        assert "relate" not in [p["name"] for p in plan["phases"]]
+        assert "reason" not in client
+        assert "relate" not in client
 
 
 def test_a_client_with_severe_lower_regions_gets_regulate_work_only():
+    """Only the client's own work is held to the regulate phase: the adults' work starts now."""
     plan = json.loads(_assess_json(ROOT / "examples" / "school-age-child.json"))
-    assert [p["name"] for p in plan["phases"]] == ["regulate"]
+    client = [p["name"] for p in plan["phases"]
+              if any(r["track"] == "client" for r in p["recommendations"])]
+    assert client == ["regulate"]
+    support = {r["intervention"] for p in plan["phases"] for r in p["recommendations"]
+               if r["track"] == "support"}
+    assert "caregiver-attunement-coaching" in support
     relate = [d for d in plan["deferred"] if d["phase"] == "relate"]
+    assert all(d["track"] == "client" for d in relate)
     assert relate and all(
         d["gate"].startswith("until brainstem is mild or better and diencephalon is mild or better")
         and "brainstem.band = severe, diencephalon.band = severe" in d["holding_value"]

@@ -174,5 +174,5 @@ def test_drafts_change_what_why_not_says_about_a_draft_rule():
 def test_a_prerequisite_gate_names_the_missing_prerequisite_and_why_it_is_missing():
     solo = "tests/fixtures/explain/cases/fx-solo.json"
     out = " ".join(run_cli("why-not", solo, "sensory-grounding", *KB).stdout.split())
-    assert "deferred until Caregiver co-regulation coaching is under way" in out
+    assert "deferred until Caregiver co-regulation coaching is recorded as established" in out
     assert "caregivers.dysregulated = 0, required > 0: false" in out

@@ -47,8 +47,13 @@ def test_report_has_every_part_and_no_external_resource(case):
     plan = ctx.plan
     names = [text for _, text in outline.headings]
     assert "Region map" in names and "Provenance" in names
-    for number, phase in enumerate(plan.phases, 1):
+    client = [p for p in plan.phases if any(r.track == "client" for r in p.recommendations)]
+    for number, phase in enumerate(client, 1):
         assert any(n.startswith(f"Phase {number}: {phase.name.capitalize()}") for n in names)
+    support = [r.name for p in plan.phases for r in p.recommendations if r.track == "support"]
+    if support:  # the adults' work comes first, in plain words
+        assert names.index("For the adults around the client") < names.index("Phases")
+        assert all(any(n.startswith(name) for n in names) for name in support)
     shown = sum(len(p.recommendations) for p in plan.phases)
     held = len(plan.deferred) + len(plan.avoided) + len(plan.not_suitable)
     assert outline.details == shown + held
@@ -79,7 +84,8 @@ def test_report_opens_in_headless_chromium_with_region_map_and_phases_visible(ca
             assert page.locator("#region-map .card").count() == len(ctx.plan.regions)
             for region in ctx.plan.regions:
                 assert page.locator("#region-map .card", has_text=region.band).first.is_visible()
-            for number, phase in enumerate(ctx.plan.phases, 1):
+            client = [p for p in ctx.plan.phases if any(r.track == "client" for r in p.recommendations)]
+            for number, phase in enumerate(client, 1):
                 heading = page.get_by_role("heading", name=f"Phase {number}: {phase.name.capitalize()}")
                 heading.scroll_into_view_if_needed()
                 assert heading.is_visible()

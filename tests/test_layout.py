@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PIPELINE = {"__init__", "models", "intake", "scoring", "ratings", "profile", "item_flags", "facts",
+PIPELINE = {"__init__", "models", "intake", "scoring", "ratings", "profile", "item_flags", "facts", "carry",
             "runtime", "graph", "dosing", "sequence", "decisions", "plan", "pipeline"}
 PACKAGES = {"audit", "batch", "reports", "synthetic"}
 

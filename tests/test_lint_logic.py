@@ -29,6 +29,8 @@ def point(values: dict, name: str):
         score = values[name]
         return None if score is None else round(score * SCORE_SCALE)
     value = values[name]
+    if value is None:  # unknown: a history period not recorded, a rating not given
+        return None
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, float):

@@ -71,7 +71,7 @@ explanations = [{ intervention = "walk-and-talk", contains = "brainstem.band = m
 FAILING = '''
 [[scenario]]
 name = "expects-too-much"
-profile = { bands = { limbic = "moderate" }, arousal = { current = "fear" } }
+profile = { bands = { limbic = "moderate", diencephalon = "moderate" }, arousal = { current = "fear" } }
 
 [scenario.expect]
 recommended = [{ intervention = "dyadic-play", phase = "relate" }, "walk-and-talk"]
@@ -92,8 +92,9 @@ def test_a_failure_shows_expected_actual_and_why(tmp_path):
     out = result.stdout
     assert f"FAIL  expects-too-much  ({root}/scenarios/mine.scenario.toml:17)" in out
     assert "expected: 'dyadic-play' recommended in phase relate\n" in out
-    assert "actual:   'dyadic-play' is deferred until the client is calm or alert or alarm " \
-           "(now: arousal.current = fear); rules: play-when-limbic" in out
+    # in fear today, but relate work waits only for the regions below it (CLINICAL.md section 2)
+    assert "actual:   'dyadic-play' is deferred until diencephalon is mild or better " \
+           "(now: diencephalon band = moderate); rules: play-when-limbic" in out
     assert "expected: 'walk-and-talk' recommended\n" in out
     assert "why:      rule walk-when-compromised did not fire: 'brainstem.band >= moderate' " \
            "is false (actual typical)" in out

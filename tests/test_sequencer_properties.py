@@ -32,12 +32,24 @@ def test_plans_keep_the_bottom_up_invariants(raw):
     assert all(phase.recommendations for phase in plan.phases), "empty phases are omitted"
     bands = {r.region: r.band for r in plan.regions}
     lower_compromised = bands["brainstem"] in COMPROMISED or bands["diencephalon"] in COMPROMISED
+    # The bottom-up order binds the client's own work; work for the adults around the client
+    # (track support) starts on day one whatever the bands and state (CLINICAL.md section 1).
+    client = {phase.name for phase in plan.phases
+              if any(rec.track == "client" for rec in phase.recommendations)}
+    # CLINICAL.md section 2: the day's state does not freeze the plan. Relate work may be active
+    # on a fear day (the state guidance says which activities fit which moments); reasoning and
+    # processing work never in alarm or above.
     if lower_compromised or raw["arousal"]["current"] in HIGH_AROUSAL:
-        assert "reason" not in names
+        assert "reason" not in client
     if bands["limbic"] in COMPROMISED:
-        assert "reason" not in names
-    if lower_compromised or raw["arousal"]["current"] in {"fear", "terror"}:
-        assert "relate" not in names
+        assert "reason" not in client
+    if lower_compromised:
+        assert "relate" not in client
+    assert {g.state for g in plan.state_guidance} == {"calm", "alarm", "fear", "dissociated"}
+    for guidance in plan.state_guidance:
+        if guidance.state in ("fear", "dissociated", "alarm"):
+            assert not {a for a in guidance.activities
+                        if KB.phase_of_region(KB.interventions[a].region).value == "reason"}
     recommended = {r.intervention for phase in plan.phases for r in phase.recommendations}
     for phase in plan.phases:
         for rec in phase.recommendations:

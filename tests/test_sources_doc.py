@@ -46,7 +46,7 @@ def test_the_frontiers_paper_is_cited_only_for_what_it_reports():
     """It reports associations between very early relational poverty and later sensory and
     self-regulation functioning: rules about early history may cite it, activities may not."""
     works = cited_works(knowledge_base.load())
-    (citation, rules, interventions), = [w for t, w in works.items() if "Frontiers" in t]
+    (citation, rules, interventions), = [w for t, w in works.items() if "Frontiers in Behavioral Neuroscience" in t]
     assert citation.authors.startswith("Hambrick, E. P., Brawner, T. W., & Perry, B. D.")
     assert interventions == []
     assert all(rule.startswith("history-early-") for rule in rules)

@@ -146,7 +146,10 @@ def test_an_assessment_naming_its_previous_one_over_http_and_its_explanations(tm
         made = api.post("/api/assessments", json=review, headers=AUTH)
         assert made.status_code == 201
         since = made.json()["plan"]["since_previous"]
-        assert since["record_id"] == 1 and since["released"]
+        # the client's relational work starts now the lower regions improved (the carers'
+        # coaching, work for the adults, was already in the first plan)
+        assert since["record_id"] == 1 and since["started"]
+        assert "dyadic-attunement-play" in {i["intervention"] for i in since["started"]}
         item = made.json()["plan"]["phases"][0]["recommendations"][0]["intervention"]
         why = api.get(f"/api/plans/2/why/{item}", headers=AUTH)
         assert why.status_code == 200, why.text  # the stored plan, since_previous included, is rebuilt

@@ -41,6 +41,16 @@ def _form_data(case: dict) -> FormData:
         pairs += [(f"caregiver-{row}-settings", s) for s in adult["settings"]]
     for key in ("safeguarding", "sensitivities", "settings"):
         pairs += [(key, value) for value in case.get(key, [])]
+    pairs += [(f"touch_{k}", value) for k, value in case.get("touch", {}).items()]
+    pairs += [(f"touch_policy-{t['setting']}", t["policy"]) for t in case.get("touch_policies", [])]
+    pairs += [(f"suspected-{s['concern']}", s["suspected"]) for s in case.get("suspected_harm", [])]
+    if "safety_review" in case:
+        pairs += [("safety_review_date", case["safety_review"]["date"]),
+                  ("safety_review_evocative_work", case["safety_review"]["evocative_work"])]
+    screen = case.get("trauma_screen", {})
+    pairs += [("trauma_screen_result", screen.get("result", "not_done"))]
+    pairs += [("trauma_screen_screen", screen["screen"])] if screen.get("screen") else []
+    pairs += [("established", value) for value in case.get("established", [])]
     return FormData(pairs)
 
 
@@ -54,7 +64,8 @@ def _posted(pairs) -> dict:
 
 def _normalised(case: dict) -> dict:
     """An example as the form gives it back: every item due at the client's age rated (or
-    unknown) in instrument order, periods with no adversity left out, months given."""
+    unknown) in instrument order, periods left unknown left out, months given, and the safety
+    fields with their defaults."""
     kb = knowledge_base.load()
     by_item = {r["item"]: r for r in case["ratings"]}
     out = {k: v for k, v in case.items() if k != "schema_version"}
@@ -62,11 +73,14 @@ def _normalised(case: dict) -> dict:
     out["ratings"] = [by_item.get(i.id, {"item": i.id, "value": None, "informant": ""})
                       for i in kb.instrument.items if i.due_at(age)]
     out["history"] = [h for h in case.get("history", [])
-                      if (h["adversity"], h["relational_poverty"]) != ("none", "none")]
+                      if (h["adversity"], h["relational_poverty"]) != ("unknown", "unknown")]
     out["age"] = {"months": 0, **case["age"]}
     out["arousal"] = {"dissociative": False, **case["arousal"]}
-    for key in ("caregivers", "safeguarding", "sensitivities"):
+    for key in ("caregivers", "safeguarding", "sensitivities", "touch_policies", "suspected_harm",
+                "established"):
         out.setdefault(key, [])
+    out["touch"] = {"client_assent": "unknown", "carer_consent": "unknown", **case.get("touch", {})}
+    out["trauma_screen"] = {"result": "not_done", "screen": None, **case.get("trauma_screen", {})}
     return out
 
 

@@ -6,7 +6,8 @@ W310  one rule recommends X and another avoids X on some profile. The design sta
       often not what the author of the recommending rule expected. When the avoid is meant as an
       override (a safety rule), say so: `# lint: allow W310` on the avoid (covers every rule it
       overrides) or on the recommend line.
-W311  a rule says "no action needed" for a region while another rule recommends work for it.
+W311  a rule says "no action needed" for a region while another rule recommends the client's own
+      work for it (work for the adults around the client, `track support`, does not count).
 W312  two rules recommend X with different explicit doses; the plan takes the dose of the rule
       with the better priority, then the lower rule id, which is seldom a stated intention.
 """
@@ -68,7 +69,10 @@ def check_no_action_conflicts(kb, out: Analysis) -> None:
         for other in out.rules:
             targets = [a.intervention for a in other.actions
                        if isinstance(a, ast.Recommend) and a.intervention in kb.interventions
-                       and kb.interventions[a.intervention].region in regions]
+                       and kb.interventions[a.intervention].region in regions
+                       # work for the adults around the client is not the client's own work
+                       # for the region (CLINICAL.md section 1)
+                       and kb.interventions[a.intervention].track == "client"]
             if targets and other.id != rule.id:
                 branch = _together(out, rule, other)
                 if branch is not None:

@@ -58,10 +58,14 @@ def check_unused_interventions(kb, out: Analysis) -> None:
             # a gate for a whole catalog set names no intervention in particular
             if isinstance(action, TARGETED) and getattr(action, "via", None) is None:
                 named.setdefault(action.intervention, set()).add(rule.id)
+            for brought in getattr(action, "actions", ()):  # what a flag brings
+                named.setdefault(brought, set()).add(rule.id)
     active = {r.id for r in out.rules}
     used = {iv for iv, rules in named.items() if rules & active}
     for iv_id in list(used):
-        used |= set(kb.interventions[iv_id].requires) if iv_id in kb.interventions else set()
+        iv = kb.interventions.get(iv_id)
+        used |= set(iv.requires) if iv else set()
+        used |= {iv.no_touch_alternative} if iv and iv.no_touch_alternative else set()
     for iv_id, iv in kb.interventions.items():
         if iv_id in used:
             continue

@@ -8,7 +8,8 @@ W350  a rule can recommend relate or reason work on a profile where a region of 
 
 A gate counts when, on every profile where the rule fires and the lower region is compromised,
 the recommendation is deferred by a `defer X until C` (of this or any rule that fires) whose C is
-false there.
+false there. Work for the adults around the client (`track support`) is not ordered bottom-up
+(CLINICAL.md section 1): it is never checked here.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def check_ordering(kb, out: Analysis) -> None:
         ungated: dict[str, tuple[object, list[str]]] = {}  # region → (first example, interventions)
         first_pos = None
         for action in rule.actions:
-            if not isinstance(action, ast.Recommend) or action.intervention not in kb.interventions:
+            if not isinstance(action, ast.Recommend) or action.intervention not in kb.interventions \
+                    or kb.interventions[action.intervention].track == "support":
                 continue
             for region, branch in _ungated(kb, out, rule, action, defers):
                 example, names = ungated.setdefault(region, (branch, []))

@@ -187,12 +187,13 @@ class Space:
                     var = self._var(name, 0, 1, False, 0, _show_has(path, member))
                     self.views[name] = PathView(var, var.universe, _same, Kind.BOOL)
             elif isinstance(space, facts.Count):
-                var = self._var(path, 0, MAX_COUNT, False, space.preferred, _show_plain(path))
+                var = self._var(path, 0, MAX_COUNT, space.unknown, space.preferred,
+                                _show_plain(path))
                 self.views[path] = PathView(var, var.universe, _same, Kind.NUMBER)
             elif isinstance(space, facts.Ranked):
                 scale = SCALE_OF_KIND.get(fact_type.kind, ("false", "true"))
-                var = self._var(path, 0, len(scale) - 1, False, scale.index(space.preferred),
-                                _show_scale(path, scale))
+                var = self._var(path, 0, len(scale) - 1, space.unknown,
+                                scale.index(space.preferred), _show_scale(path, scale))
                 self.views[path] = PathView(var, var.universe, _same, fact_type.kind)
             elif isinstance(space, facts.Extreme):
                 self.extremes[path] = space  # expanded per literal (see _extreme)
@@ -298,13 +299,18 @@ class Space:
         if negated:
             allowed = view.universe.minus(allowed)
         top = first.var.high
+        # Facts that can be unknown (a history period not recorded) take no part in the extreme;
+        # when all are unknown, so is the extreme.
+        unknown = Values((), True) if first.var.can_be_unknown else Values()
         out = []
         for low, high in allowed.ranges:
             for value in range(low, high + 1):
-                others = Values.span(0, value) if is_max else Values.span(value, top)
+                others = (Values.span(0, value) if is_max else Values.span(value, top)) | unknown
                 for chosen in parts:
                     out.append({p: Values.span(value, value) if p == chosen else others
                                 for p in parts})
+        if allowed.unknown and first.var.can_be_unknown:
+            out.append({p: Values((), True) for p in parts})
         return out
 
 

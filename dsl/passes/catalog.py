@@ -8,7 +8,9 @@ from typing import Mapping
 
 from dsl import ast
 from dsl.errors import Collector, did_you_mean
-from dsl.vocabulary import DELIVERERS, MODALITIES, SENSITIVITIES, SETTINGS, Phase
+from dsl.facts import AROUSAL_CURRENT, band_path, score_path
+from dsl.vocabulary import (DELIVERERS, GUIDANCE_STATES, MARKERS, MODALITIES, ROUTINES,
+                            SENSITIVITIES, SETTINGS, TRACKS, Phase)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -33,6 +35,26 @@ def check_catalog(kb, out: Collector) -> None:
         _check_names(kb, iv, out)
 
 
+def _check_no_touch(kb, iv: ast.Intervention, out: Collector) -> None:
+    """Body-contact work names a no-touch alternative, which exists and involves no contact."""
+    alternative = iv.no_touch_alternative
+    if "body_contact" in iv.marks and alternative is None:
+        out.add("E154", f"'{iv.id}' is marked body_contact but names no no_touch_alternative",
+                iv.marks_pos, hint="add: no_touch_alternative ID (an entry without body contact)")
+    if alternative is None:
+        return
+    if "body_contact" not in iv.marks:
+        out.add("E154", f"'{iv.id}' names a no_touch_alternative but is not marked body_contact",
+                iv.no_touch_alternative_pos, hint="add: marks body_contact, or drop the line")
+    target = kb.interventions.get(alternative)
+    if target is None:
+        out.add("E154", f"unknown no-touch alternative '{alternative}'"
+                + _suggest(alternative, kb.interventions), iv.no_touch_alternative_pos)
+    elif "body_contact" in target.marks:
+        out.add("E154", f"the no-touch alternative '{alternative}' is itself marked body_contact",
+                iv.no_touch_alternative_pos, hint="name an entry that involves no body contact")
+
+
 def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
     if iv.region and iv.region not in kb.region_names:
         out.add("E110", f"unknown region '{iv.region}'" + _suggest(iv.region, kb.region_names),
@@ -46,6 +68,22 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
     if iv.modality and iv.modality not in MODALITIES:
         out.add("E151", f"unknown modality '{iv.modality}'" + _suggest(iv.modality, MODALITIES),
                 iv.pos, hint="modalities: " + ", ".join(MODALITIES))
+    if iv.track not in TRACKS:
+        out.add("E151", f"unknown track '{iv.track}'" + _suggest(iv.track, TRACKS),
+                iv.track_pos or iv.pos, hint="an intervention is for the client (track client) or "
+                "for the adults and settings around the client (track support)")
+    if iv.min_age_months is not None and iv.max_age_months is not None \
+            and iv.min_age_months >= iv.max_age_months:
+        out.add("E150", f"intervention '{iv.id}' has an empty age range", iv.ages_pos or iv.pos,
+                hint="ages run from the first up to (not including) the second: `ages 0 months to 3 years`")
+    for routine in iv.routines:
+        if routine not in ROUTINES:
+            out.add("E151", f"unknown routine '{routine}'" + _suggest(routine, ROUTINES),
+                    iv.routines_pos or iv.pos, hint="routines: " + ", ".join(ROUTINES))
+    for state in iv.fits:
+        if state not in GUIDANCE_STATES:
+            out.add("E151", f"unknown state '{state}'" + _suggest(state, GUIDANCE_STATES),
+                    iv.fits_pos or iv.pos, hint="states: " + ", ".join(GUIDANCE_STATES))
     for setting in iv.settings:
         if setting not in SETTINGS:
             out.add("E151", f"unknown setting '{setting}'" + _suggest(setting, SETTINGS), iv.pos)
@@ -57,6 +95,11 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
         out.add("E151", f"unknown domain '{iv.stage_domain}'" + _suggest(iv.stage_domain, kb.domain_names),
                 iv.stage_domain_pos, hint="a stage is read in a declared domain: "
                 + ", ".join(kb.domain_names))
+    for marker in iv.marks:
+        if marker not in MARKERS:
+            out.add("E151", f"unknown marker '{marker}'" + _suggest(marker, MARKERS), iv.marks_pos,
+                    hint="markers: " + ", ".join(MARKERS))
+    _check_no_touch(kb, iv, out)
     if iv.dose:
         check_dose(iv.dose, out)
     for prerequisite in iv.requires:
@@ -70,6 +113,43 @@ def _check_names(kb, iv: ast.Intervention, out: Collector) -> None:
                 kb.region(kb.interventions[prerequisite].region).order > kb.region(iv.region).order:
             out.add("E142", f"'{iv.id}' requires '{prerequisite}', which targets a higher region; "
                     "prerequisites must come from the same region or below", iv.requires_pos)
+
+
+def check_budgets(kb, out: Collector) -> None:
+    """Budgets cover disjoint age ranges, each with a sensible limit."""
+    spans = sorted((b for f in kb.files for b in f.items if isinstance(b, ast.BudgetDecl)),
+                   key=lambda b: (b.min_age_months, b.pos))
+    for budget in spans:
+        if budget.min_age_months >= budget.max_age_months:
+            out.add("E150", "a budget has an empty age range", budget.pos)
+        limits = (budget.per_deliverer, budget.per_setting, budget.minutes_per_day)
+        if any(limit is not None and limit < 1 for limit in limits):
+            out.add("E150", "a budget limit must be at least 1", budget.pos)
+    for before, after in zip(spans, spans[1:]):
+        if after.min_age_months < before.max_age_months:
+            out.add("E150", f"two budgets cover the same ages (from {after.min_age_months} months)",
+                    after.pos, hint="give each age range one budget")
+
+
+def check_support_gates(kb, out: Collector) -> None:
+    """Work for the adults and settings around the client starts on day one (CLINICAL.md
+    section 1): a `defer` of a support intervention may wait for something about the adults or
+    the setting, never for the client's bands, scores or arousal state."""
+    client_state = {band_path(n) for n in kb.region_names + kb.domain_names} \
+        | {score_path(n) for n in kb.region_names + kb.domain_names} | {AROUSAL_CURRENT}
+    for rule in kb.rules:
+        for action in rule.actions:
+            if not isinstance(action, ast.Defer) or action.intervention not in kb.interventions \
+                    or kb.interventions[action.intervention].track != "support":
+                continue
+            tested = sorted({n.path for n in ast.walk(action.until)
+                             if getattr(n, "path", None) in client_state})
+            if tested:
+                out.add("E152", f"'{action.intervention}' is support work (for the adults around "
+                        f"the client) but this defer waits for the client's "
+                        + ", ".join(tested), action.pos,
+                        hint="support work is never gated by the client's bands or state; gate it "
+                        "on the adults or the setting, or make the intervention `track client`")
 
 
 def check_dose(dose: ast.Dose, out: Collector) -> None:

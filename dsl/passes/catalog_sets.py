@@ -1,5 +1,5 @@
 """Catalog sets: `defer every relate intervention until …` names the catalog entries of a phase,
-a region, a modality or a track (all the words must match), so that a gate for a whole phase
+a region, a modality, a track or a marker (all the words must match), so that a gate for a whole phase
 needs no hand-kept list and a new intervention is gated as soon as it is in the catalog.
 
 The set is resolved here, before the other passes: each `defer every …` becomes one `defer` per
@@ -16,26 +16,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dsl import ast
-from dsl import vocabulary
 from dsl.errors import Collector, did_you_mean
-from dsl.vocabulary import MODALITIES, Phase
+from dsl.vocabulary import MARKERS, MODALITIES, TRACKS, Phase
 
 
 def _categories(kb) -> dict[str, tuple[str, ...]]:
     """What a word of a set can name, in the order a word is looked up."""
-    categories = {"phase": tuple(p.value for p in Phase), "region": kb.region_names,
-                  "modality": MODALITIES}
-    tracks = getattr(vocabulary, "TRACKS", ())  # the client/support track, where the catalog has one
-    if tracks:
-        categories["track"] = tuple(tracks)
-    return categories
+    return {"phase": tuple(p.value for p in Phase), "region": kb.region_names,
+            "modality": MODALITIES, "track": TRACKS, "marker": MARKERS}
 
 
 def _value(kb, iv: ast.Intervention, category: str) -> str | None:
     if category == "phase":
         return kb.region(iv.region).phase if iv.region in kb.region_names else iv.phase
-    if category == "track":  # an entry that names no track is the client's own work
-        return getattr(iv, "track", None) or "client"
     return getattr(iv, category, None)
 
 
@@ -61,7 +54,8 @@ def resolve(kb, members: ast.CatalogSet, out: Collector) -> list[str] | None:
             return None
         wanted[category] = word
     return sorted(i for i, iv in kb.interventions.items()
-                  if all(_value(kb, iv, c) == w for c, w in wanted.items()))
+                  if all(w in iv.marks if c == "marker" else _value(kb, iv, c) == w
+                         for c, w in wanted.items()))
 
 
 def expand(kb, out: Collector):

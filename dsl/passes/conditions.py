@@ -128,11 +128,25 @@ def check_actions(kb, out: Collector) -> None:
                     out.add("E160", f"unknown flag severity '{action.severity}'"
                             + _suggest(action.severity, SEVERITY_OF_FLAG), action.pos,
                             hint="severities: info, warning, critical")
+                for brought in action.actions:
+                    if brought not in kb.interventions:
+                        out.add("E113", f"unknown intervention '{brought}'"
+                                + _suggest(brought, kb.interventions), action.pos)
+                if action.severity == "critical" and not action.actions:
+                    out.add("E161", f"critical flag {action.code} brings no action", action.pos,
+                            hint="a critical flag always comes with action: add `brings ID` "
+                                 "(for example safety-plan, earlier-review)")
             elif isinstance(action, ast.Derive):
                 if action.fact not in kb.facts:
                     out.add("E112", f"unknown fact '{action.fact}'"
                             + _suggest(action.fact, kb.facts), action.pos,
                             hint="declare it with: fact NAME \"what it means\"")
+            elif isinstance(action, ast.Guide):
+                from dsl.vocabulary import GUIDANCE_STATES
+                if action.state not in GUIDANCE_STATES:
+                    out.add("E151", f"unknown state '{action.state}'"
+                            + _suggest(action.state, GUIDANCE_STATES), action.pos,
+                            hint="state guidance is for: " + ", ".join(GUIDANCE_STATES))
             elif isinstance(action, ast.ScaleDose):
                 if action.phase not in phases:
                     out.add("E150", f"unknown phase '{action.phase}'"

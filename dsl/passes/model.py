@@ -6,7 +6,7 @@ import re
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, did_you_mean
-from dsl.vocabulary import AROUSAL_STATES, BANDS, REFERRALS, Phase
+from dsl.vocabulary import AROUSAL_STATES, BANDS, INSUFFICIENT, REFERRALS, Phase
 
 SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 PHASES = tuple(p.value for p in Phase)
@@ -89,8 +89,8 @@ def _check_bands(kb, out):
             out.add("E103", "bands must give a threshold for every band; missing: "
                     + ", ".join(missing), decls[0].pos)
     for decl in _items(kb, ast.CompromisedDecl):
-        for band in decl.bands:
-            if band not in BANDS:
+        for band in decl.bands:  # `insufficient`: too few ratings hold work too (fail closed)
+            if band not in BANDS + (INSUFFICIENT,):
                 out.add("E114", f"unknown band '{band}'" + _suggest(band, BANDS), decl.pos)
 
 

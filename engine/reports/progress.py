@@ -126,7 +126,10 @@ def goals(plan: dict) -> tuple[Goal, ...]:
     """Each phase's move-on goal at this assessment. Met when the plan says nothing holds the next
     phase back and none of its work waits on a gate (a region band, the arousal state, or a rule
     that waits for the lower regions); a prerequisite gate is about one activity, not the phase."""
-    stated = {p.get("name"): tuple(p.get("move_on_when", ())) for p in plan.get("phases", [])}
+    # A phase holding only work for the adults (track support; absent in older records: the
+    # client's) is not a step of the client's sequence.
+    stated = {p.get("name"): tuple(p.get("move_on_when", ())) for p in plan.get("phases", [])
+              if any(r.get("track", "client") == "client" for r in p.get("recommendations", []))}
     out = []
     for phase, next_phase in zip(PHASES, PHASES[1:]):
         holding = sorted({str(d.get("holding_value", "?")) for d in plan.get("deferred", [])

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.vocabulary import BANDS, INSUFFICIENT
+from dsl.vocabulary import BANDS, DEVELOPMENTAL_PERIODS, INSUFFICIENT
 from dsl.checked import CheckedKnowledgeBase
 from engine.intake import validate_assessment
 from engine.models import Assessment
@@ -48,6 +48,9 @@ class Profile:
     caregivers: tuple[Caregiver, ...] = (Caregiver(),)
     relational_health: dict[str, str] = field(default_factory=dict)  # family, community, cultural
     history: dict[str, tuple[str, str]] = field(default_factory=dict)  # period → (adversity, poverty)
+    # Further assessment fields as the assessment JSON writes them (touch, touch_policies,
+    # suspected_harm, safety_review, trauma_screen, established); validated with the rest.
+    extra: dict = field(default_factory=dict)
 
 
 def _hundredths(value: float) -> float:
@@ -95,8 +98,12 @@ def raw_assessment(profile: Profile, kb: CheckedKnowledgeBase, client_id: str) -
                     for item, value in ratings.items()],
         "arousal": {"baseline": profile.arousal_baseline, "current": profile.arousal_current,
                     "dissociative": profile.dissociative},
+        # A neutral client has a known history without adversity: every period not described is
+        # recorded as none (a real assessment that leaves a period out has it unknown).
         "history": [{"period": period, "adversity": adversity, "relational_poverty": poverty}
-                    for period, (adversity, poverty) in profile.history.items()],
+                    for period, (adversity, poverty)
+                    in {**{p: ("none", "none") for p in DEVELOPMENTAL_PERIODS},
+                        **profile.history}.items()],
         "relational_health": health,
         "caregivers": [{"id": f"adult-{index}", "role": c.role, "settings": list(c.settings),
                         "regulation": c.regulation}
@@ -104,6 +111,7 @@ def raw_assessment(profile: Profile, kb: CheckedKnowledgeBase, client_id: str) -
         "safeguarding": list(profile.safeguarding),
         "sensitivities": list(profile.sensitivities),
         "settings": list(profile.settings),
+        **profile.extra,
     }
 
 

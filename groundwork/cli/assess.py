@@ -1,7 +1,8 @@
 """`groundwork assess CASE.json`: the explained, phased plan for one client.
 
 Formats: text (clinicians), json (the output contract), html (a self-contained report), dot/svg
-(the client's region map). `--trace` adds every rule firing, in canonical order, to text, json
+(the client's region map), handout and handout-html (a plain page for each adult who carries part
+of the plan). `--trace` adds every rule firing, in canonical order, to text, json
 and html.
 """
 
@@ -32,6 +33,8 @@ class PlanFormat(str, Enum):
     dot = "dot"
     svg = "svg"
     fhir = "fhir"
+    handout = "handout"
+    handout_html = "handout-html"
 
 
 @app.command()
@@ -39,7 +42,9 @@ def assess(
     case: Path = CaseArgument,
     format: PlanFormat = typer.Option(PlanFormat.text, "--format", "-f",
                                       help="Output format (dot and svg: the region map; fhir: a "
-                                           "Bundle with a CarePlan, DetectedIssues, Provenance)."),
+                                           "Bundle with a CarePlan, DetectedIssues, Provenance; "
+                                           "handout, handout-html: a plain page for each carer, "
+                                           "teacher and staff team)."),
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
     trace: bool = typer.Option(False, "--trace", help="Add every rule firing (text, json, html)."),
@@ -75,6 +80,12 @@ def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
     if format is PlanFormat.html:
         from explain.html import render_report
         return render_report(ctx, firings)
+    if format is PlanFormat.handout:
+        from explain.handout import render_handout_text
+        return render_handout_text(plan, ctx.kb)
+    if format is PlanFormat.handout_html:
+        from explain.handout import render_handout_html
+        return render_handout_html(plan, ctx.kb)
     if format in (PlanFormat.dot, PlanFormat.svg):
         from explain.dot import region_map
         from explain.svg import render_svg

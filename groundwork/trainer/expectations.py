@@ -60,6 +60,10 @@ class Checker:
             if intervention_status(self.outcome, absent.intervention).kind == "active":
                 failures.append(self._fail(f"'{absent.intervention}' not recommended",
                                            absent.intervention))
+        for item in expect.on_menu:
+            if intervention_status(self.outcome, item.intervention).kind != "menu":
+                failures.append(self._fail(f"'{item.intervention}' on the menu (over the load "
+                                           "budget)", item.intervention))
         for avoided in expect.avoided:
             if intervention_status(self.outcome, avoided.intervention).kind != "avoided":
                 failures.append(self._fail(f"'{avoided.intervention}' avoided",

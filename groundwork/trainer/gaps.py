@@ -5,8 +5,8 @@ region typical and everything else neutral (engine/synthetic/clients.py), the re
 client. The profile is covered for that region when the plan says something about it:
 - when the region's band is typical, anything at all (the profile is then about the arousal
   state, or is the all-typical client): a recommendation, deferral, avoidance or "no action";
-- otherwise a recommendation, a deferral, an avoidance or a "not suitable" of an intervention that targets
-  the region; or
+- otherwise a recommendation (in the plan or on its menu), a deferral, an avoidance or a "not
+  suitable" of an intervention that targets the region; or
 - "no action needed" from a rule whose condition names the region (its band or score), or that
   names no region at all (a statement about the whole client).
 4 regions × 4 bands × 5 states = 80 profiles (the all-typical ones recur for each region).
@@ -44,7 +44,7 @@ def _regions_named(rule: ast.Rule, kb: CheckedKnowledgeBase) -> set[str]:
 def addresses(plan: Plan, region: str, kb: CheckedKnowledgeBase) -> bool:
     """Whether the plan gives guidance (work, not-yet, not-this, or no action) for `region`."""
     targets = [r.target_region for phase in plan.phases for r in phase.recommendations]
-    for entry in plan.deferred + plan.avoided + plan.not_suitable:
+    for entry in plan.deferred + plan.avoided + plan.not_suitable + plan.menu:
         iv = kb.interventions.get(entry.intervention)
         if iv is not None:
             targets.append(iv.region)
@@ -77,7 +77,7 @@ def coverage_gaps(kb: CheckedKnowledgeBase, drafts: bool = False) -> list[Gap]:
             plans[key] = assess(assessment, raw, kb, drafts=drafts).plan
         plan = plans[key]
         says_anything = plan.phases or plan.deferred or plan.avoided or plan.not_suitable \
-            or plan.no_action
+            or plan.no_action or plan.menu
         if not (addresses(plan, region, kb) or (band == BANDS[0] and says_anything)):
             gaps.append(Gap(region, band, state))
     return gaps

@@ -18,7 +18,7 @@ from engine.pipeline import Outcome
 
 @dataclass(frozen=True)
 class Status:
-    kind: str  # active | deferred | avoided | not_suitable | absent
+    kind: str  # active | menu | deferred | avoided | not_suitable | absent
     summary: str  # one line: what happened to it
     phase: str | None = None
     position: int | None = None  # order in which active work starts, 0 first
@@ -33,6 +33,10 @@ def intervention_status(outcome: Outcome, intervention: str) -> Status:
                 return Status("active", f"recommended in phase {phase.name} (#{position + 1} "
                               f"to start) by {_rules(rec.rules)}", phase.name, position)
             position += 1
+    for offered in plan.menu:
+        if offered.intervention == intervention:
+            return Status("menu", f"on the menu, not in the plan: {offered.reason} Rules: "
+                          f"{_rules(offered.rules)}", offered.phase)
     for item in plan.deferred:
         if item.intervention == intervention:
             return Status("deferred", f"deferred {item.gate} (now: {item.holding_value}); "

@@ -78,7 +78,7 @@ def _check_expect(expect: fmt.Expect, where: str, kb: CheckedKnowledgeBase, prob
         if iv is not None and item.phase and kb.region(iv.region).phase != item.phase:
             problems.append(Problem(f"{at}.phase", "E502", f"'{iv.id}' targets {iv.region}, "
                                     f"so it is always in phase {kb.region(iv.region).phase}"))
-    for key in ("not_recommended", "avoided", "deferred", "explanations"):
+    for key in ("not_recommended", "on_menu", "avoided", "deferred", "explanations"):
         for index, item in enumerate(getattr(expect, key)):
             intervention(item.intervention, f"{where}.{key}[{index}].intervention")
     codes = flag_codes(kb)

@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # a Literal built at run time is a plain string to the type c
 else:
     Band = Literal[v.BANDS + (v.INSUFFICIENT,)]
 PhaseName = Literal["regulate", "relate", "reason"]
-Severity = Literal[v.SEVERITIES]  # type: ignore[valid-type]
+Severity = Literal[v.HISTORY_SEVERITIES]  # type: ignore[valid-type]
+Agreement = Literal[v.AGREEMENT]  # type: ignore[valid-type]
 
 
 def _named(key: str):
@@ -55,6 +56,16 @@ class HistorySpec(_Strict):
     relational_poverty: Severity = "none"
 
 
+class TouchSpec(_Strict):
+    client_assent: Agreement = "unknown"
+    carer_consent: Agreement = "unknown"
+
+
+class SafetyReviewSpec(_Strict):
+    weeks_ago: int = Field(ge=0, le=520, description="Weeks before the assessment date")
+    evocative_work: Literal["may_proceed", "hold"] = "may_proceed"
+
+
 class RelationalHealthSpec(_Strict):
     family: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
     community: Literal[v.RELATIONAL_LEVELS] = "adequate"  # type: ignore[valid-type]
@@ -74,6 +85,12 @@ class ProfileSpec(_Strict):
     caregivers: tuple[CaregiverSpec, ...] = (CaregiverSpec(),)
     relational_health: RelationalHealthSpec = RelationalHealthSpec()
     history: dict[Literal[v.DEVELOPMENTAL_PERIODS], HistorySpec] = {}  # type: ignore[valid-type]
+    touch: TouchSpec = TouchSpec()
+    touch_policies: dict[Literal[v.SETTINGS], Literal[v.TOUCH_POLICIES]] = {}  # type: ignore[valid-type]
+    suspected_harm: dict[Literal[v.HARM_BY_OTHERS], Literal[v.SUSPECTS]] = {}  # type: ignore[valid-type]
+    safety_review: SafetyReviewSpec | None = None
+    trauma_screen: Literal[v.TRAUMA_SCREEN_RESULTS] = "not_done"  # type: ignore[valid-type]
+    established: tuple[str, ...] = ()
 
 
 class Recommended(_Strict):
@@ -112,6 +129,8 @@ class Flag(_Strict):
 class Expect(_Strict):
     recommended: tuple[Annotated[Recommended, _named("intervention")], ...] = ()
     not_recommended: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
+    # Proposed by a rule but over the load budget: on the plan's menu (engine/carry.py).
+    on_menu: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
     avoided: tuple[Annotated[Intervention, _named("intervention")], ...] = ()
     deferred: tuple[Annotated[Deferred, _named("intervention")], ...] = ()
     flags: tuple[Annotated[FlagSpec, _named("code")], ...] = ()
@@ -122,7 +141,7 @@ class Expect(_Strict):
     not_fired: tuple[Annotated[Rule, _named("rule")], ...] = ()
 
     def count(self) -> int:
-        lists = (self.recommended, self.not_recommended, self.avoided, self.deferred, self.flags,
+        lists = (self.recommended, self.not_recommended, self.on_menu, self.avoided, self.deferred, self.flags,
                  self.not_flags, self.explanations, self.fired, self.not_fired)
         return sum(len(x) for x in lists) + (self.no_action is not None)
 

@@ -7,6 +7,7 @@ the run stops with exit code 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from dsl.errors import Diagnostic, GroundworkError, did_you_mean
 from dsl.checked import CheckedKnowledgeBase
 from engine.intake import field_path, read_assessment_file, validate_assessment
 from engine.models import Assessment
-from engine.synthetic.clients import Caregiver, Profile, synthesise
+from engine.synthetic.clients import ASSESSMENT_DATE, Caregiver, Profile, synthesise
 from groundwork.trainer import scenario_format as fmt
 from groundwork.trainer.references import check_references
 
@@ -188,4 +189,24 @@ def to_profile(spec: fmt.ProfileSpec) -> Profile:
         caregivers=tuple(Caregiver(c.role, c.regulation, c.settings) for c in spec.caregivers),
         relational_health=spec.relational_health.model_dump(),
         history={p: (h.adversity, h.relational_poverty) for p, h in spec.history.items()},
+        extra=_safety_fields(spec),
     )
+
+
+def _safety_fields(spec: fmt.ProfileSpec) -> dict:
+    """The profile's touch, safeguarding detail, review, screen and established work, written as
+    the assessment JSON writes them (only what the profile sets, so that defaults stay defaults)."""
+    extra: dict = {"touch": spec.touch.model_dump()}
+    if spec.touch_policies:
+        extra["touch_policies"] = [{"setting": s, "policy": p} for s, p in spec.touch_policies.items()]
+    if spec.suspected_harm:
+        extra["suspected_harm"] = [{"concern": c, "suspected": s}
+                                   for c, s in spec.suspected_harm.items()]
+    if spec.safety_review is not None:
+        date = dt.date.fromisoformat(ASSESSMENT_DATE) - dt.timedelta(weeks=spec.safety_review.weeks_ago)
+        extra["safety_review"] = {"date": date.isoformat(),
+                                  "evocative_work": spec.safety_review.evocative_work}
+    extra["trauma_screen"] = {"result": spec.trauma_screen}
+    if spec.established:
+        extra["established"] = list(spec.established)
+    return extra

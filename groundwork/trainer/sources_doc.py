@@ -77,7 +77,9 @@ def sources_markdown(kb: KnowledgeBase) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-SURNAME = re.compile(r"(?:^|, (?:& )?)([A-Z][A-Za-z'\u2019-]+(?: [A-Z][A-Za-z'\u2019-]+)*), (?:[A-Z]\.[ -]?)+")
+# A surname, with any lower-case particle ("van der Kolk"), before the initials.
+SURNAME = re.compile(r"(?:^|, (?:& )?)((?:(?:van|der|den|de|von|da|di|du|le|la|ter) )*"
+                     r"[A-Z][A-Za-z'\u2019-]+(?: [A-Z][A-Za-z'\u2019-]+)*), (?:[A-Z]\.[ -]?)+")
 
 
 def _short(citation: Citation) -> str:

@@ -222,7 +222,8 @@ def _held_card(ctx, record_id, record_hash, link) -> Card:
     lines += [f"- **{a.name}** (`{a.intervention}`): avoided, {a.reason}; rules "
               f"{', '.join(a.rules) or 'none (contraindication)'}." for a in plan.avoided]
     lines += [f"- **{n.name}** (`{n.intervention}`): not suitable, {n.reason}." for n in plan.not_suitable]
-    rules = [r for d in plan.deferred for r in d.rules] + [r for a in plan.avoided for r in a.rules]
+    rules = [r for d in plan.deferred for r in d.rules] + [r for a in plan.avoided for r in a.rules] \
+        + [r for n in plan.not_suitable for r in n.rules]
     return Card(uuid=make_uuid(record_id, record_hash, HELD_CARD), summary=fit(summary),
                 detail="\n".join(lines + ["", f"_{DISCLAIMER}_"]), indicator="info",
                 source=_source(ctx, rules), links=link)

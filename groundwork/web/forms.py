@@ -45,12 +45,21 @@ def layout(kb: CheckedKnowledgeBase) -> tuple[RegionGroup, ...]:
 
 def vocabulary() -> dict:
     """Every closed list the form offers, from the one vocabulary the model and rules use."""
-    return {"arousal": v.AROUSAL_STATES, "severities": v.SEVERITIES, "levels": v.RELATIONAL_LEVELS,
+    return {"arousal": v.AROUSAL_STATES, "severities": v.HISTORY_SEVERITIES,
+            "levels": v.RELATIONAL_LEVELS, "agreement": v.AGREEMENT,
+            "touch_policies": v.TOUCH_POLICIES, "harm_concerns": v.HARM_BY_OTHERS,
+            "suspects": v.SUSPECTS, "screen_results": v.TRAUMA_SCREEN_RESULTS,
+            "screens": v.TRAUMA_SCREENS,
             "periods": v.DEVELOPMENTAL_PERIODS, "settings": v.SETTINGS, "roles": v.CAREGIVER_ROLES,
             "regulation": v.CAREGIVER_REGULATION, "informants": v.INFORMANTS,
             "concerns": v.SAFEGUARDING_CONCERNS, "sensitivities": v.SENSITIVITIES,
             "relational": v.RELATIONAL_DOMAINS, "caregiver_rows": range(1, CAREGIVER_ROWS + 1),
             "today": dt.date.today().isoformat()}
+
+
+def established_choices(kb: CheckedKnowledgeBase) -> tuple[str, ...]:
+    """The catalog entries other work requires: what a clinician may record as established."""
+    return tuple(sorted({r for iv in kb.interventions.values() for r in iv.requires}))
 
 
 @dataclass
@@ -109,7 +118,41 @@ def from_form(form, kb: CheckedKnowledgeBase) -> Built:
                        ("sensitivities", v.SENSITIVITIES[0]), ("settings", v.SETTINGS[0])):
         raw[key] = [value for value in form.getlist(key) if value]
         anchors[key] = f"{key}-{first}"
+    _safety(form, get, built)
     return built
+
+
+def _safety(form, get, built: Built) -> None:
+    """Touch agreement and policies, who is suspected, the safety review, the trauma screen and
+    established work (issue #13). A control left blank is left out: the model's safe default."""
+    raw, anchors = built.raw, built.anchors
+    raw["touch"] = {k: get(f"touch_{k}") or "unknown" for k in ("client_assent", "carer_consent")}
+    anchors |= {"touch": "touch_client_assent"} | {
+        f"touch.{k}": f"touch_{k}" for k in ("client_assent", "carer_consent")}
+    raw["touch_policies"] = []
+    for setting in v.SETTINGS:
+        if get(f"touch_policy-{setting}"):
+            anchors[f"touch_policies[{len(raw['touch_policies'])}]"] = f"touch_policy-{setting}"
+            raw["touch_policies"].append({"setting": setting, "policy": get(f"touch_policy-{setting}")})
+    raw["suspected_harm"] = []
+    for concern in v.HARM_BY_OTHERS:
+        if get(f"suspected-{concern}"):
+            anchors[f"suspected_harm[{len(raw['suspected_harm'])}]"] = f"suspected-{concern}"
+            raw["suspected_harm"].append({"concern": concern, "suspected": get(f"suspected-{concern}")})
+    anchors["suspected_harm"] = f"suspected-{v.HARM_BY_OTHERS[0]}"
+    if get("safety_review_date"):
+        raw["safety_review"] = {"date": get("safety_review_date"),
+                                "evocative_work": get("safety_review_evocative_work") or "hold"}
+        anchors |= {"safety_review": "safety_review_date",
+                    "safety_review.date": "safety_review_date",
+                    "safety_review.evocative_work": "safety_review_evocative_work"}
+    raw["trauma_screen"] = {"result": get("trauma_screen_result") or "not_done",
+                            "screen": get("trauma_screen_screen") or None}
+    anchors |= {"trauma_screen": "trauma_screen_result",
+                "trauma_screen.result": "trauma_screen_result",
+                "trauma_screen.screen": "trauma_screen_screen"}
+    raw["established"] = [value for value in form.getlist("established") if value]
+    anchors["established"] = "established"
 
 
 def posted_age_months(form) -> int | None:
@@ -124,12 +167,14 @@ def posted_age_months(form) -> int | None:
 
 
 def _history(get, built: Built) -> None:
-    """A period left at none/none is left out: the model records a missing period as none."""
+    """A period left at unknown/unknown is left out: the model records a missing period as
+    unknown (not none), and the plan treats unknown early history with caution."""
     built.raw["history"] = []
     for period in v.DEVELOPMENTAL_PERIODS:
-        entry = {"period": period, "adversity": get(f"history-{period}-adversity") or "none",
-                 "relational_poverty": get(f"history-{period}-relational_poverty") or "none"}
-        if entry["adversity"] == "none" and entry["relational_poverty"] == "none":
+        entry = {"period": period,
+                 "adversity": get(f"history-{period}-adversity") or v.UNKNOWN,
+                 "relational_poverty": get(f"history-{period}-relational_poverty") or v.UNKNOWN}
+        if entry["adversity"] == v.UNKNOWN and entry["relational_poverty"] == v.UNKNOWN:
             continue
         index = len(built.raw["history"])
         built.raw["history"].append(entry)

@@ -25,6 +25,7 @@ from engine.pipeline import canonical_json
 from explain.html import region_map_html, render_report
 from explain.html_profile import item_flags_html, profile_html
 from explain.plain import DISCLAIMER
+from explain.text import nothing_active
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
 from groundwork.web.security import SESSION_COOKIE, page_session, same
@@ -86,6 +87,7 @@ def _form_page(request: Request, status: int = 200, **values) -> HTMLResponse:
     return _page(request, "assess.html", status, regions=forms.layout(kb), scale=kb.instrument.scale,
                  age_months=age_months,
                  instrument=kb.instrument, kb=kb, v=forms.vocabulary(),
+                 established=forms.established_choices(kb),
                  values=forms.Values(values.pop("values", None)), **values)
 
 
@@ -142,7 +144,8 @@ def plan_page(request: Request, plan_id: int):
     catalog = sorted(ctx.kb.interventions.values(), key=lambda i: (i.name or i.id).lower())
     return _page(request, "plan.html", record=record, plan=ctx.plan, kb=ctx.kb, catalog=catalog,
                  region_map=Markup(region_map_html(ctx)), item_flags=Markup(item_flags_html(ctx)),
-                 profile=Markup(profile_html(ctx)), feedback=latest, reasons=OVERRIDE_REASONS)
+                 profile=Markup(profile_html(ctx)), feedback=latest, reasons=OVERRIDE_REASONS,
+                 nothing_active=nothing_active(ctx.plan))
 
 
 @router.get("/plans/{plan_id}/report")

@@ -15,6 +15,11 @@ KEYWORDS = {
     "priority", "rationale", "reaches", "recommend", "region", "requires", "review", "rule",
     "scale", "settings", "source", "status", "then", "title", "true", "until", "version",
     "week", "weeks", "when", "work", "years",
+    # the load budget, age ranges, routines, state guidance and tracks (issue #14)
+    "activities", "ages", "budget", "deliverer", "do", "embedded", "fits", "guide", "setting",
+    "to", "track",
+    # catalog markers, the no-touch alternative and what a flag brings (issue #13)
+    "brings", "marks", "no_touch_alternative",
 }
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}(-[a-z0-9]{1,5})?", fullmatch=True).filter(
@@ -85,11 +90,26 @@ actions = st.one_of(
     st.tuples(names, conditions).map(lambda t: ["defer", t[0], "until", *t[1]]),
     st.tuples(st.sampled_from(["info", "warning", "critical"]), names, strings)
     .map(lambda t: ["flag", *t]),
+    st.tuples(st.sampled_from(["info", "warning", "critical"]), names, strings, id_list())
+    .map(lambda t: ["flag", *t[:3], "brings", *t[3]]),
     names.map(lambda n: ["derive", n]),
     strings.map(lambda s: ["no", "action", "needed", "because", s]),
     st.tuples(names, numbers, numbers).map(
         lambda t: ["scale", "dose", "of", t[0], "work", "minutes", "by", t[1], "frequency", "by",
                    t[2]]),
+    st.tuples(names, st.sampled_from(["do", "avoid"]), strings).map(lambda t: ["guide", *t]),
+)
+
+
+def age_span():
+    unit = st.sampled_from(["months", "years"])
+    return st.tuples(numbers, unit, numbers, unit).map(lambda t: [t[0], t[1], "to", t[2], t[3]])
+
+
+budget_limits = st.one_of(
+    numbers.map(lambda n: ["activities", "per", "deliverer", n]),
+    numbers.map(lambda n: ["activities", "per", "setting", n]),
+    numbers.map(lambda n: ["minutes", "per", "day", "per", "deliverer", n]),
 )
 
 header_fields = st.one_of(
@@ -106,6 +126,12 @@ iv_fields = st.one_of(
     .map(lambda t: [t[0], *t[1]]),
     st.tuples(numbers, st.sampled_from(["months", "years"]))
     .map(lambda t: ["min_developmental_age", *t]),
+    names.map(lambda n: ["track", n]),
+    age_span().map(lambda a: ["ages", *a]),
+    id_list().map(lambda ids: ["embedded", "in", *ids]),
+    id_list().map(lambda ids: ["fits", *ids]),
+    id_list().map(lambda ids: ["marks", *ids]),
+    names.map(lambda n: ["no_touch_alternative", n]),
 )
 
 declarations = st.one_of(
@@ -122,6 +148,8 @@ declarations = st.one_of(
     st.tuples(numbers, st.one_of(st.just([]), numbers.map(
         lambda n: [",", "critical", "every", n, "weeks"])))
     .map(lambda t: ["review", "every", t[0], "weeks", *t[1]]),
+    st.tuples(age_span(), st.lists(budget_limits, min_size=1, max_size=3))
+    .map(lambda t: ["budget", "ages", *t[0], "{", *[w for lim in t[1] for w in lim], "}"]),
     st.tuples(names, st.lists(iv_fields, max_size=6))
     .map(lambda t: ["intervention", t[0], "{", *[w for f in t[1] for w in f], "}"]),
     st.tuples(names, st.lists(header_fields, max_size=7), conditions,

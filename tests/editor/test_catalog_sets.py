@@ -48,8 +48,8 @@ def test_every_member_remembers_the_set(tmp_path):
 
 
 @pytest.mark.parametrize("words, code, message", [
-    ("relat", "E117", "'relat' in 'every relat intervention' is no phase, region or modality "
-                      "(did you mean 'relate' or"),
+    ("relat", "E117", "'relat' in 'every relat intervention' is no phase, region, modality, track "
+                      "or marker (did you mean 'relate' or"),
     ("relate reason", "E118", "names two phases ('relate' and 'reason')"),
     ("limbic cortex", "E118", "names two regions ('limbic' and 'cortex')"),
 ])
@@ -103,9 +103,9 @@ def test_the_explanation_names_the_set_and_the_member():
     result = run_cli("why-not", str(EXAMPLES / "child-in-crisis.json"), "dyadic-attunement-play")
     assert result.returncode == 0, result.stderr
     text = " ".join(result.stdout.split())
-    assert ("Rule bottom-up-relate-waits defers every relate intervention, dyadic-attunement-play "
+    assert ("Rule bottom-up-relate-waits defers every client relate intervention, dyadic-attunement-play "
             "among them, until") in text
-    assert "defer every relate intervention until" in text
+    assert "defer every client relate intervention until" in text
     assert "(dyadic-attunement-play is one of them)" in text
 
 
