@@ -93,8 +93,10 @@ TOUCH_POLICIES = ("allowed", "restricted", "none")
 TRAUMA_SCREEN_RESULTS = ("not_done", "below_threshold", "above_threshold")
 TRAUMA_SCREENS = ("cats", "cpss_5", "tscyc", "tscc", "ucla_ptsd_ri", "cries_8", "pcl_5", "itq",
                   "other_validated")
-# Catalog markers a trainer sets on an intervention (`marks body_contact`).
-MARKERS = ("body_contact", "trauma_processing")
+# Catalog markers a trainer sets on an intervention (`marks body_contact`). `one_off`: an action
+# done once (a referral, a review, a plan written with the adults), not an activity carried every
+# day or week: the load budget neither counts it nor moves it to the menu.
+MARKERS = ("body_contact", "trauma_processing", "one_off")
 SENSITIVITIES = (
     "touch_aversion", "noise_sensitivity", "seizures", "motion_sensitivity",
     "animal_allergy", "water_fear", "limited_mobility",

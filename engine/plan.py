@@ -66,6 +66,10 @@ class Recommendation(_Out):
     because: tuple[Reason, ...] = Field(title="Because", description="Why, rule by rule")
     dose_notes: tuple[str, ...] = Field((), title="Dose notes",
                                         description="How and why the default dose was changed")
+    once: bool = Field(False, title="Once", description=(
+        "An action done once (a referral, a review, a plan written with the adults), not a "
+        "repeated activity: the dose is its one sitting, and the load budget does not count it")
+    )
     track: TrackName = Field("client", title="Track", description=(
         "client: the client's own work, sequenced bottom-up; support: work for the adults and "
         "settings around the client, never gated by the client's bands or arousal state"))

@@ -385,7 +385,7 @@ class Sequencer:
                 dose=dose, settings=settings, priority=keys[iv_id][1], prerequisites=iv.requires,
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
-                dose_notes=notes, track=cast(p.TrackName, iv.track),
+                dose_notes=notes, track=cast(p.TrackName, iv.track), once="one_off" in iv.marks,
                 in_place_of=self.in_place_of.get(iv_id, ()),
                 # the rule's deliverers first, then the catalog's: a rule that names residential
                 # staff does not take a teacher away from the school day
@@ -409,9 +409,13 @@ class Sequencer:
     def _fit_budget(self, built: dict[str, p.Recommendation], keys, findings: Findings):
         """Place recommendations by priority within the age's budget; the rest is the menu:
         critical actions first (with the support track's priority-1 actions), then the lowest
-        region, then the rules' priority (CLINICAL.md section 3)."""
+        region, then the rules' priority (CLINICAL.md section 3). An action done once (`marks
+        one_off`: a referral, a review) is placed without counting against the budget."""
         critical = {r.id for pairs in findings.flags.values() for r, a in pairs
                     if a.severity == "critical"}
+        # What a critical flag brings is never moved to the menu (CLINICAL.md section 4).
+        brought = {iv for pairs in findings.flags.values() for _, a in pairs
+                   if a.severity == "critical" for iv in a.actions}
         budget = Budget(budget_for(self.kb, self.assessment.age.total_months))
         placed: set[str] = set()
         menu: list[p.MenuItem] = []
@@ -428,6 +432,13 @@ class Sequencer:
             if iv_id in placed or iv_id in menu_ids:
                 return
             rec = built[iv_id]
+            if "one_off" in self.kb.interventions[iv_id].marks:  # done once: not a daily load
+                placed.add(iv_id)
+                return
+            if iv_id in brought:  # counted in the load, never displaced by it
+                budget.add(rec)
+                placed.add(iv_id)
+                return
             for prerequisite in rec.prerequisites:
                 if prerequisite in built:  # an established prerequisite need not be in the plan
                     place(prerequisite)

@@ -125,7 +125,7 @@ def _item(rec: Recommendation, kb, setting: str) -> Item:
         frequency = max(1, -(-dose.frequency // len(places)))
     times = "once" if frequency == 1 else "twice" if frequency == 2 else f"{frequency} times"
     period = "a day" if dose.period == "day" else "a week"
-    when = f"{times} {period}"
+    when = "once, this week" if rec.once else f"{times} {period}"
     routines = [r for r in rec.routines if r in SETTING_ROUTINES.get(setting, (r,))]
     if routines:
         when += ", " + ", ".join(ROUTINE_WORDS.get(r, r) for r in routines)

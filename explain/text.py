@@ -32,9 +32,9 @@ def because_line(rec: Recommendation) -> str:
 
 def _rec_lines(index: int, rec: Recommendation) -> list[str]:
     dose = rec.dose
-    lines = [f"  {index}. {rec.name} [{rec.intervention}] - {dose.frequency} per "
-             f"{dose.period}, {dose.minutes} min, by {dose.delivered_by.replace('_', ' ')}"
-             f"; {', '.join(rec.settings)}"]
+    often = "once" if rec.once else f"{dose.frequency} per {dose.period}"
+    lines = [f"  {index}. {rec.name} [{rec.intervention}] - {often}, {dose.minutes} min, by "
+             f"{dose.delivered_by.replace('_', ' ')}; {', '.join(rec.settings)}"]
     if rec.delivery:
         lines += _wrap("who: " + "; ".join(delivery_words(e) for e in rec.delivery)
                        + (f"; within {', '.join(r.replace('_', ' ') for r in rec.routines)}"
