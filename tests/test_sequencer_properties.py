@@ -88,13 +88,15 @@ def test_work_for_the_adults_is_never_held_by_the_clients_profile(raw):
     """No activity for the adults around the client is ever excluded by the client's
     developmental estimate, held by a compromised region or by the day's arousal state (CLINICAL.md
     sections 1 and 6): a support-track intervention its rule recommends is active unless a rule
-    avoids or defers it, or the client is in none of its settings."""
+    avoids or defers it, it is outside its own age range, the client is in none of its settings,
+    or the load budget offers it on the menu."""
     outcome = assess(Assessment.model_validate(raw), raw, KB)
     for iv_id, decision in outcome.decisions.by_intervention.items():
         if KB.interventions[iv_id].track != "support" or not decision.proposed_by:
             continue
         assert decision.kind not in ("developmental_age", "region", "arousal"), (iv_id, decision)
-        held_by_its_own_rules = (decision.kind in ("avoid", "contraindication", "rule")
+        held_by_its_own_rules = (decision.kind in ("avoid", "contraindication", "rule",
+                                                   "age_range", "budget")
                                  or decision.rule_gate is not None)
         if not held_by_its_own_rules and decision.settings:
             assert decision.status.value == "active" or decision.kind == "prerequisite", \
