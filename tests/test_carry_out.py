@@ -165,7 +165,15 @@ def test_a_nine_month_old_gets_only_infant_work(tmp_path):
     case.write_text(json.dumps(raw))
     plan = _plan_json(case)
     client = {r["intervention"] for r in _recs(plan) if r["track"] == "client"}
-    assert {"infant-held-and-rocked", "infant-sung-to"} <= client
+    # Being held and rocked is body contact: this example records a touch aversion and no consent,
+    # so singing face to face is offered in its place; with consent and assent (read from the
+    # infant's cues) recorded, no aversion and home allowing touch, the carer holds and rocks.
+    assert "infant-sung-to" in client and "infant-held-and-rocked" not in client
+    agreed = tmp_path / "infant-agreed.json"
+    agreed.write_text(json.dumps(raw | {
+        "sensitivities": [], "touch": {"client_assent": "given", "carer_consent": "given"},
+        "touch_policies": [{"setting": "home", "policy": "allowed"}]}))
+    assert "infant-held-and-rocked" in {r["intervention"] for r in _recs(_plan_json(agreed))}
     for intervention in client | {m["intervention"] for m in plan["menu"]}:
         assert _in_range(intervention, 9)
     assert "dyadic-attunement-play" in {n["intervention"] for n in plan["not_suitable"]}
