@@ -155,9 +155,16 @@ SCALE_OF_KIND = {
 }
 
 
+# Every rule condition on a scale asks for positions: looked up, not searched for.
+_RANKS = {kind: {value: i for i, value in enumerate(scale)} for kind, scale in SCALE_OF_KIND.items()}
+
+
 def rank(kind: Kind, value: str) -> int:
-    """Position of `value` on the ordered scale of `kind`."""
-    return SCALE_OF_KIND[kind].index(value)
+    """Position of `value` on the ordered scale of `kind` (ValueError if it is not on it)."""
+    try:
+        return _RANKS[kind][value]
+    except KeyError:
+        raise ValueError(f"{value!r} is not on the {kind} scale") from None
 
 
 def __getattr__(name: str) -> Any:

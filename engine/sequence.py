@@ -21,7 +21,7 @@ from typing import cast
 from dataclasses import replace
 
 from dsl import ast
-from dsl.evaluate import evaluate, describe, show_value
+from dsl.evaluate import Evaluation, evaluate, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path, touch_settings
 from dsl.plain import plain
 from dsl.vocabulary import (AROUSAL_STATES, BANDS, GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT,
@@ -80,6 +80,7 @@ class Sequencer:
         self.facts = facts
         self.derived = frozenset(derived)
         self.types = kb.fact_types()
+        self._evaluations: dict[int, Evaluation] = {}
         self.bands = {s.name: s.band for s in facts.regions}
         self.in_place_of: dict[str, tuple[str, ...]] = {}  # no-touch alternative → held work
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
@@ -134,13 +135,25 @@ class Sequencer:
                     holding=((AROUSAL_CURRENT, current),),
                     holding_text=f"{AROUSAL_CURRENT} = {current}")
 
+    def evaluated(self, condition: ast.Condition):
+        """The condition's evaluation for this client. A gate written once for a whole set of
+        interventions, and a rule that recommends several, are asked about again and again in
+        one run: each node is evaluated once (by identity: the knowledge base's nodes live as
+        long as it does)."""
+        key = id(condition)
+        found = self._evaluations.get(key)
+        if found is None:
+            found = self._evaluations[key] = evaluate(condition, self.facts.values, self.derived,
+                                                      self.types)
+        return found
+
     def rule_gate(self, defers) -> Gate | None:
         """The first `defer … until` whose condition is false for this client, or None."""
         for rule, action in defers:
-            result = evaluate(action.until, self.facts.values, self.derived, self.types)
+            result = self.evaluated(action.until)
             if not result.value:
                 holding = _holding(result)
-                return Gate(kind="rule", needs=plain(action.until, self.types),
+                return Gate(kind="rule", needs=_plain_once(self.kb, action.until, self.types),
                             condition=action.until, holding=holding,
                             holding_text=", ".join(f"{path} = {value}" for path, value in holding)
                             or describe(action.until), rules=(rule.id,))
@@ -154,7 +167,7 @@ class Sequencer:
     def reasons(self, rules: list[CheckedRule]) -> tuple[p.Reason, ...]:
         out = []
         for rule in rules:
-            result = evaluate(rule.when, self.facts.values, self.derived, self.types)
+            result = self.evaluated(rule.when)
             conditions = tuple(
                 p.ConditionValue(condition=describe(leaf.node), actual=show_value(leaf.actual),
                                  holds=leaf.value) for leaf in result.leaves())
@@ -597,3 +610,17 @@ def join_reasons(reasons) -> str:
     """Distinct reasons as sentences, in a stable order."""
     sentences = {r.strip() if r.strip().endswith((".", "!", "?")) else r.strip() + "." for r in reasons}
     return " ".join(sorted(sentences))
+
+
+def _plain_once(kb: CheckedKnowledgeBase, condition: ast.Condition, types) -> str:
+    """A gate's wording depends on the knowledge base alone: made once per condition node and
+    kept with the knowledge base (which never changes once built)."""
+    cache = kb.__dict__.get("_gate_wording")
+    if cache is None:
+        cache = {}
+        object.__setattr__(kb, "_gate_wording", cache)
+    key = id(condition)
+    found = cache.get(key)
+    if found is None or found[0] is not condition:  # (a copy of the knowledge base: new ids)
+        found = cache[key] = (condition, plain(condition, types))  # holding the node keeps its id
+    return found[1]
