@@ -94,6 +94,7 @@ CODES: tuple[Code, ...] = (
     _dsl("E180", "E180, E181: a rule or chain too large for the engine", "a rule too large for the engine"),
     _dsl("E181", "E180, E181: a rule or chain too large for the engine",
          "a chain of rules too large for one rule set"),
+    _dsl("E190", "E190: a number out of range", "a number out of the range of the place it stands"),
     # ---- lint findings (docs/dsl.md section 15) ----
     _lint("E401", "E401: a rule that can never fire", "a rule that can never fire"),
     _lint("E402", "E402: a gate that can never open", "a gate that can never open"),
@@ -123,6 +124,9 @@ CODES: tuple[Code, ...] = (
     Code("E205", "Dask is not installed, or its scheduler cannot be reached", ERRORS),
     Code("E206", "the directory for the results does not exist", ERRORS),
     Code("E208", "an option's value is out of range", ERRORS),
+    Code("E240", "the input is beyond a limit (file size, nesting depth, text or list length, number size)",
+         ERRORS),
+    Code("E241", "a JSON object gives the same key twice", ERRORS),
     Code("E209", "`--base-results` is not a batch results file of the base knowledge base", ERRORS),
     Code("E220", "not an intervention in the catalog (the message names the nearest ids)", ERRORS,
          http_status=404),
@@ -257,6 +261,14 @@ EXPLAINED = {
             "'groundwork-cds[dask]'`) and a scheduler that answers at that address.",
     "E206": "`groundwork batch --out FILE`: the directory FILE would go in does not exist.",
     "E208": "An option has a value it cannot take, such as `--workers 0`.",
+    "E240": "The input is far larger than any assessment: over 1,000,000 bytes, nested more than 32 "
+            "levels deep, a text over 10,000 characters, a list over 2,000 items, or a number over 18 "
+            "digits. The message names the file and the line and column or the field. Nothing is "
+            "read beyond the limit and nothing is written. A caseload goes to `groundwork batch` as "
+            "a directory or a `.jsonl` file (docs/scale.md).",
+    "E241": "A JSON object gives the same key twice (`\"arousal\"` twice, say). JSON readers differ "
+            "on which one wins, so the assessment is refused rather than one silently dropped; the "
+            "message names the key's field path. Keep one.",
     "E510": "A rule scenario asks for a band that no combination of ratings can give with this "
             "knowledge base's instrument and thresholds; give ratings instead of a band.",
     "E209": "`groundwork diff --base-results FILE` reuses the plans of a `groundwork batch` run "

@@ -7,9 +7,10 @@ Unknown fields are rejected. `groundwork schema` prints the JSON Schema generate
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dsl import vocabulary as v
 
@@ -28,12 +29,14 @@ Informant = Literal[v.INFORMANTS]  # type: ignore[valid-type]
 
 
 class _Model(BaseModel):
+    # Numbers and booleans are `strict=True` field by field, as docs/assessment.schema.json says:
+    # "6" or true is not a rating. (Model-wide strict mode would also refuse dates as text.)
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Age(_Model):
-    years: int = Field(title="Years", description="Whole years of chronological age", ge=0, le=120)
-    months: int = Field(0, title="Months", description="Months beyond the whole years", ge=0, le=11)
+    years: int = Field(title="Years", strict=True, description="Whole years of chronological age", ge=0, le=120)
+    months: int = Field(0, title="Months", strict=True, description="Months beyond the whole years", ge=0, le=11)
 
     @property
     def total_months(self) -> int:
@@ -44,7 +47,7 @@ class Rating(_Model):
     item: str = Field(title="Item", description="Id of an item of the knowledge base's instrument",
                       pattern=r"^[a-z][a-z0-9-]*$")
     value: int | None = Field(
-        title="Value", ge=0, le=9,
+        title="Value", ge=0, le=9, strict=True,
         description="Rating on the instrument's scale relative to what is typical for age "
                     "(0 = typical); null when unknown")
     informant: Informant = Field(title="Informant", description="Who the rating is based on")
@@ -53,7 +56,7 @@ class Rating(_Model):
 class Arousal(_Model):
     baseline: ArousalState = Field(title="Baseline state", description="The client's usual state")
     current: ArousalState = Field(title="Current state", description="The client's state now")
-    dissociative: bool = Field(False, title="Dissociative indicator",
+    dissociative: bool = Field(False, title="Dissociative indicator", strict=True,
                                description="Signs of a dissociative (shut-down) response")
 
 
@@ -107,6 +110,15 @@ class Assessment(_Model):
     settings: tuple[Setting, ...] = Field(title="Settings", min_length=1,
                                           description="Settings the client lives and learns in")
     previous_record: int | None = Field(
-        None, title="Previous assessment", ge=1, le=2**63 - 1,
+        None, title="Previous assessment", ge=1, le=2**63 - 1, strict=True,
         description="Audit record id of this client's previous assessment (its plan id); the plan "
                     "then says what changed since (`since_previous`)")
+
+    @field_validator("assessment_date", mode="before")
+    @classmethod
+    def _date_as_written(cls, value):
+        # pydantic would take a number as a Unix time and a datetime as a date; the schema says a
+        # date written YYYY-MM-DD (a date object, from Python, is one already).
+        if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+            return value
+        raise ValueError("must be a date written YYYY-MM-DD")

@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from pydantic import ValidationError
 
-from dsl.errors import Diagnostic, GroundworkError, did_you_mean
+from dsl.errors import Diagnostic, GroundworkError, did_you_mean, read_utf8
 from dsl.checked import CheckedKnowledgeBase
 from engine.intake import field_path, read_assessment_file, validate_assessment
 from engine.models import Assessment
@@ -95,17 +95,26 @@ def load_scenarios(files: list[tuple[Path, str]], kb: CheckedKnowledgeBase, expe
 
 def _parse(path: Path, display: str, diagnostics: list[Diagnostic]):
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path, display, "E500")
     except FileNotFoundError:
         diagnostics.append(Diagnostic("E500", "no such scenario file", display))
         return None
-    except (UnicodeDecodeError, IsADirectoryError):
-        diagnostics.append(Diagnostic("E500", "not a UTF-8 scenario file", display))
+    except IsADirectoryError:
+        diagnostics.append(Diagnostic("E500", "a directory, not a scenario file", display))
+        return None
+    except GroundworkError as error:  # not UTF-8: the line and column of the first bad byte
+        diagnostics.extend(error.diagnostics)
         return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         diagnostics.append(_toml_error(error, text, display))
+        return None
+    except ValueError:  # tomllib's own int() of a number thousands of digits long
+        diagnostics.append(Diagnostic("E500", "a number too large for a scenario file", display))
+        return None
+    except RecursionError:
+        diagnostics.append(Diagnostic("E500", "malformed TOML: nested too deeply", display))
         return None
     try:
         return text, fmt.ScenarioFile.model_validate(data)

@@ -116,3 +116,55 @@ class Guard:
             if not started:
                 await _send_error(send, 500, "E399", "internal error; please report it with the "
                                                      "time of the request")
+
+
+class StrictJson:
+    """Every JSON request body is read as the CLI reads a file (engine/strict_json.py) before
+    any route sees it: duplicate keys, deep nesting, huge numbers, long texts and lists are a
+    4xx naming the place, never a 500 from the parser or a silently dropped key. The body is
+    already bounded by BodyLimit, which wraps this layer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if not (kind == b"application/json" or kind.endswith(b"+json")):
+            return await self.app(scope, receive, send)
+        events, body = [], b""
+        while True:
+            event = await receive()
+            events.append(event)
+            body += event.get("body", b"")
+            if event["type"] != "http.request" or not event.get("more_body"):
+                break
+        cds = scope["path"].startswith("/cds-services")
+        problem = _json_problem(body, cds)
+        if problem is not None:
+            return await problem(scope, receive, send)
+
+        async def replay():
+            return events.pop(0) if events else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _json_problem(body: bytes, cds: bool):
+    """The error response for a body that is not strictly valid JSON, or None."""
+    from dsl.errors import GroundworkError
+    from engine import strict_json
+    from groundwork.web.errors import ErrorEntry, from_groundwork, respond
+
+    if not body.strip():
+        return None  # the route says what it needs
+    try:
+        strict_json.loads(body.decode("utf-8"), "request body")
+    except UnicodeDecodeError:
+        return respond(400 if cds else 422, [ErrorEntry(code="E201", path="(body)",
+                                                        message="the body is not UTF-8 text")])
+    except GroundworkError as error:
+        found = from_groundwork(error, status=400 if cds else None)
+        return respond(found.status, found.entries, cds=cds)
+    return None

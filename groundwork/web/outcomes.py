@@ -54,7 +54,7 @@ def _record(state, kind: str, data: dict) -> Recorded:
     except GroundworkError as error:
         raise ApiError(422, "", "", entries=[ErrorEntry(
             code=d.code, path=outcomes.field_of(d), message=d.message, hint=d.hint)
-            for d in error.diagnostics]) from None
+            for d in error.shown()]) from None
     return Recorded(audit_id=appended.id, record_hash=appended.record_hash)
 
 

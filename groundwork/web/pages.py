@@ -118,7 +118,7 @@ async def assess(request: Request):
     except GroundworkError as error:
         problems = [{"path": d.field_path or (f"line {d.line}" if d.line else "(file)"),
                      "anchor": built.anchor(d.field_path) if built else "case_file",
-                     "message": d.message} for d in error.diagnostics]
+                     "message": d.message} for d in error.shown()]
         return _form_page(request, 422, problems=problems, values=form if built else None)
     return RedirectResponse(f"/plans/{appended.id}", status_code=303)
 
