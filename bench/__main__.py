@@ -15,21 +15,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import frontend as fe, memory, process, report, throughput as tp
+from bench import audit, frontend as fe, memory, process, report, throughput as tp
 from bench.generate import LARGE, SMALL, Shape, write_knowledge_base
 from bench.measure import load_average, machine, peak_rss_mb
 from dsl.kb import load_knowledge_base
 import knowledge_base
 
-SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask", "diff")
+SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask", "diff", "audit")
 FULL = {"cases": {"shipped": 2000, "small": 1000, "large": 200},
         "shapes": {"small": SMALL, "large": LARGE}, "frontend": LARGE,
         "memory": 100_000, "memory_generated": 20_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5,
-        "diff": 100_000, "diff_full": 2_000}
+        "diff": 100_000, "diff_full": 2_000, "audit": 5_000}
 QUICK = {"cases": {"shipped": 60, "small": 30, "large": 10},
          "shapes": {"small": Shape(40, 12), "large": Shape(240, 40)},
          "frontend": Shape(240, 40), "memory": 500, "memory_generated": 200, "batch": 200, "invalid_every": 10,
-         "cold_reps": 1, "batch_reps": 1, "diff": 400, "diff_full": 100}
+         "cold_reps": 1, "batch_reps": 1, "diff": 400, "diff_full": 100, "audit": 50}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +97,9 @@ def run_suites(results: dict, only: list[str], sizes: dict, reps: int, scratch: 
     if "diff" in only:
         results["diff"] = process.impact_diff(scratch, sizes["diff"], sizes["diff_full"])
         _progress("diff")
+    if "audit" in only:
+        results["audit"] = audit.audit_store(scratch, sizes["audit"], reps)
+        _progress("audit")
 
 
 def _load() -> str:

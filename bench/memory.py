@@ -11,7 +11,7 @@ import gc
 from bench.measure import peak_rss_mb, rss_mb
 from bench.throughput import prepare
 from dsl.kb import KnowledgeBase
-from engine.batch import CaseInput, evaluate_case
+from engine.batch.local import CaseInput, evaluate_case
 
 WARM_UP = 2000
 SAMPLES = 10

@@ -1,6 +1,6 @@
 """`python -m bench.program`: the program report over a large audit store, against a plain count.
 
-Fills a store with a synthetic agency (engine/agency.py) of about `--assessments` assessments and
+Fills a store with a synthetic agency (engine/synthetic/agency.py) of about `--assessments` assessments and
 `--events` outcome events (full plans and traces, as `groundwork assess` records them), then, in a
 fresh process so that its peak memory is the report's own, times in the same run:
 
@@ -35,7 +35,7 @@ AGES = (8, 12, 15)
 def generate(db: Path, assessments: int, events: int, seed: int) -> dict:
     """Write the agency; event rates are scaled from a pilot so the totals land near the targets."""
     import knowledge_base
-    from engine.agency import Agency, AgencyShape, fill
+    from engine.synthetic.agency import Agency, AgencyShape, fill
     from engine.audit.store import AuditStore
     kb = knowledge_base.load(None)
     pilot = Agency(kb, AgencyShape(seed=seed, ages=AGES))
@@ -80,8 +80,8 @@ def _timed(function) -> tuple[float, object]:
 def measure(db: Path) -> dict:
     """Run in a fresh process: the count, the report and one client's progress, timed in turn."""
     from engine.audit.store import AuditStore
-    from engine.program import program_report
-    from engine.progress import client_progress
+    from engine.reports.program import program_report
+    from engine.reports.progress import client_progress
     with AuditStore.open(db) as store:
         client = store.conn.execute("SELECT client_id FROM records WHERE kind = 'assessment' "
                                     "ORDER BY id DESC LIMIT 1").fetchone()[0]

@@ -20,6 +20,12 @@ TARGETS = (
      lambda r: r["batch"]["speedup_2_over_1"], ">=", 1.7),
     ("`groundwork diff`, one rule changed, 100,000 cases, 2 workers: seconds <= 60",
      lambda r: r["diff"]["screened_s"], "<=", 60.0),
+    ("audit store <= 8 KB a record (the bundled examples' mix)",
+     lambda r: r["audit"]["kb_per_record"], "<=", 8.0),
+    ("`audit verify` >= 5,000 records/s",
+     lambda r: r["audit"]["verify_rate"], ">=", 5000.0),
+    ("`audit replay --all` >= 100 records/s",
+     lambda r: r["audit"]["replay_rate"], ">=", 100.0),
 )
 _COMPARE = {">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b}
 
@@ -42,7 +48,8 @@ def _rate(mode: dict) -> str:
 
 def render(results: dict) -> str:
     lines = _header(results["meta"])
-    for section in (_throughput, _stages, _frontend, _memory, _cold, _batch, _diff, _targets):
+    for section in (_throughput, _stages, _frontend, _memory, _cold, _batch, _diff, _audit,
+                    _targets):
         lines += section(results)
     return "\n".join(lines) + "\n"
 
@@ -131,6 +138,18 @@ def _diff(results: dict) -> list[str]:
             f"(`--full`) of {d['full_cases']:,} of them: {d['full_s']:.1f} s "
             f"({d['full_rate']:,.0f} cases/s): the screen is **{d['speedup']:.0f}x** faster per "
             "case.", ""]
+
+
+def _audit(results: dict) -> list[str]:
+    if "audit" not in results:
+        return []
+    a = results["audit"]
+    return ["## Audit store: `groundwork batch --audit` of the bundled examples' mix", "",
+            f"{a['records']:,} records in {a['store_bytes'] / 2**20:,.1f} MB: **{a['kb_per_record']:.1f} "
+            f"KB a record**. Reading every record back (the floor) {a['read_rate']:,.0f}/s; `audit "
+            f"verify` {a['verify_rate']:,.0f} records/s ({a['verify_over_read']:.1f}x the read); "
+            f"`audit replay --all` {a['replay_rate']:,.0f} records/s "
+            f"({a['replay_over_read']:.0f}x the read).", ""]
 
 
 def _targets(results: dict) -> list[str]:

@@ -4,7 +4,7 @@ full pipeline, interleaved in every repetition so that a busy machine slows all 
 - raw: engine/runtime.py's RuleRunner.run on fact values prepared beforehand (the compiled rule
   sets, facts asserted, firings recorded; no validation, sequencing or explanation);
 - reference: bench/reference.py, dsl/evaluate.py over the AST, derived facts to a fixpoint;
-- pipeline: engine/batch.py's evaluate_case on the case's JSON text: read and validate, derive
+- pipeline: engine/batch/local.py's evaluate_case on the case's JSON text: read and validate, derive
   facts, run, sequence, explain, serialise the result line — what `groundwork batch` does per case.
 """
 
@@ -18,7 +18,7 @@ from bench.cases import caseload
 from bench.measure import median, rate_and_latency, timed_each
 from bench.reference import ReferenceRunner
 from dsl.kb import KnowledgeBase
-from engine.batch import CaseInput, evaluate_case
+from engine.batch.local import CaseInput, evaluate_case
 from engine.facts import build_facts
 from engine.intake import parse_assessment
 from engine.pipeline import provenance_for
@@ -105,7 +105,7 @@ def stages(kb: KnowledgeBase, count: int, repetitions: int) -> dict:
 
 
 def _staged(text: str, kb: KnowledgeBase, runner, spent: dict) -> str:
-    """The steps of engine/batch.py's evaluate_case for a valid case, each timed."""
+    """The steps of engine/batch/local.py's evaluate_case for a valid case, each timed."""
     clock = perf_counter
     t0 = clock()
     assessment, raw = parse_assessment(text, "case", kb)

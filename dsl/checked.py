@@ -10,10 +10,14 @@ never test for None again and the type checker proves it.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.instrument import Instrument
 from dsl.kb import KnowledgeBase
+
+if TYPE_CHECKING:
+    from dsl.compile import CompiledKnowledgeBase
 
 DEFAULT_REVIEW_WEEKS = 6  # DESIGN.md's standard review interval when a KB declares none
 
@@ -61,6 +65,19 @@ class CheckedKnowledgeBase(KnowledgeBase):
     def active_rules(self, drafts: bool = False) -> tuple[CheckedRule, ...]:
         allowed = {"approved", "draft"} if drafts else {"approved"}
         return tuple(r for r in self.rules if r.status in allowed)
+
+    def compiled(self, drafts: bool = False) -> CompiledKnowledgeBase:
+        """The active rules as durable-rules rulesets, compiled once per knowledge base. The
+        knowledge-base cache stores the approved rules' form with the rest, so that a cold
+        process neither compiles nor imports the graph library compiling needs."""
+        forms = self.__dict__.get("_compiled_forms")
+        if forms is None:
+            forms = {}
+            object.__setattr__(self, "_compiled_forms", forms)
+        if drafts not in forms:
+            from dsl.compile import compile_knowledge_base  # compile imports this module
+            forms[drafts] = compile_knowledge_base(self, drafts)
+        return forms[drafts]
 
 
 REQUIRED = {

@@ -169,6 +169,7 @@ CODES: tuple[Code, ...] = (
     Code("E716", "an exported record's knowledge-base source is missing from the store", AUDIT),
     Code("E717", "the knowledge base changed on disk while it was in use", AUDIT),
     Code("E718", "an id that must be a pseudonym is not one", AUDIT),
+    Code("E719", "audit replay: not a record id, a range FROM-TO or --all", AUDIT),
     Code("E720", "feedback: unknown outcome", AUDIT),
     Code("E721", "feedback: an override needs a reason", AUDIT),
     Code("E722", "feedback: a reason is given only when overriding", AUDIT),

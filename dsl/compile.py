@@ -16,8 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 
-import networkx as nx
-
 from dsl import ast
 from dsl.encoding import DERIVED, PROFILE, encode_value, field_name
 from dsl.errors import Collector, GroundworkError
@@ -97,6 +95,7 @@ def _size(definition: dict) -> int:
 
 def _group_rules(rules, sizes: dict[str, int]) -> list[tuple[int, list[str]]]:
     """(stratum, rule ids) groups within the rule set limits, chains kept together."""
+    import networkx as nx  # imported when used: a cold assess never needs it
     level = strata(rules)
     graph = derivation_graph(rules).to_undirected()
     order: dict[str, int] = {rule.id: index for index, rule in enumerate(rules)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from durable import engine as durable
 
 from dsl import ast
-from dsl.compile import SENTINEL, CompiledKnowledgeBase, CompiledRuleSet, compile_knowledge_base
+from dsl.compile import SENTINEL, CompiledKnowledgeBase, CompiledRuleSet
 from dsl.encoding import DERIVED, PROFILE, encode_profile
 from dsl.errors import EngineFailure
 from dsl.facts import FactType
@@ -76,7 +76,7 @@ def runner_for(kb: CheckedKnowledgeBase, drafts: bool = False) -> "RuleRunner":
     key = (kb.content_hash, drafts)
     with _lock:
         if key not in _compiled:
-            _compiled[key] = RuleRunner(kb, compile_knowledge_base(kb, drafts))
+            _compiled[key] = RuleRunner(kb, kb.compiled(drafts))
         return _compiled[key]
 
 

@@ -20,7 +20,7 @@ WhyNotStatus = Literal["active", "deferred", "avoided", "not_suitable", "never_p
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Check(_Out):

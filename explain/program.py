@@ -11,7 +11,7 @@ import io
 from html import escape
 
 from engine.audit.outcomes import EVENTS
-from engine.program import Cell, ProgramReport
+from engine.reports.program import Cell, ProgramReport
 from explain.charts import line_chart
 
 CHARTED = ("restraint", "critical_incident")  # the rates programs are asked about first

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from engine.plan import PlanChange
-from engine.progress import Change, Point, Progress
+from engine.reports.progress import Change, Point, Progress
 from explain.charts import line_chart
 
 BAND_COLOURS = {"typical": "#d9f0d3", "mild": "#fee8a0", "moderate": "#fdb863",

@@ -31,7 +31,7 @@ def because_line(rec: Recommendation) -> str:
 
 
 def since_previous_lines(since) -> list[str]:
-    """What changed since the previous assessment the input named (engine/progress.py)."""
+    """What changed since the previous assessment the input named (engine/reports/progress.py)."""
     from explain.progress import change_lines
     return [f"SINCE THE PREVIOUS ASSESSMENT (record {since.record_id}, {since.assessment_date})",
             *change_lines(since)]

@@ -16,7 +16,7 @@ from engine.audit.store import Appended, AuditStore, Record
 from engine.intake import parse_assessment, validate_assessment
 from engine.models import Assessment
 from engine.pipeline import assess, plan_json
-from engine.progress import since_previous
+from engine.reports.progress import since_previous
 from explain.context import Context
 from explain.models import Why, WhyNot
 from explain.why import explain_why

@@ -77,8 +77,21 @@ def load(root: str, display: str, content_hash: str,
     if cached is not None:
         return cached
     kb = build(root, display)
+    _precompile(kb)
     _write(directory, path, key, kb)
     return kb
+
+
+def _precompile(kb: CheckedKnowledgeBase) -> None:
+    """Compile the approved rules now, so the cache entry holds them: a later cold process then
+    skips compiling (and importing networkx for it). A knowledge base that does not compile is
+    cached without; the error is met where the rules are run, as without a cache."""
+    from dsl.errors import GroundworkError
+
+    try:
+        kb.compiled(drafts=False)
+    except GroundworkError:
+        pass
 
 
 def _trusted(path: Path, is_directory: bool) -> bool:

@@ -8,7 +8,7 @@ import json
 import pytest
 
 import knowledge_base
-from engine.agency import BASE_RATES, Agency, AgencyShape, PlanCache, fill, intensity
+from engine.synthetic.agency import BASE_RATES, Agency, AgencyShape, PlanCache, fill, intensity
 from engine.audit.outcomes import EVENTS, OutcomeEventIn
 from engine.audit.store import AuditStore, assessment_fields
 from engine.audit.verify import verify

@@ -99,6 +99,53 @@ def test_replay_through_the_cli(tmp_path):
     assert "rules responsible:" in changed.stdout and "audit-test-avoid" in changed.stdout.splitlines()[-1]
 
 
+def test_replay_a_range_and_all_loads_each_stored_knowledge_base_once(tmp_path, monkeypatch):
+    from engine.audit import replay as replay_module
+    db = tmp_path / "many.sqlite"
+    with AuditStore.open(db, mode="create") as store:
+        for case in CASES:
+            record_case(store, case)
+        target = first_recommended(store, 1)
+        kb_dir = modified_kb(tmp_path, target)
+        record_case(store, CASES[0], kb_dir)  # a second stored knowledge base
+        loads = []
+        original = replay_module.stored_kb
+        monkeypatch.setattr(replay_module, "stored_kb",
+                            lambda s, r: loads.append(r.kb_hash) or original(s, r))
+        results = list(replay_module.replay_many(store, 1, 10**9))
+    assert [r.record.id for r in results] == list(range(1, len(CASES) + 2))
+    assert all(r.reproduced for r in results)
+    assert len(loads) == len(set(loads)) == 2  # once per stored knowledge base
+
+    every = run_cli("audit", "replay", "--all", "--db", str(db))
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.splitlines()[-1] == (f"replayed {len(CASES) + 1} assessment records: "
+                                             f"{len(CASES) + 1} reproduced, 0 different, 0 could "
+                                             "not be replayed")
+    some = run_cli("audit", "replay", "2-3", "--db", str(db), "--kb", str(kb_dir))
+    assert some.returncode == 1  # under the modified knowledge base, both plans differ
+    assert some.stdout.startswith("record 2: DIFFERENT") and "record 3: DIFFERENT" in some.stdout
+    assert some.stdout.splitlines()[-1].endswith("0 reproduced, 2 different, 0 could not be replayed")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("5-2",), "ID: error: E719: the range 5-2 ends before it starts"),
+    ((), "ID: error: E719: give one record id (12), a range of ids (10-20) or --all"),
+    (("x",), "ID: error: E719: give one record id (12), a range of ids (10-20) or --all"),
+    (("1", "--all"), "ID: error: E719: give a record id or a range, or --all, not both"),
+    (("90-99",), "error: E710: no assessment records from 90 to 99"),
+])
+def test_replay_refuses_what_is_not_ids(tmp_path, args, message):
+    db = tmp_path / "one.sqlite"
+    with AuditStore.open(db, mode="create") as store:
+        record_case(store, CASES[0])
+    before = db.read_bytes()
+    done = run_cli("audit", "replay", *args, "--db", str(db))
+    assert done.returncode == 2 and done.stdout == ""
+    assert message in done.stderr.splitlines()[0]
+    assert db.read_bytes() == before
+
+
 def _plan(phases=(), deferred=(), avoided=(), flags=(), **rest):
     return {"phases": [{"name": name, "recommendations": [
                 {"intervention": iv, "rules": [f"r-{iv}"], "dose": {"minutes": 10}} for iv in ivs]}

@@ -100,6 +100,8 @@ def test_cutting_off_the_newest_record_is_found_with_the_head_noted_earlier(stor
     head = _report(store_path).head_hash
     conn = unguarded(store_path)
     conn.execute("DELETE FROM records WHERE id = 3")
+    # (the report's running total of responses would give the cut away: a careful editor fixes it)
+    conn.execute("DELETE FROM latest_feedback WHERE record_id = 3")
     conn.close()
     assert _report(store_path).intact  # a chain cannot know its own end...
     report = _report(store_path, expect_head=head)  # ...the reviewer's note does
@@ -115,6 +117,7 @@ def test_rewriting_the_newest_record_with_a_fresh_hash_is_found_with_the_head(st
     conn = unguarded(store_path)
     conn.execute("UPDATE records SET reason = ?, record_hash = ? WHERE id = 3",
                  (fields["reason"], chain.record_hash(fields)))
+    conn.execute("UPDATE latest_feedback SET reason = ? WHERE record_id = 3", (fields["reason"],))
     conn.close()
     assert _report(store_path).intact
     assert not _report(store_path, expect_head=head).intact
@@ -125,3 +128,20 @@ def test_an_older_head_is_still_in_a_grown_chain(store_path):
         older = store.record(2).record_hash
     assert _report(store_path, expect_head=older).intact
     assert _report(store_path, expect_head=chain.GENESIS).intact
+
+
+@pytest.mark.parametrize("edit", [
+    "UPDATE latest_feedback SET outcome = 'accepted', reason = NULL",
+    "INSERT INTO event_month_counts VALUES ('2026-01', 'home', 'restraint', 3)",
+    "UPDATE region_spans SET last_band = 'typical'",
+])
+def test_the_program_reports_running_totals_are_checked_against_their_records(store_path, edit):
+    conn = unguarded(store_path)
+    changed = conn.execute(edit).rowcount
+    conn.close()
+    assert changed
+    report = _report(store_path)
+    table = edit.split()[2] if edit.startswith("INSERT") else edit.split()[1]
+    assert [p.message for p in report.problems] == [
+        f"the program report's totals in {table} do not match the records they total: the store "
+        "was changed outside Groundwork"]

@@ -10,7 +10,7 @@ import pytest
 import knowledge_base
 from bench.cases import bundled_instrument, caseload, invalid_case, valid_case, write_jsonl
 from dsl.errors import GroundworkError
-from engine.batch import CaseInput, evaluate_case, evaluate_local, find_cases, write_results
+from engine.batch.local import CaseInput, evaluate_case, evaluate_local, find_cases, write_results
 from engine.intake import validate_assessment
 from engine.pipeline import assess
 from tests.scale_helpers import groundwork

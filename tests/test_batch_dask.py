@@ -9,7 +9,7 @@ import pytest
 
 import knowledge_base
 from bench.cases import caseload, write_jsonl
-from engine.batch import evaluate_local, find_cases, write_results
+from engine.batch.local import evaluate_local, find_cases, write_results
 from tests.scale_helpers import REPO, groundwork
 
 distributed = pytest.importorskip("distributed", reason="needs the optional extra groundwork-cds[dask]")
@@ -44,7 +44,7 @@ def test_cluster_results_equal_local_results(cluster, tmp_path):
     assert run.stderr.splitlines()[0].startswith(f"{cases}:9: ")  # a diagnostic, not a warning
     assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     with distributed.Client(cluster.scheduler_address) as client:
-        compiled = client.run(lambda: len(__import__("engine.distributed").distributed._rebuilt))
+        compiled = client.run(lambda: len(__import__("engine.batch.cluster").batch.cluster._rebuilt))
     assert sorted(compiled.values()) == [1, 1]  # each worker compiled the knowledge base once
 
 
@@ -56,3 +56,24 @@ def test_unreachable_scheduler_is_bad_input(tmp_path, monkeypatch):
     assert run.returncode == 2
     assert run.stderr.startswith("tcp://127.0.0.1:9: error: E205: cannot reach the Dask scheduler")
     assert not (tmp_path / "r.jsonl").exists()
+
+
+def test_diff_on_the_cluster_equals_diff_here(cluster, tmp_path):
+    """`groundwork diff --dask`: both knowledge bases travel as files, case files with their text;
+    the report is the one a local diff gives."""
+    import json
+    import shutil
+    head = tmp_path / "head"
+    shutil.copytree(REPO / "knowledge_base" / "core", head)
+    reason = head / "30-reason.gw"
+    reason.write_text(reason.read_text().replace("cortex.band >= mild", "cortex.band >= moderate", 1),
+                      encoding="utf-8")
+    cases = write_jsonl(tmp_path / "caseload.jsonl", caseload(300))
+    files = [str(REPO / "examples" / f"{name}.json") for name in ("adolescent", "school-age-child")]
+    args = ("diff", "--base", str(REPO / "knowledge_base" / "core"), "--head", str(head),
+            str(cases), *files, "--format", "json")
+    here = groundwork(*args)
+    there = groundwork(*args, "--dask", cluster.scheduler_address)
+    assert here.returncode == there.returncode == 0, there.stderr
+    assert json.loads(there.stdout) == json.loads(here.stdout)
+    assert json.loads(here.stdout)["screen"]["cases"] == 302

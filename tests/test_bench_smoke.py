@@ -11,7 +11,7 @@ from tests.scale_helpers import REPO
 
 def test_quick_benchmark_reports_every_figure(tmp_path):
     run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path),
-                          "--only", "throughput,stages,frontend,memory,cold,batch,diff"],
+                          "--only", "throughput,stages,frontend,memory,cold,batch,diff,audit"],
                          capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
@@ -29,4 +29,6 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
     from bench.report import TARGETS
     assert [t["target"] for t in results["targets"]] == [name for name, *_ in TARGETS]
     assert results["diff"]["assessed"] < results["diff"]["cases"]
+    audit = results["audit"]
+    assert audit["records"] == 50 and audit["kb_per_record"] > 0 and audit["verify_rate"] > 0
     assert (tmp_path / "report.md").read_text().startswith("# Groundwork benchmark")

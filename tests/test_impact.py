@@ -118,7 +118,7 @@ def test_diff_json_has_every_case_and_change(change):
 
 
 def test_diff_accepts_assessment_files(tmp_path):
-    from engine.synthetic import Profile, raw_assessment
+    from engine.synthetic.clients import Profile, raw_assessment
     import knowledge_base
     base = make_kb(tmp_path / "base", BASE_RULES)
     head = make_kb(tmp_path / "head", BASE_RULES.replace("recommend walk-and-talk",

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 import knowledge_base
-from engine.agency import AgencyShape, fill
+from engine.synthetic.agency import AgencyShape, fill
 from engine.audit.store import AuditStore
-from engine.program import program_report
+from engine.reports.program import program_report
 from explain.program import render_html
 from tests.helpers import browser_or_skip
 from tests.web_support import TOKEN

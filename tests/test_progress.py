@@ -9,7 +9,7 @@ import pytest
 
 from engine.audit import outcomes
 from engine.audit.store import AuditStore
-from engine.progress import client_progress
+from engine.reports.progress import client_progress
 from explain.progress import render_html, render_text
 from tests.audit_support import FIXTURES, file_digest, record_case
 from tests.helpers import run_cli

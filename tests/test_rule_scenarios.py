@@ -11,7 +11,7 @@ import pytest
 import knowledge_base
 from dsl.vocabulary import AROUSAL_STATES, BANDS, INSUFFICIENT
 from engine.facts import build_facts
-from engine.synthetic import Profile, synthesise
+from engine.synthetic.clients import Profile, synthesise
 from tests.helpers import CORE_KB, ROOT, run_cli
 from tests.kbfactory import make_kb, rule
 

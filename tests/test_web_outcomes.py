@@ -9,7 +9,7 @@ import re
 import pytest
 
 import knowledge_base
-from engine.agency import AgencyShape, fill
+from engine.synthetic.agency import AgencyShape, fill
 from engine.audit.store import AuditStore
 from tests.audit_support import FIXTURES
 from tests.web_support import AUTH, TOKEN, client

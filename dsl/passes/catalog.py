@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING
 
-import networkx as nx
+from typing import Mapping
 
 from dsl import ast
 from dsl.errors import Collector, did_you_mean
 from dsl.vocabulary import DELIVERERS, MODALITIES, SENSITIVITIES, SETTINGS, Phase
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 REQUIRED = ("name", "region", "modality", "dose", "settings", "source")
 
@@ -80,6 +83,7 @@ def check_dose(dose: ast.Dose, out: Collector) -> None:
 
 def prerequisite_graph(interventions: Mapping[str, ast.Intervention]) -> nx.DiGraph:
     """Edges from each prerequisite to the intervention that requires it."""
+    import networkx as nx  # imported when used: a cold assess never needs it
     graph = nx.DiGraph()
     graph.add_nodes_from(sorted(interventions))
     for iv in interventions.values():
@@ -90,6 +94,7 @@ def prerequisite_graph(interventions: Mapping[str, ast.Intervention]) -> nx.DiGr
 
 
 def check_prerequisite_cycles(kb, out: Collector) -> None:
+    import networkx as nx  # imported when used: a cold assess never needs it
     graph = prerequisite_graph(kb.interventions)
     for cycle in sorted(sorted(c) for c in nx.simple_cycles(graph)):
         first = min(cycle)

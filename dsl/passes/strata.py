@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from dsl import ast
 from dsl.errors import Collector
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 def derivation_graph(rules) -> nx.DiGraph:
     """Edges deriver → user between rules, labelled negated=True where the user negates."""
+    import networkx as nx  # imported when used: a cold assess never needs it
     derivers: dict[str, list[str]] = {}
     for rule in rules:
         for action in rule.actions:
@@ -28,6 +32,7 @@ def derivation_graph(rules) -> nx.DiGraph:
 
 def strata(rules) -> dict[str, int]:
     """The stratum of each rule: one more than any rule whose fact it negates; chains share one."""
+    import networkx as nx  # imported when used: a cold assess never needs it
     graph = derivation_graph(rules)
     level = {rule.id: 0 for rule in rules}
     condensed = nx.condensation(graph)
@@ -45,6 +50,7 @@ def strata(rules) -> dict[str, int]:
 
 
 def check_stratified(kb, out: Collector) -> None:
+    import networkx as nx  # imported when used: a cold assess never needs it
     graph = derivation_graph(kb.rules)
     for component in nx.strongly_connected_components(graph):
         if len(component) == 1:

@@ -11,6 +11,7 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from dsl.errors import GroundworkError
 from dsl.kb import load_knowledge_base
@@ -47,14 +48,27 @@ class ReplayFailure(Exception):
 
 def replay(store: AuditStore, record_id: int, kb: CheckedKnowledgeBase | None = None) -> ReplayResult:
     """Re-run record `record_id`; `kb` None means the knowledge base stored with the record."""
-    record = store.record(record_id, kind="assessment")
+    return _replay(store, store.record(record_id, kind="assessment"), kb, {})
+
+
+def replay_many(store: AuditStore, first: int, last: int,
+                kb: CheckedKnowledgeBase | None = None) -> Iterator[ReplayResult]:
+    """Re-run every assessment record from `first` to `last` (ids), in id order. Each stored
+    knowledge base is loaded once, however many records used it."""
+    loaded: dict[str, CheckedKnowledgeBase | ReplayFailure] = {}
+    for record in store.iter_records(first, last, kind="assessment"):
+        yield _replay(store, record, kb, loaded)
+
+
+def _replay(store: AuditStore, record: Record, kb: CheckedKnowledgeBase | None,
+            loaded: dict[str, CheckedKnowledgeBase | ReplayFailure]) -> ReplayResult:
     if kb is not None:
         label = kb_label(kb.name, kb.version, kb.content_hash) + " from " + kb.root
     else:
         label = kb_label(*_kb_of(record)) + ", as stored"
     result = ReplayResult(record, label)
     try:
-        knowledge = kb if kb is not None else stored_kb(store, record)
+        knowledge = kb if kb is not None else _stored_once(store, record, loaded)
         outcome = rerun(record, knowledge)
     except ReplayFailure as failure:
         result.failure = str(failure)
@@ -78,13 +92,28 @@ def restore_since_previous(store: AuditStore, record: Record, plan):
     store was at hand: `assess`, the API; a batch leaves it out), computed as it was then."""
     if "since_previous" not in record.plan:
         return plan
-    from engine.progress import since_previous  # engine.progress reads the store: no cycle at import
+    from engine.reports.progress import since_previous  # engine.reports.progress reads the store: no cycle at import
     previous = record.input.get("previous_record")
     try:
         return since_previous(store, plan, previous)
     except GroundworkError as error:
         raise ReplayFailure("the previous assessment it names cannot be compared again: "
                             + error.first.message) from None
+
+
+def _stored_once(store: AuditStore, record: Record,
+                 loaded: dict[str, CheckedKnowledgeBase | ReplayFailure]) -> CheckedKnowledgeBase:
+    """stored_kb, remembered by hash (a failure too: every record using it fails alike)."""
+    key = record.kb_hash or ""
+    if key not in loaded:
+        try:
+            loaded[key] = stored_kb(store, record)
+        except ReplayFailure as failure:
+            loaded[key] = failure
+    found = loaded[key]
+    if isinstance(found, ReplayFailure):
+        raise found
+    return found
 
 
 def stored_kb(store: AuditStore, record: Record) -> CheckedKnowledgeBase:

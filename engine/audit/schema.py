@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from engine.audit import summaries
+
 APPLICATION_ID = 0x4757_4155  # "GWAU"
 
 _V1 = (
@@ -188,6 +190,7 @@ _V2 = (
 MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (1, _V1),
     (2, _V2),
+    (3, summaries.MIGRATION),  # the program report's running totals
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"

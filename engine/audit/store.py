@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dsl.kb import INSTRUMENT_FILE, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit import chain, schema
+from engine.audit import chain, schema, summaries
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
 from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
@@ -195,9 +195,16 @@ class AuditStore:
         return [Record(*row) for row in self.conn.execute(query + " ORDER BY id", args)]
 
     @_guarded
-    def iter_records(self):
-        """Every record in id order, one at a time (the store may be large)."""
-        for row in self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY id"):
+    def iter_records(self, first: int = 1, last: int | None = None, kind: str | None = None):
+        """Every record in id order (from `first` to `last`, of one `kind`), one at a time (the
+        store may be large)."""
+        query = f"SELECT {RECORD_COLUMNS} FROM records WHERE id >= ?"
+        args: list = [first]
+        if last is not None:
+            query, args = query + " AND id <= ?", args + [last]
+        if kind is not None:
+            query, args = query + " AND kind = ?", args + [kind]
+        for row in self.conn.execute(query + " ORDER BY id", args):
             yield Record(*row)
 
     @_guarded
@@ -242,6 +249,13 @@ class AuditStore:
             "e.first IS NOT o.event_date OR e.last IS NOT o.period_end) "
             "UNION SELECT e.record_id FROM exposure_months AS e LEFT JOIN outcome_events AS o "
             "ON o.record_id = e.record_id AND o.kind = 'exposure' WHERE o.record_id IS NULL ORDER BY 1")]
+
+    @_guarded
+    def summary_mismatches(self) -> list[str]:
+        """The program report's running totals (engine/audit/summaries.py) that no longer match
+        the rows they total."""
+        return [table for table, query in summaries.mismatch_queries().items()
+                if self.conn.execute(query).fetchone()[0]]
 
     @_guarded
     def missing_guards(self) -> list[str]:

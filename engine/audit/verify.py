@@ -120,6 +120,9 @@ def _derived_problems(store: AuditStore, kinds: dict[int, str]) -> list[Problem]
     problems += [Problem(i if kinds.get(i) == "exposure" else None,
                          f"the month split of exposure record {i} (exposure_months) does not add "
                          "up to its period") for i in store.exposure_month_mismatches()]
+    problems += [Problem(None, f"the program report's totals in {table} do not match the records "
+                               "they total: the store was changed outside Groundwork")
+                 for table in store.summary_mismatches()]
     return problems
 
 

@@ -17,15 +17,11 @@ import typer
 
 from engine.pipeline import plan_json
 from explain.context import Context
-from explain.dot import region_map
-from explain.html import render_report
 from explain.plain import trace_lines
-from explain.svg import render_svg
 from explain.text import render_plan
 from explain.trace import build_trace
 from groundwork.cli import app
-from groundwork.cli.audit import DbOption
-from groundwork.cli.common import CaseArgument, KbOption, load_kb, read_case, write_output
+from groundwork.cli.common import CaseArgument, DbOption, KbOption, load_kb, read_case, write_output
 from groundwork.service import assessed, record_plan, with_previous
 
 
@@ -75,9 +71,13 @@ def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
         from groundwork.fhir.jsonout import dumps
         from groundwork.fhir.plan import plan_bundle
         return dumps(plan_bundle(plan))
+    # Each format's renderer is imported when asked for: a cold `assess` pays only for its own.
     if format is PlanFormat.html:
+        from explain.html import render_report
         return render_report(ctx, firings)
     if format in (PlanFormat.dot, PlanFormat.svg):
+        from explain.dot import region_map
+        from explain.svg import render_svg
         source = region_map(plan, ctx.kb).source
         return source if format is PlanFormat.dot else render_svg(source)
     text = render_plan(plan)

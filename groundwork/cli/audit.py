@@ -22,21 +22,19 @@ from engine.audit import chain, feedback as vocabulary
 from engine.audit.errors import audit_error
 from engine.audit.export import export_bundle
 from engine.audit.history import client_history
-from engine.audit.replay import replay as replay_record
+from engine.audit.replay import replay as replay_record, replay_many
 from engine.audit.schema import CURRENT_VERSION
 from engine.audit.store import AuditStore
 from engine.audit.verify import verify as verify_chain
 from engine.models import PSEUDONYM
 from explain import audit as render
 from groundwork.cli import app
-from groundwork.cli.common import load_kb, write_output
+from groundwork.cli.common import DbOption, load_kb, write_output
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit record: list, show, verify, replay, "
                         "export plans given to clinicians, and record their feedback.")
 app.add_typer(audit_app, name="audit")
 
-DbOption = typer.Option(None, "--db", metavar="PATH", help="Audit store file (default: "
-                        "$GROUNDWORK_DB, else $XDG_DATA_HOME/groundwork/audit.sqlite).")
 
 
 class ShowFormat(str, Enum):
@@ -159,37 +157,91 @@ def verify(
 
 @audit_app.command()
 def replay(
-    record_id: int = typer.Argument(..., metavar="ID", help="Assessment record id."),
+    records: Optional[str] = typer.Argument(None, metavar="ID|FROM-TO", help="An assessment "
+                                            "record id, or a range of ids (both included)."),
+    every: bool = typer.Option(False, "--all", help="Replay every assessment record."),
     kb: Optional[Path] = typer.Option(None, "--kb", metavar="DIR", help="Replay under this "
                                       "knowledge base instead of the one stored with the record."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Re-run a record's input under its stored knowledge base; show differences (exit 1)."""
+    span = _replay_span(records, every)
     knowledge = load_kb(kb) if kb is not None else None
     with AuditStore.open(db) as store:
-        result = replay_record(store, record_id, knowledge)
-    typer.echo(f"record {record_id} replayed under knowledge base {result.kb_label}")
-    for note in result.notes:
-        typer.echo(f"  note: {note}")
-    if result.failure is not None:
-        typer.echo(f"could not replay: {result.failure}")
+        if isinstance(span, int):
+            _show_replay(replay_record(store, span, knowledge), alone=True)
+            return
+        first, last = span
+        counts = {"reproduced": 0, "different": 0, "failed": 0}
+        for result in replay_many(store, first, last, knowledge):
+            counts[_show_replay(result, alone=False)] += 1
+        replayed = sum(counts.values())
+        if not replayed:
+            raise audit_error("E710", "no assessment records " + (
+                f"from {first} to {last}" if records else "in the store"), store.display)
+    typer.echo(f"replayed {replayed} assessment record{'s' if replayed != 1 else ''}: "
+               f"{counts['reproduced']} reproduced, {counts['different']} different, "
+               f"{counts['failed']} could not be replayed")
+    if counts["reproduced"] != replayed:
         raise typer.Exit(1)
+
+
+def _replay_span(records: str | None, every: bool) -> int | tuple[int, int]:
+    """One id, or (first, last) of a range or of --all (exit 2 for anything else)."""
+    if every:
+        if records is not None:
+            raise audit_error("E719", "give a record id or a range, or --all, not both", "ID")
+        return (1, 2**62)
+    match = re.fullmatch(r"(\d{1,15})(?:-(\d{1,15}))?", records or "")
+    if match is None:
+        raise audit_error("E719", "give one record id (12), a range of ids (10-20) or --all", "ID")
+    first = int(match.group(1))
+    if match.group(2) is None:
+        return first
+    last = int(match.group(2))
+    if last < first:
+        raise audit_error("E719", f"the range {first}-{last} ends before it starts", "ID")
+    return (first, last)
+
+
+def _show_replay(result, alone: bool) -> str:
+    """Print one replay: in full when it is the only one, else one line (and what differs).
+    Returns how it went: reproduced, different or failed."""
+    record_id = result.record.id
+    if alone:
+        typer.echo(f"record {record_id} replayed under knowledge base {result.kb_label}")
+        for note in result.notes:
+            typer.echo(f"  note: {note}")
+    head = "" if alone else f"record {record_id}: "
+    if result.failure is not None:
+        typer.echo(f"{head}could not replay: {result.failure}")
+        if alone:
+            raise typer.Exit(1)
+        return "failed"
     diff = result.diff
     assert diff is not None  # a replay that did not fail has its diff
     if diff.identical:
         firings = len(result.record.trace.get("firings", []))
-        typer.echo(f"reproduced: the same plan and the same {firings} firing"
+        typer.echo(f"{head}reproduced: the same plan and the same {firings} firing"
                    f"{'s' if firings != 1 else ''}")
-        return
-    typer.echo("DIFFERENT: the plan or its firings differ from the stored record")
+        return "reproduced"
+    typer.echo(f"{head}DIFFERENT: the plan or its firings differ from the stored record")
+    if not alone:
+        typer.echo(f"  replayed under knowledge base {result.kb_label}")
+        for note in result.notes:
+            typer.echo(f"  note: {note}")
     for line in [c.render() for c in diff.changes] + diff.flags + diff.fields:
         typer.echo(f"  {line}")
     for line in diff.fired_then_only:
         typer.echo(f"  fired then, not now: {line}")
     for line in diff.fired_now_only:
         typer.echo(f"  fired now, not then: {line}")
-    typer.echo(f"rules responsible: {', '.join(diff.responsible_rules()) or 'none (engine)'}")
-    raise typer.Exit(1)
+    typer.echo(f"  rules responsible: {', '.join(diff.responsible_rules()) or 'none (engine)'}"
+               if not alone else
+               f"rules responsible: {', '.join(diff.responsible_rules()) or 'none (engine)'}")
+    if alone:
+        raise typer.Exit(1)
+    return "different"
 
 
 @audit_app.command()

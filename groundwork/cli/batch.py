@@ -11,12 +11,11 @@ from typing import List, Optional
 import typer
 
 from dsl.errors import Diagnostic, GroundworkError
-from engine.batch import BatchSummary, evaluate_local, find_cases, write_results
+from engine.batch.local import BatchSummary, evaluate_local, find_cases, write_results
 from groundwork.cli import app
 from engine.audit.batch import ChunkRecorder
 from engine.audit.store import AuditStore
-from groundwork.cli.audit import DbOption
-from groundwork.cli.common import KbOption, load_kb
+from groundwork.cli.common import DbOption, KbOption, load_kb
 
 
 def _default_workers() -> int:
@@ -79,7 +78,7 @@ def batch(
 
 
 def _on_cluster(address, knowledge, display, drafts, found, out, advance, recorder) -> BatchSummary:
-    from engine.distributed import bundle_knowledge_base, connect, evaluate_on_cluster
+    from engine.batch.cluster import bundle_knowledge_base, connect, evaluate_on_cluster
 
     bundle = bundle_knowledge_base(knowledge, display, drafts, audit=recorder is not None)
     with connect(address) as client:

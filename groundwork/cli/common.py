@@ -21,6 +21,8 @@ CaseArgument = typer.Argument(..., help="Assessment JSON file (or a FHIR Questio
 
 KbOption = typer.Option(None, "--kb", help="Knowledge base directory (default: the bundled one).",
                         metavar="DIR")
+DbOption = typer.Option(None, "--db", metavar="PATH", help="Audit store file (default: "
+                        "$GROUNDWORK_DB, else $XDG_DATA_HOME/groundwork/audit.sqlite).")
 
 
 def load_kb(path: Optional[Path]) -> CheckedKnowledgeBase:

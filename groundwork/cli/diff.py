@@ -38,6 +38,8 @@ def diff(
         help="Plans of the base from an earlier `groundwork batch --out` (not made again)."),
     full: bool = typer.Option(False, "--full", help="Assess every case under both knowledge "
                               "bases, even those no changed rule can reach."),
+    dask: Optional[str] = typer.Option(None, "--dask", metavar="ADDRESS",
+                                       help="Compare on an existing Dask cluster (like `batch`)."),
 ) -> None:
     """Compare two knowledge bases on cases: work added, removed, moved, deferred, avoided."""
     if workers < 1:
@@ -45,7 +47,7 @@ def diff(
     locate.require_paths([base, head, *cases] + ([base_results] if base_results else []))
     base_kb, head_kb = locate.load(base), locate.load(head)
     run = run_impact(list(cases), base_kb, head_kb, drafts, workers, base_results,
-                     use_screen=not full)
+                     use_screen=not full, dask=dask)
     if format is DiffFormat.json:
         report = render_json(run.cases, base_kb, head_kb)
         report["screen"] = {"cases": len(run.cases), "assessed": run.assessed,

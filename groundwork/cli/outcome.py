@@ -15,7 +15,7 @@ from engine import __version__
 from engine.audit import outcomes
 from engine.audit.store import AuditStore
 from groundwork.cli import app
-from groundwork.cli.audit import DbOption
+from groundwork.cli.common import DbOption
 
 outcome_app = typer.Typer(no_args_is_help=True, help="Record outcome events (restraint, "
                           "placement move ...) and exposure time (days in placement, bed-days) in "

@@ -19,8 +19,8 @@ from dsl.vocabulary import SETTINGS
 from engine.audit.errors import audit_error
 from engine.audit.store import AuditStore
 from groundwork.cli import app
-from groundwork.cli.audit import DbOption, pseudonym
-from groundwork.cli.common import KbOption, load_kb, write_output
+from groundwork.cli.audit import pseudonym
+from groundwork.cli.common import DbOption, KbOption, load_kb, write_output
 
 program_app = typer.Typer(no_args_is_help=True, help="Program-level figures from the audit store: "
                           "event rates per 100 bed-days, lower-region improvement, adherence, "
@@ -54,7 +54,7 @@ def day(text: str | None, option: str) -> str | None:
 
 def period(start: str | None, end: str | None, setting: str | None) -> tuple:
     """--from, --to and --setting checked (messages name the options), before the store opens."""
-    from engine.program import check_period
+    from engine.reports.program import check_period
     try:
         return check_period(start, end, setting)
     except GroundworkError as error:
@@ -70,7 +70,7 @@ def progress(
     db: Optional[Path] = DbOption,
 ) -> None:
     """A client's re-assessments: bands over time, what changed and why, goals, feedback, events."""
-    from engine.progress import client_progress
+    from engine.reports.progress import client_progress
     from explain import progress as render
     client = pseudonym(client, "CLIENT")
     with AuditStore.open(db) as store:
@@ -94,7 +94,7 @@ def report(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Counts and rates per 100 bed-days by month and setting, improvement, adherence, stability."""
-    from engine.program import program_report
+    from engine.reports.program import program_report
     from explain import program as render
     start, end, setting = period(start, end, setting)
     with AuditStore.open(db) as store:
@@ -116,7 +116,7 @@ def generate(
     db: Optional[Path] = DbOption,
 ) -> None:
     """Fill a NEW audit store with a synthetic agency (for demos and tests; never a real store)."""
-    from engine.agency import AgencyShape, fill
+    from engine.synthetic.agency import AgencyShape, fill
     first = day(start, "--start") or AgencyShape.start
     if db is None:
         raise audit_error("E738", "--db PATH is required: a synthetic agency goes into a new store "
@@ -142,7 +142,7 @@ def export_caseload(
     db: Optional[Path] = DbOption,
 ) -> None:
     """One row per assessment, pseudonymous, for analysts: bands, plan size, feedback, events."""
-    from engine.caseload import caseload_csv
+    from engine.reports.caseload import caseload_csv
     start, end, _ = period(start, end, None)
     with AuditStore.open(db) as store:
         text = caseload_csv(store, start, end)

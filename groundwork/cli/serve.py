@@ -16,8 +16,7 @@ import typer
 
 from engine.audit.store import AuditStore
 from groundwork.cli import app
-from groundwork.cli.audit import DbOption
-from groundwork.cli.common import KbOption
+from groundwork.cli.common import DbOption, KbOption
 
 LOG_CONFIG = {
     "version": 1, "disable_existing_loggers": False,

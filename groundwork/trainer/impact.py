@@ -16,7 +16,9 @@ from pathlib import Path
 
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
-from engine.batch import LINES_SUFFIXES, CaseInput, find_cases
+from engine.batch.cluster import (KnowledgeBaseBundle, bundle_knowledge_base, connect, run_partitions,
+                                  worker_knowledge_base)
+from engine.batch.local import LINES_SUFFIXES, CaseInput, find_cases, load_case
 from engine.facts import build_facts
 from engine.intake import parse_assessment, read_assessment_file
 from engine.models import Assessment
@@ -190,11 +192,12 @@ class ImpactRun:
 
 def run_impact(paths: list[Path], base_kb: CheckedKnowledgeBase, head_kb: CheckedKnowledgeBase,
                drafts: bool = False, workers: int = 1, base_results: Path | None = None,
-               use_screen: bool = True) -> ImpactRun:
+               use_screen: bool = True, dask: str | None = None) -> ImpactRun:
     """Compare every case under `paths` (assessment files, JSON-lines caseloads, scenario files,
-    directories of them) in input order, on `workers` processes. With `base_results` (a
-    `groundwork batch --out` file made with the base knowledge base) base plans are read, not
-    made again. Without `use_screen` every case is assessed under both knowledge bases."""
+    directories of them) in input order, on `workers` processes, or on the Dask cluster whose
+    scheduler is at `dask`. With `base_results` (a `groundwork batch --out` file made with the
+    base knowledge base) base plans are read, not made again. Without `use_screen` every case is
+    assessed under both knowledge bases."""
     the_screen = screen(base_kb, head_kb, drafts) if use_screen else Screen(None)
     context = _Context(base_kb, head_kb, the_screen, drafts,
                        read_base_results(base_results, base_kb) if base_results else None)
@@ -207,7 +210,8 @@ def run_impact(paths: list[Path], base_kb: CheckedKnowledgeBase, head_kb: Checke
         else:
             items.append(CaseInput(str(path), str(path)))
     run = ImpactRun([], the_screen)
-    for compared, assessed in _map(context, items, workers):
+    mapped = _map_on_cluster(context, items, dask) if dask else _map(context, items, workers)
+    for compared, assessed in mapped:
         run.cases.append(compared)
         run.assessed += assessed
     return run
@@ -240,7 +244,12 @@ def _compare_one(context: _Context, item: Case | CaseInput) -> tuple[CaseImpact,
 def _input_case(case: CaseInput, kb: CheckedKnowledgeBase) -> Case:
     if case.line is not None:
         return _line_case(case, kb)
-    assessment, raw = read_assessment_file(case.path, kb)
+    if case.read_error is not None:
+        raise GroundworkError([case.read_error])
+    if case.text is not None:  # read where the file is: a Dask worker may not see our files
+        assessment, raw = parse_assessment(case.text, case.source, kb)
+    else:
+        assessment, raw = read_assessment_file(case.path, kb)
     return Case(case.source, "", assessment, raw)
 
 
@@ -272,6 +281,42 @@ def _map(context: _Context, items: list, workers: int):
                 yield from results
     finally:
         _WORKER_CONTEXT = None
+
+
+# ---- on a Dask cluster: both knowledge bases travel as files, cases with their text ----
+
+@dataclass(frozen=True)
+class _ClusterContext:
+    base: KnowledgeBaseBundle
+    head: KnowledgeBaseBundle
+    screen: Screen
+    drafts: bool
+    base_plans: dict[str, dict] | None
+
+
+def _compare_partition(items: list, shipped: _ClusterContext) -> list[tuple[CaseImpact, int]]:
+    """Runs on a Dask worker: each knowledge base rebuilt, checked and compiled once per process
+    (engine/batch/cluster.py), then the same comparison as here."""
+    context = _Context(worker_knowledge_base(shipped.base), worker_knowledge_base(shipped.head),
+                       shipped.screen, shipped.drafts, shipped.base_plans)
+    return [_compare_one(context, item) for item in items]
+
+
+def _loaded(item: Case | CaseInput) -> Case | CaseInput:
+    return load_case(item) if isinstance(item, CaseInput) else item
+
+
+def _map_on_cluster(context: _Context, items: list, address: str):
+    client = connect(address)
+    try:
+        shipped = client.scatter(_ClusterContext(
+            bundle_knowledge_base(context.base, str(context.base.root), context.drafts),
+            bundle_knowledge_base(context.head, str(context.head.root), context.drafts),
+            context.screen, context.drafts, context.base_plans), broadcast=True)
+        for part in run_partitions(client, items, _compare_partition, shipped, _loaded):
+            yield from part
+    finally:
+        client.close()
 
 
 # ---- a previous batch's plans for the base ----

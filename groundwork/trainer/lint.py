@@ -3,7 +3,7 @@
 1. loading runs the parser and the semantic passes (dsl/check.py); their errors stop here, since
    nothing else can be analysed reliably without a well-formed knowledge base;
 2. the static analyses (dsl/analysis/);
-3. coverage gaps, through the real engine (engine/gaps.py), reported at the region declaration;
+3. coverage gaps, through the real engine (groundwork/trainer/gaps.py), reported at the region declaration;
 4. the knowledge base's rule scenarios are read and checked against it (not run: that is
    `groundwork test`);
 5. `# lint: allow CODE` comments silence the warnings they name.
@@ -144,7 +144,7 @@ def _region_position(kb: CheckedKnowledgeBase, region: str) -> ast.Pos | None:
 
 
 def _gap_findings(kb: CheckedKnowledgeBase, drafts: bool) -> list[Diagnostic]:
-    from engine.gaps import coverage_gaps  # runs the rule engine: imported only on a cache miss
+    from groundwork.trainer.gaps import coverage_gaps  # runs the rule engine: imported only on a cache miss
 
     out = Analysis(sources=dict(kb.sources))
     grouped: dict[tuple[str, str], list[str]] = {}

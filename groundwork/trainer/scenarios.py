@@ -20,7 +20,7 @@ from dsl.errors import Diagnostic, GroundworkError, did_you_mean, read_utf8
 from dsl.checked import CheckedKnowledgeBase
 from engine.intake import field_path, read_assessment_file, validate_assessment
 from engine.models import Assessment
-from engine.synthetic import Caregiver, Profile, synthesise
+from engine.synthetic.clients import Caregiver, Profile, synthesise
 from groundwork.trainer import scenario_format as fmt
 from groundwork.trainer.references import check_references
 

@@ -21,8 +21,8 @@ from dsl.errors import GroundworkError
 from engine import __version__
 from engine.audit import outcomes
 from engine.models import PSEUDONYM
-from engine.program import ProgramReport, check_period, program_report
-from engine.progress import Progress, client_progress
+from engine.reports.program import ProgramReport, check_period, program_report
+from engine.reports.progress import Progress, client_progress
 from explain import program as program_html, progress as progress_html
 from groundwork.web import plans
 from groundwork.web.api import ERRORS

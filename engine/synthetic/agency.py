@@ -29,7 +29,7 @@ from engine.audit.outcomes import PAYLOAD_FORMAT
 from engine.audit.store import AuditStore, assessment_fields
 from engine.intake import validate_assessment
 from engine.pipeline import assess, canonical_json, input_hash
-from engine.synthetic import Profile, raw_assessment
+from engine.synthetic.clients import Profile, raw_assessment
 
 # events per 100 bed-days, multiplied by intensity(): rarer as the lower regions settle
 BASE_RATES = {"restraint": 1.4, "seclusion": 0.4, "critical_incident": 0.8, "placement_move": 0.06,

@@ -15,12 +15,12 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from dsl.errors import Diagnostic, EngineFailure, GroundworkError
 from dsl.kb import INSTRUMENT_FILE, content_hash, load_knowledge_base, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.batch import CaseInput, CaseResult, chunked, evaluate_case, load_case
+from engine.batch.local import CaseInput, CaseResult, chunked, evaluate_case, load_case
 from engine.runtime import runner_for
 
 PARTITION_SIZE = 250
@@ -106,18 +106,25 @@ def connect(address: str):
 
 def evaluate_on_cluster(client, cases: Sequence[CaseInput], bundle: KnowledgeBaseBundle,
                         partition_size: int = PARTITION_SIZE) -> Iterator[list[CaseResult]]:
-    """Chunks of results in input order, evaluated by the cluster's workers.
+    """Chunks of results in input order, evaluated by the cluster's workers."""
+    shipped = client.scatter(bundle, broadcast=True)
+    return run_partitions(client, cases, evaluate_partition, shipped, load_case, partition_size)
+
+
+def run_partitions(client, items: Sequence, function: Callable, shipped, prepare: Callable,
+                   partition_size: int = PARTITION_SIZE) -> Iterator[list]:
+    """`function(partition, shipped)` on the cluster for each partition of `items` (each item
+    `prepare`d here first: read where the files are), results in input order.
 
     Each partition is scattered as data (not embedded in the task graph) and at most a few
     partitions per worker thread are in flight, so a long caseload never sits whole in memory.
     """
-    shipped = client.scatter(bundle, broadcast=True)
     window = max(2, 2 * sum(client.nthreads().values()))
     pending: deque = deque()
     try:
-        for part in chunked(cases, partition_size):
-            [data] = client.scatter([[load_case(case) for case in part]], hash=False)
-            pending.append(client.submit(evaluate_partition, data, shipped, pure=False))
+        for part in chunked(items, partition_size):
+            [data] = client.scatter([[prepare(item) for item in part]], hash=False)
+            pending.append(client.submit(function, data, shipped, pure=False))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:

@@ -1,7 +1,7 @@
 """Coverage gaps: client profiles for which the knowledge base gives no guidance.
 
 For each region, each band (typical … severe) and each current arousal state, with every other
-region typical and everything else neutral (engine/synthetic.py), the real engine assesses the
+region typical and everything else neutral (engine/synthetic/clients.py), the real engine assesses the
 client. The profile is covered for that region when the plan says something about it:
 - when the region's band is typical, anything at all (the profile is then about the arousal
   state, or is the all-typical client): a recommendation, deferral, avoidance or "no action";
@@ -22,7 +22,7 @@ from dsl.vocabulary import AROUSAL_STATES, BANDS
 from dsl.checked import CheckedKnowledgeBase
 from engine.pipeline import assess
 from engine.plan import Plan
-from engine.synthetic import Profile, synthesise
+from engine.synthetic.clients import Profile, synthesise
 
 
 @dataclass(frozen=True)

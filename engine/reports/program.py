@@ -143,24 +143,74 @@ def _setting_clause(setting: str | None) -> str:
     return " AND setting = :setting" if setting else ""
 
 
+def whole_months(start: str, end: str) -> tuple[str, str] | None:
+    """The first and last month that [start, end] covers completely (None if it covers none)."""
+    first = start[:7] if start[8:] == "01" else _next_month(start[:7])
+    last = end[:7] if end == _last_day(end[:7]) else _previous_month(end[:7])
+    return (first, last) if first <= last else None
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
+
+
+def _previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def _last_day(month: str) -> str:
+    return (dt.date.fromisoformat(_next_month(month) + "-01") - dt.timedelta(days=1)).isoformat()
+
+
+def _split(args: dict) -> tuple[dict, list[dict]]:
+    """The months read from the running totals, and the part-months at the edges of the period
+    counted from the rows (at most two date ranges)."""
+    start, end = args["start"], args["end"]
+    whole = whole_months(start, end)
+    if whole is None:
+        return {**args, "first_month": "", "last_month": ""}, [args]
+    edges = []
+    if whole[0] != start[:7]:
+        edges.append({**args, "end": _last_day(start[:7])})
+    if whole[1] != end[:7]:
+        edges.append({**args, "start": end[:7] + "-01"})
+    return {**args, "first_month": whole[0], "last_month": whole[1]}, edges
+
+
 def event_counts(store: AuditStore, args: dict) -> list[tuple[str, str, str, int]]:
-    return list(store.conn.execute(
-        "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM outcome_events "
-        "WHERE kind = 'outcome' AND event_date BETWEEN :start AND :end"
-        + _setting_clause(args.get("setting")) + " GROUP BY 1, 2, 3", args))
+    totals, edges = _split(args)
+    setting = _setting_clause(args.get("setting"))
+    rows = list(store.conn.execute(
+        "SELECT month, setting, event, n FROM event_month_counts "
+        f"WHERE month BETWEEN :first_month AND :last_month {setting}", totals))
+    for edge in edges:
+        rows += store.conn.execute(
+            "SELECT substr(event_date, 1, 7), setting, event, count(*) FROM outcome_events "
+            f"WHERE kind = 'outcome' AND event_date BETWEEN :start AND :end {setting} "
+            "GROUP BY 1, 2, 3", edge)
+    return rows
 
 
 def exposure_days(store: AuditStore, args: dict) -> list[tuple[str, str, int]]:
-    """Exposure days per month and setting, from the periods already split at month boundaries
-    (exposure_months); the first and last month are clipped to the report's period."""
-    return list(store.conn.execute(f"""
-        SELECT month, setting, sum(CASE WHEN first_day >= :start AND last_day <= :end THEN days
-            ELSE CAST(julianday(min(last_day, :end)) - julianday(max(first_day, :start)) + 1
-                      AS INTEGER) END)
-        FROM exposure_months
-        WHERE month BETWEEN substr(:start, 1, 7) AND substr(:end, 1, 7) AND last_day >= :start
-              AND first_day <= :end {_setting_clause(args.get("setting"))}
-        GROUP BY month, setting""", args))
+    """Exposure days per month and setting: whole months from the running totals; in a part-month
+    at an edge, the periods already split at month boundaries (exposure_months) clipped to it."""
+    totals, edges = _split(args)
+    setting = _setting_clause(args.get("setting"))
+    rows = list(store.conn.execute(
+        "SELECT month, setting, days FROM exposure_month_days "
+        f"WHERE month BETWEEN :first_month AND :last_month {setting}", totals))
+    for edge in edges:
+        rows += store.conn.execute(f"""
+            SELECT month, setting, sum(CASE WHEN first_day >= :start AND last_day <= :end THEN days
+                ELSE CAST(julianday(min(last_day, :end)) - julianday(max(first_day, :start)) + 1
+                          AS INTEGER) END)
+            FROM exposure_months
+            WHERE month BETWEEN substr(:start, 1, 7) AND substr(:end, 1, 7) AND last_day >= :start
+                  AND first_day <= :end {setting}
+            GROUP BY month, setting""", edge)
+    return rows
 
 
 def _cell(month: str, setting: str, days: int, counts: dict[str, int]) -> Cell:
@@ -197,11 +247,38 @@ def _in_setting(args: dict, column: str = "client_id") -> str:
             "x.setting = :setting AND x.event_date <= :end AND x.period_end >= :start)")
 
 
+# From each client's first and latest band of each lower region (`ranked`), the report's counts.
+_PER_CLIENT = """per_client AS (SELECT max(n) AS n, sum(latest < first) AS better,
+                             sum(latest > first) AS worse,
+                             max(first IS NULL OR latest IS NULL) AS unknown
+                      FROM ranked GROUP BY client_id)
+    SELECT count(*), sum(n >= 2), sum(n >= 2 AND unknown = 0 AND better > 0 AND worse = 0),
+           sum(n >= 2 AND unknown = 0 AND worse > 0 AND better = 0),
+           sum(n >= 2 AND unknown = 0 AND worse > 0 AND better > 0),
+           sum(n >= 2 AND unknown = 0 AND worse = 0 AND better = 0), sum(n >= 2 AND unknown > 0)
+    FROM per_client"""
+
+
+def _ever_in_setting(args: dict) -> str:
+    """Over the store's whole span: clients with any exposure in the --setting."""
+    if not args.get("setting"):
+        return ""
+    return ("AND client_id IN (SELECT client_id FROM client_settings WHERE setting = :setting "
+            "AND exposures > 0)")
+
+
 def improvement(store: AuditStore, args: dict) -> Improvement:
-    """First and latest band of each lower region of each client. Each is one pass over the
-    covering index (phase, client, region, date, record): SQLite takes a bare column (`band`)
-    from the row that holds the group's min() or max(); on one date, the first and the last
-    recorded assessment."""
+    """First and latest band of each lower region of each client: over the store's whole span,
+    the running spans (region_spans); over a shorter period, one pass each over the covering
+    index (phase, client, region, date, record): SQLite takes a bare column (`band`) from the row
+    that holds the group's min() or max(); on one date, the first and the last recorded
+    assessment."""
+    if args.get("whole"):
+        return _improvement(store.conn.execute(f"""
+            WITH ranked AS (SELECT client_id, n, {_RANK.replace("band", "first_band")} AS first,
+                                   {_RANK.replace("band", "last_band")} AS latest
+                            FROM region_spans WHERE phase = '{LOWER_PHASE}' {_ever_in_setting(args)}),
+            {_PER_CLIENT}""", args).fetchone())
     where = f"""FROM region_bands WHERE phase = '{LOWER_PHASE}'
                 AND assessment_date BETWEEN :start AND :end {_in_setting(args)}
                 GROUP BY client_id, region"""
@@ -213,14 +290,11 @@ def improvement(store: AuditStore, args: dict) -> Improvement:
         ranked AS (SELECT client_id, n, {_RANK.replace("band", "first")} AS first,
                           {_RANK.replace("band", "latest")} AS latest
                    FROM firsts JOIN lasts USING (client_id, region)),
-        per_client AS (SELECT max(n) AS n, sum(latest < first) AS better, sum(latest > first) AS worse,
-                              max(first IS NULL OR latest IS NULL) AS unknown
-                       FROM ranked GROUP BY client_id)
-        SELECT count(*), sum(n >= 2), sum(n >= 2 AND unknown = 0 AND better > 0 AND worse = 0),
-               sum(n >= 2 AND unknown = 0 AND worse > 0 AND better = 0),
-               sum(n >= 2 AND unknown = 0 AND worse > 0 AND better > 0),
-               sum(n >= 2 AND unknown = 0 AND worse = 0 AND better = 0), sum(n >= 2 AND unknown > 0)
-        FROM per_client""", args).fetchone()
+        {_PER_CLIENT}""", args).fetchone()
+    return _improvement(row)
+
+
+def _improvement(row: tuple) -> Improvement:
     clients, reassessed, improved, worsened, mixed, same, unknown = (int(x or 0) for x in row)
     return Improvement(clients=clients, reassessed=reassessed, improved=improved, worsened=worsened,
                        mixed=mixed, unchanged=same, not_comparable=unknown,
@@ -228,17 +302,15 @@ def improvement(store: AuditStore, args: dict) -> Improvement:
 
 
 def adherence(store: AuditStore, args: dict) -> Adherence:
-    """The newest response to each recommendation: SQLite takes `outcome` and `reason` from the
-    row holding max(id) of each group, so one pass in index order finds them, without a sort."""
+    """The newest response to each recommendation (latest_feedback, kept by a trigger), for the
+    recommendations of assessments in the period."""
     in_period = "" if args.get("whole") else (
         "AND target_id IN (SELECT record_id FROM region_bands "
         "WHERE assessment_date BETWEEN :start AND :end)")
+    in_setting = _ever_in_setting(args) if args.get("whole") else _in_setting(args)
     rows = store.conn.execute(f"""
-        SELECT outcome, reason, count(*) FROM (
-            SELECT outcome, reason, max(id) FROM records
-            WHERE kind = 'feedback' {in_period} {_in_setting(args)}
-            GROUP BY target_id, intervention)
-        GROUP BY 1, 2""", args)
+        SELECT outcome, reason, count(*) FROM latest_feedback
+        WHERE 1 {in_period} {in_setting} GROUP BY 1, 2""", args)
     accepted = overridden = 0
     reasons: dict[str, int] = {}
     for outcome, reason, n in rows:
@@ -254,6 +326,11 @@ def adherence(store: AuditStore, args: dict) -> Adherence:
 
 def stability(store: AuditStore, args: dict) -> Stability:
     setting = _setting_clause(args.get("setting"))
+    if args.get("whole"):  # every exposure and move is in the period: the running counts
+        return _stability(store.conn.execute(f"""
+            SELECT count(*), sum(n = 0), sum(n = 1), sum(n >= 2) FROM (
+                SELECT sum(moves) AS n FROM client_settings WHERE 1 {setting}
+                GROUP BY client_id HAVING sum(exposures) > 0)""", args).fetchone())
     row = store.conn.execute(f"""
         SELECT count(*), sum(n = 0), sum(n = 1), sum(n >= 2) FROM (
             SELECT (SELECT count(*) FROM outcome_events AS m WHERE m.client_id = p.client_id
@@ -264,6 +341,10 @@ def stability(store: AuditStore, args: dict) -> Stability:
                   WHERE month BETWEEN substr(:start, 1, 7) AND substr(:end, 1, 7)
                         AND last_day >= :start AND first_day <= :end {setting}) AS p)""",
         args).fetchone()
+    return _stability(row)
+
+
+def _stability(row: tuple) -> Stability:
     clients, stable, one, more = (int(x or 0) for x in row)
     return Stability(clients=clients, without_move=stable, one_move=one, two_or_more=more,
                      share_stable=_share(stable, clients))
