@@ -27,7 +27,7 @@ def parse_text(text: str, path: str) -> ast.SourceFile:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise GroundworkError([_syntax_diagnostic(error, text, path)]) from None
-    out_of_range = list(_numbers_out_of_range(tree, text, path))
+    out_of_range = list(numbers_out_of_range(tree, text, path))
     if out_of_range:
         raise GroundworkError(out_of_range)
     return ast.SourceFile(path=path, items=tuple(transform(tree, path)))
@@ -46,7 +46,7 @@ NUMBER_RANGES: dict[str, tuple[float, float, str]] = {
 ANY_NUMBER = (0, 100_000, "a number in a rule file")
 
 
-def _numbers_out_of_range(tree, text: str, path: str):
+def numbers_out_of_range(tree, text: str, path: str):
     """E190 for each number outside the range of the place it stands (NUMBER_RANGES)."""
     lines = text.splitlines()
     for subtree in tree.iter_subtrees():

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, field_validator
 
 from dsl import vocabulary as v
 
@@ -28,15 +28,29 @@ Regulation = Literal[v.CAREGIVER_REGULATION]  # type: ignore[valid-type]
 Informant = Literal[v.INFORMANTS]  # type: ignore[valid-type]
 
 
+def _whole(value):
+    # JSON Schema counts 1.0 as an integer (and RFC 8785 hashes it as 1); text, true/false and
+    # 1.5 are not whole numbers
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole_number(low: int, high: int):
+    """A whole number as docs/assessment.schema.json's "integer" means it: "6" and true are
+    refused. (The bounds come before the validator so that the schema shows them as min/max.)"""
+    return Annotated[int, Strict(), Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
 class _Model(BaseModel):
-    # Numbers and booleans are `strict=True` field by field, as docs/assessment.schema.json says:
-    # "6" or true is not a rating. (Model-wide strict mode would also refuse dates as text.)
+    # Numbers and booleans are strict field by field, as docs/assessment.schema.json says: "6" or
+    # true is not a rating. (Model-wide strict mode would also refuse dates as text.)
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Age(_Model):
-    years: int = Field(title="Years", strict=True, description="Whole years of chronological age", ge=0, le=120)
-    months: int = Field(0, title="Months", strict=True, description="Months beyond the whole years", ge=0, le=11)
+    years: whole_number(0, 120) = Field(  # type: ignore[valid-type]
+        title="Years", description="Whole years of chronological age")
+    months: whole_number(0, 11) = Field(  # type: ignore[valid-type]
+        0, title="Months", description="Months beyond the whole years")
 
     @property
     def total_months(self) -> int:
@@ -46,8 +60,8 @@ class Age(_Model):
 class Rating(_Model):
     item: str = Field(title="Item", description="Id of an item of the knowledge base's instrument",
                       pattern=r"^[a-z][a-z0-9-]*$")
-    value: int | None = Field(
-        title="Value", ge=0, le=9, strict=True,
+    value: whole_number(0, 9) | None = Field(  # type: ignore[valid-type]
+        title="Value",
         description="Rating on the instrument's scale relative to what is typical for age "
                     "(0 = typical); null when unknown")
     informant: Informant = Field(title="Informant", description="Who the rating is based on")
@@ -109,8 +123,8 @@ class Assessment(_Model):
         description="Sensitivities and conditions that rule some activities out")
     settings: tuple[Setting, ...] = Field(title="Settings", min_length=1,
                                           description="Settings the client lives and learns in")
-    previous_record: int | None = Field(
-        None, title="Previous assessment", ge=1, le=2**63 - 1, strict=True,
+    previous_record: whole_number(1, 2**63 - 1) | None = Field(  # type: ignore[valid-type]
+        None, title="Previous assessment",
         description="Audit record id of this client's previous assessment (its plan id); the plan "
                     "then says what changed since (`since_previous`)")
 

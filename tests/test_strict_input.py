@@ -47,7 +47,7 @@ def _with_rating(value) -> str:
 @pytest.mark.parametrize("text, first", [
     (_with_rating("6"), "case.json: ratings[0].value: must be a whole number (not text"),
     (_with_rating(True), "case.json: ratings[0].value: must be a whole number"),
-    (_with_rating(1.0), "case.json: ratings[0].value: must be a whole number"),
+    (_with_rating(1.5), "case.json: ratings[0].value: must be a whole number"),
     (_with_dissociative("true"), "case.json: arousal.dissociative: must be true or false"),
     (_with_dissociative(1), "case.json: arousal.dissociative: must be true or false"),
     (json.dumps(base_assessment(age={"years": "8"})), "case.json: age.years: must be a whole number"),
