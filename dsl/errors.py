@@ -136,7 +136,11 @@ def read_utf8(path, display: str, code: str) -> str:
     """A text file's contents; bytes that are not UTF-8 are an error at their line and column."""
     from pathlib import Path
 
-    data = Path(path).read_bytes()
+    return decode_utf8(Path(path).read_bytes(), display, code)
+
+
+def decode_utf8(data: bytes, display: str, code: str) -> str:
+    """`data` as text; bytes that are not UTF-8 are an error at their line and column."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

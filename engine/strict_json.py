@@ -16,9 +16,9 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from dsl.errors import Diagnostic, GroundworkError, read_utf8
+from dsl.errors import Diagnostic, GroundworkError, decode_utf8, read_utf8
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,18 @@ def read_text(path: str | Path, display: str | None = None, limits: Limits = LIM
     if size > limits.max_bytes:
         raise too_large(display, size, limits)
     return read_utf8(path, display, "E201")
+
+
+def read_stream(stream: BinaryIO, display: str, limits: Limits = LIMITS) -> str:
+    """A stream's UTF-8 text (standard input), refused once it passes the limit: never more
+    than the limit is held in memory."""
+    data = stream.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise GroundworkError([Diagnostic(
+            LIMIT_CODE, f"the input is more than {limits.max_bytes:,} bytes", display,
+            field_path="(file)", hint="one assessment is a few kilobytes; give a caseload to "
+                                      "`groundwork batch` as a directory or a .jsonl file")])
+    return decode_utf8(data, display, "E201")
 
 
 def loads(text: str, display: str, limits: Limits = LIMITS) -> Any:

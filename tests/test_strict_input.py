@@ -248,3 +248,26 @@ def test_a_scenario_file_that_is_not_utf8_is_located(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"{root}/scenarios/mine.scenario.toml:2:12: error: E500: "
                                     "not UTF-8 text"), result.stderr
+
+
+def test_standard_input_is_read_only_up_to_the_limit(tmp_path):
+    db = tmp_path / "audit.sqlite"
+    big = json.dumps(base_assessment()) + " " * 2_000_000
+    result = run_cli("assess", "-", stdin=big, env={"GROUNDWORK_DB": str(db)}, cwd=tmp_path)
+    _refused(result, db, "<stdin>: (file): the input is more than 1,000,000 bytes")
+
+
+@pytest.mark.parametrize("profile, where", [
+    ('ratings = { sleep-onset = "2" }', "scenario[0].profile.ratings.sleep-onset"),
+    ("arousal = { dissociative = 1 }", "scenario[0].profile.arousal.dissociative"),
+    ("age = { years = 200 }", "scenario[0].profile.age"),
+])
+def test_a_scenario_number_or_boolean_is_not_coerced(tmp_path, profile, where):
+    root = _kb_with(tmp_path)
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "mine.scenario.toml").write_text(
+        f'[[scenario]]\nname = "x"\nprofile = {{ {profile} }}\nexpect = {{ no_action = true }}\n',
+        encoding="utf-8")
+    result = run_cli("test", str(root))
+    assert result.returncode == 2 and result.stdout == "", result.stdout + result.stderr
+    assert result.stderr.startswith(f"{root}/scenarios/mine.scenario.toml: {where}"), result.stderr
