@@ -185,6 +185,14 @@ CODES: tuple[Code, ...] = (
     Code("E737", "program report or export: the dates are not valid", AUDIT),
     Code("E738", "program generate: the store already exists", AUDIT),
     Code("E739", "the previous record is another client's, or dated after this assessment", AUDIT),
+    Code("E740", "the store is damaged: nothing is appended to it", AUDIT, http_status=503),
+    Code("E741", "the store no longer holds the head last written here (truncated, replaced or "
+                 "rewritten)", AUDIT, http_status=503),
+    Code("E742", "the head file next to the store cannot be read", AUDIT, http_status=503),
+    Code("E743", "audit anchor: the anchor file cannot be read or written, or there is no head yet",
+         AUDIT),
+    Code("E744", "audit anchor: the key cannot be read, is not Ed25519, or would be overwritten",
+         AUDIT),
     # ---- the HTTP API, the web page and CDS Hooks (docs/web.md) ----
     Code("E800", "the HTTP request was refused (method, route)", WEB, http_status=405),
     Code("E801", "the stored plan cannot be rebuilt exactly here", WEB, http_status=409),

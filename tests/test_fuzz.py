@@ -8,15 +8,12 @@ boundary a user's shell meets), so a few hundred mutants take seconds, not minut
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import random
-import sys
 
 import pytest
 
-from tests.helpers import CORE_KB, EXAMPLES
+from tests.helpers import CORE_KB, EXAMPLES, run_here as run
 from tests.kbfactory import make_kb, rule
 
 MUTANTS = 300
@@ -30,24 +27,6 @@ TOML_TOKENS = ["=", "[", "]", "[[scenario]]", "{", "}", '"', "'", "9" * 5000, "-
 GW_TOKENS = ["{", "}", "(", ")", '"', "9" * 400, "1.5", "0", "-", "when", "then", "and", "or",
              "not", "rule", "priority", "recommend", ">=", "between", "\n", "#", "//",
              "brainstem.band", "\u00e9", "\x00", "minutes", "per", "scale dose of"]
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    """`groundwork ARGS` in this process: exit code, stdout, stderr."""
-    from groundwork.cli import main
-    out, err = io.StringIO(), io.StringIO()
-    argv = sys.argv
-    sys.argv = ["groundwork", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main()
-                code = 0
-            except SystemExit as done:
-                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
-    finally:
-        sys.argv = argv
-    return code, out.getvalue(), err.getvalue()
 
 
 def mutate(text: str, tokens: list[str], rng: random.Random) -> str:

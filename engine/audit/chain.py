@@ -49,6 +49,11 @@ def record_hash(fields: dict) -> str:
     return sha256_text(canonical_json(preimage(fields)))
 
 
+def hash_matches(fields: dict) -> bool:
+    """Whether a stored record's hash is the hash of its fields, under its own hash format."""
+    return fields.get("hash_format") == HASH_FORMAT and record_hash(fields) == fields.get("record_hash")
+
+
 def is_hash(text: str) -> bool:
     return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
 

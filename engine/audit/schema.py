@@ -191,6 +191,10 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (1, _V1),
     (2, _V2),
     (3, summaries.MIGRATION),  # the program report's running totals
+    # an assessment already recorded (same input, knowledge base, engine, drafts) is found, not
+    # recorded again when its plan is rendered another way (issue #18)
+    (4, ("CREATE INDEX records_by_input ON records (input_hash, kb_hash, engine_version, drafts) "
+         "WHERE kind = 'assessment'",)),
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
