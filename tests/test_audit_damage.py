@@ -261,3 +261,15 @@ def test_an_empty_store_has_no_head_to_anchor(tmp_path):
         pass
     code, _, err = run_here("audit", "anchor", "--db", str(db), "--to", str(tmp_path / "a.jsonl"))
     assert code == 2 and "E743: the store has no records yet" in err, err
+
+
+def test_the_api_answers_503_for_a_damaged_store_and_writes_nothing(tmp_path):
+    from tests.web_support import AUTH, client, example_text
+    db = _store(tmp_path / "audit.sqlite")
+    db.write_bytes(b"")
+    with client(tmp_path, db=db) as http:
+        response = http.post("/api/assessments", content=example_text("adult.json"),
+                             headers=AUTH | {"Content-Type": "application/json"})
+    assert response.status_code == 503, response.text
+    assert response.json()["errors"][0]["code"] == "E741"
+    assert db.read_bytes() == b""

@@ -12,6 +12,7 @@ from engine.audit.store import Appended, AuditStore, Record
 from explain.catalog import resolve
 from explain.context import Context
 from groundwork import service
+from engine.audit import integrity
 from groundwork.web.errors import ApiError, from_groundwork
 from groundwork.web.settings import Settings
 
@@ -45,7 +46,12 @@ def open_store(settings: Settings, mode: str = "read") -> AuditStore:
     try:
         return AuditStore.open(settings.db, mode=mode)
     except GroundworkError as error:
-        raise from_groundwork(error, 500, "(audit store)") from None
+        raise from_groundwork(error, store_status(error), "(audit store)") from None
+
+
+def store_status(error: GroundworkError) -> int:
+    """503 for a damaged or busy store (it needs an operator, not another request); else 500."""
+    return 503 if integrity.is_damage(error) else 500
 
 
 def assessment_record(store: AuditStore, record_id: int) -> Record:
@@ -96,6 +102,6 @@ def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended
     try:
         appended = service.record_plan(ctx, raw, state.settings.db)
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
-        raise from_groundwork(error, 500, "(audit store)") from None
+        raise from_groundwork(error, store_status(error), "(audit store)") from None
     state.contexts.put((appended.id, appended.record_hash), ctx)
     return ctx, appended
