@@ -149,6 +149,8 @@ CODES: tuple[Code, ...] = (
     Code("E501", "a scenario file is not valid (the message names the field)", TRAINERS),
     Code("E502", "a scenario gives both a profile and an assessment", TRAINERS),
     Code("E503", "a scenario name is used twice", TRAINERS),
+    Code("E505", "a scenario's assessment is not a .json file inside the knowledge base directory",
+         TRAINERS),
     Code("E510", "no ratings give the band a scenario asks for", ERRORS),
     # ---- the audit store (docs/audit.md) ----
     Code("E700", "the store path is a directory", AUDIT, http_status=500),

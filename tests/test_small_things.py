@@ -1,0 +1,77 @@
+"""The small things a new user trips on (issue #18 part 5), each with its regression test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, run_cli, run_here
+
+SYSTEM_DEPS = ROOT / "scripts" / "system-deps.sh"
+
+
+def _stub(directory: Path, name: str, body: str) -> None:
+    path = directory / name
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
+
+
+def _system_deps(tmp_path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """scripts/system-deps.sh as a user without root or sudo runs it, graphviz installed."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    _stub(stubs, "dot", "exit 0")
+    _stub(stubs, "id", "echo 1000")
+    return subprocess.run(["/bin/sh", str(SYSTEM_DEPS)], env={"PATH": str(stubs), **(env or {})},
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_make_test_says_plainly_that_browser_tests_are_skipped_and_how_to_enable_them(tmp_path):
+    result = _system_deps(tmp_path)
+    assert result.returncode == 0
+    assert "the browser tests are skipped" in result.stderr, result.stderr
+    assert "to enable them: sudo apt-get install -y chromium" in result.stderr
+
+
+def test_the_browser_can_be_left_out_on_purpose(tmp_path):
+    result = _system_deps(tmp_path, {"GROUNDWORK_NO_BROWSER": "1"})
+    assert result.returncode == 0 and result.stderr == ""
+
+
+def test_the_readme_diff_command_runs_as_written(tmp_path):
+    """`examples/` also holds examples/invalid/ (bad input on purpose): the README names the
+    example clients, so the command it shows exits 0."""
+    import re
+    import shlex
+    import shutil
+    line = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("groundwork diff "))
+    command = re.sub(r"\s+#.*$", "", line)
+    shutil.copytree(ROOT / "knowledge_base" / "core", tmp_path / "my-kb")
+    shutil.copytree(ROOT / "knowledge_base", tmp_path / "knowledge_base", dirs_exist_ok=True)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    args = shlex.split(command)[1:]
+    expanded = [a for arg in args for a in (sorted(str(p.relative_to(tmp_path))
+                for p in tmp_path.glob(arg)) if "*" in arg else [arg])]
+    result = run_cli(*expanded, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("named", ["/etc/passwd", "../../secret.json", "../scenarios/../../secret.json"])
+def test_a_scenario_names_only_assessments_inside_the_knowledge_base(tmp_path, named):
+    from tests.kbfactory import make_kb
+    (tmp_path / "secret.json").write_text('{"client_id": "TOP-SECRET-LINE"\n', encoding="utf-8")
+    root = make_kb(tmp_path / "kb", "")
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "mine.scenario.toml").write_text(
+        f'[[scenario]]\nname = "x"\nassessment = "{named}"\nexpect = {{ no_action = false }}\n',
+        encoding="utf-8")
+    code, out, err = run_here("test", str(root))
+    assert code == 2 and out == "", err
+    assert err.startswith(f"{root}/scenarios/mine.scenario.toml: scenario[0].assessment: the "
+                          "assessment must be a .json file inside the knowledge base directory"), err
+    assert "TOP-SECRET" not in err and "root:" not in err
