@@ -75,3 +75,28 @@ def test_a_scenario_names_only_assessments_inside_the_knowledge_base(tmp_path, n
     assert err.startswith(f"{root}/scenarios/mine.scenario.toml: scenario[0].assessment: the "
                           "assessment must be a .json file inside the knowledge base directory"), err
     assert "TOP-SECRET" not in err and "root:" not in err
+
+
+def _every_command():
+    import click
+    from groundwork.cli import COMMANDS, load_command
+
+    def walk(command, path):
+        yield path
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, path + [name])
+    for name in COMMANDS:
+        yield from walk(load_command(name), [name])
+
+
+def test_help_shows_no_type_placeholders():
+    """A flag is shown bare, a value by what it is (FILE, N, ADDRESS) or its choices: never
+    `<bool>`, `<str>`, `<int>` or `<path>` after an option."""
+    import re
+    for path in _every_command():
+        code, out, _ = run_here(*path, "--help")
+        assert code == 0
+        for line in out.splitlines():
+            if line.strip().startswith("-"):
+                assert not re.search(r"<(bool|str|int|path|float|int range)[^>]*>", line), (path, line)

@@ -100,7 +100,7 @@ def list_records(
 def show(
     record_id: int = typer.Argument(..., metavar="ID", help="Record id (see `audit list`)."),
     format: ShowFormat = typer.Option(ShowFormat.text, "--format", "-f"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """A stored plan with everything that explains it: input hash, KB, engine, every firing, feedback."""
@@ -302,7 +302,7 @@ def _show_replay(result, alone: bool) -> str:
 @audit_app.command()
 def export(
     record_ids: List[int] = typer.Argument(..., metavar="ID...", help="Record ids to export."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead."),
     include_comments: bool = typer.Option(False, "--include-comments", help="Include clinicians' "
                                           "free-text comments (left out by default: they may "
                                           "identify people)."),
