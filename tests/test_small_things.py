@@ -100,3 +100,27 @@ def test_help_shows_no_type_placeholders():
         for line in out.splitlines():
             if line.strip().startswith("-"):
                 assert not re.search(r"<(bool|str|int|path|float|int range)[^>]*>", line), (path, line)
+
+
+@pytest.mark.parametrize("case", ["child-in-crisis", "young-child", "adolescent"])
+def test_no_doubled_full_stops_in_any_output(case):
+    """Reasons written in rule files end with a full stop; the outputs add none after them."""
+    import json
+    import re
+    from tests.helpers import EXAMPLES
+    path = str(EXAMPLES / f"{case}.json")
+    outputs = {}
+    for fmt in ("text", "json", "html", "fhir"):
+        code, out, err = run_here("assess", path, "--no-audit", "--format", fmt)
+        assert code == 0, err
+        outputs[fmt] = out
+    plan = json.loads(outputs["json"])
+    held = [a["intervention"] for a in plan["avoided"]] + [n["intervention"] for n in plan["not_suitable"]]
+    assert held, "the case has avoided or not-suitable items to explain"
+    for intervention in held[:4]:
+        for fmt in ("text", "json"):
+            code, out, err = run_here("why-not", path, intervention, "--format", fmt)
+            assert code == 0, err
+            outputs[f"why-not {intervention} {fmt}"] = out
+    for name, out in outputs.items():
+        assert not re.search(r"[A-Za-z)]\.\.(?!\.)", out), (name, re.search(r".{60}\.\.(?!\.).{20}", out))
