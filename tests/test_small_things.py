@@ -124,3 +124,15 @@ def test_no_doubled_full_stops_in_any_output(case):
             outputs[f"why-not {intervention} {fmt}"] = out
     for name, out in outputs.items():
         assert not re.search(r"[A-Za-z)]\.\.(?!\.)", out), (name, re.search(r".{60}\.\.(?!\.).{20}", out))
+
+
+def test_a_scaled_dose_says_what_it_was_scaled_from():
+    """A multiplier (`minutes x0.5, frequency x2`) is read against the dose it changed."""
+    from tests.helpers import EXAMPLES
+    path = str(EXAMPLES / "child-in-crisis.json")
+    expected = ("state-baseline-hyperaroused: minutes x0.5, frequency x2 (from 1 per day, 15 "
+                "minutes to 2 per day, 8 minutes)")
+    for fmt in ("json", "html"):
+        code, out, err = run_here("assess", path, "--no-audit", "--format", fmt)
+        assert code == 0, err
+        assert expected in out, fmt
