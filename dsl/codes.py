@@ -177,6 +177,7 @@ CODES: tuple[Code, ...] = (
     Code("E722", "feedback: a reason is given only when overriding", AUDIT),
     Code("E723", "feedback: unknown override reason", AUDIT),
     Code("E724", "feedback: the comment is too long", AUDIT),
+    Code("E725", "feedback: a not-suitable item was never offered, so it cannot be accepted", AUDIT),
     Code("E730", "outcome: unknown event", AUDIT),
     Code("E731", "outcome: the date is not a day, or is in the future", AUDIT),
     Code("E732", "an unknown setting", AUDIT),

@@ -136,3 +136,19 @@ def test_a_scaled_dose_says_what_it_was_scaled_from():
         code, out, err = run_here("assess", path, "--no-audit", "--format", fmt)
         assert code == 0, err
         assert expected in out, fmt
+
+
+def test_feedback_accepting_a_not_suitable_item_is_refused_and_an_override_is_recorded(tmp_path):
+    import sqlite3
+    from tests.helpers import EXAMPLES
+    db = str(tmp_path / "audit.sqlite")
+    assert run_here("assess", str(EXAMPLES / "young-child.json"), "--db", db, "--format", "json")[0] == 0
+    code, out, err = run_here("audit", "feedback", "1", "psychoeducation", "accepted", "--db", db)
+    assert code == 2 and out == ""
+    assert "E725: psychoeducation is not suitable for this client in record 1 (" in err, err
+    assert "it was never offered, so it cannot be accepted" in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM records").fetchone()[0] == 1
+    code, out, err = run_here("audit", "feedback", "1", "psychoeducation", "overridden", "--reason",
+                              "clinical_judgement", "--db", db)
+    assert code == 0, err

@@ -51,7 +51,7 @@ def _explained_by(*models: str) -> dict:
                                                    else {"oneOf": refs}},
                               "text/html": {"schema": {"type": "string"}}}}}
 FEEDBACK_PATHS = {"E712": "intervention", "E720": "outcome", "E721": "reason", "E722": "reason",
-                  "E723": "reason", "E724": "comment"}
+                  "E723": "reason", "E724": "comment", "E725": "outcome"}
 
 
 @router.post("/assessments", response_model=AssessmentResult, status_code=201,
