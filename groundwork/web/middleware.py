@@ -198,6 +198,9 @@ class AuthGate:
             refused = (error.status, error.entries[0].code, error.entries[0].message)
         if refused is not None:
             status, code, message = refused
+            if status == 429:
+                return await _send_error(send, 429, code, message, "Authorization",
+                                         ((b"retry-after", message.split(" ")[-2].encode()),))
             challenge = b'Bearer error="invalid_token"' if b"authorization" in dict(scope["headers"]) \
                 else b"Bearer"
             return await _send_error(send, status, code, message, "Authorization",
@@ -207,10 +210,22 @@ class AuthGate:
         await self.app(scope, receive, send)
 
 
+def bearer_refusal(app, token: str, address: str) -> tuple[int, str, str] | None:
+    """None for this server's token; else 401, or 429 once the address has failed too often."""
+    from groundwork.web.security import same
+    wait = app.state.throttle.retry_after(address)
+    if wait:
+        return (429, "E811", f"too many failed sign-ins from this address: try again in {wait} s")
+    if same(app.state.settings.token, token):
+        return None
+    app.state.throttle.failed(address)
+    return (401, "E803", "the bearer token is not this server's API token")
+
+
 def _refusal(scope) -> tuple[int, str, str] | None:
     from http.cookies import SimpleCookie
 
-    from groundwork.web.security import SESSION_COOKIE, same
+    from groundwork.web.security import SESSION_COOKIE
 
     app = scope["app"]
     headers = dict(scope["headers"])
@@ -234,8 +249,7 @@ def _refusal(scope) -> tuple[int, str, str] | None:
         return None
     if path.startswith("/api/"):
         if token:
-            return None if same(app.state.settings.token, token) else (
-                401, "E803", "the bearer token is not this server's API token")
+            return bearer_refusal(app, token, (scope.get("client") or ("unknown",))[0])
         return None if signed_in else (401, "E803", "authentication required: send "
                                                     "`Authorization: Bearer <token>` or sign in")
     return None if signed_in else (401, "E803", "sign in first (the session has ended)")

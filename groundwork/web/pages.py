@@ -27,7 +27,7 @@ from explain.html_profile import item_flags_html, profile_html
 from explain.plain import DISCLAIMER
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
-from groundwork.web.security import SESSION_COOKIE, page_session, same
+from groundwork.web.security import SESSION_COOKIE, client_address, page_session, same
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
 router = APIRouter(include_in_schema=False)
@@ -58,8 +58,16 @@ def login_form(request: Request):
 
 @router.post("/login")
 async def login(request: Request):
+    throttle, address = request.app.state.throttle, client_address(request)
+    wait = throttle.retry_after(address)
+    if wait:
+        refused = _page(request, "login.html", 429, error=f"Too many failed sign-ins: try again "
+                                                          f"in {wait} seconds.")
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     form = await request.form()
     if not same(request.app.state.settings.token, str(form.get("token") or "")):
+        throttle.failed(address)
         return _page(request, "login.html", 401, error="That is not this server's token.")
     key, _ = request.app.state.sessions.create()
     response = RedirectResponse("/assess", status_code=303)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from groundwork.web.errors import ApiError
-from groundwork.web.settings import Settings
 
 SESSION_COOKIE = "groundwork_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -61,6 +60,42 @@ class Sessions:
             self._items.pop(key or "", None)
 
 
+class Throttle:
+    """Failed sign-ins counted per client address and per account, in a sliding window: past
+    the limit, every attempt is refused (429 with Retry-After) until the window has moved on,
+    even one with the right credentials, so guessing costs the window, not a round trip."""
+
+    def __init__(self, per_address: int = 10, per_account: int = 50, window: float = 300.0):
+        self.per_address, self.per_account, self.window = per_address, per_account, window
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str, account: str = "token") -> int:
+        """Seconds until `address` (or `account`) may try again; 0 when it may now."""
+        now = time.time()
+        with self._lock:
+            waits = [self._wait(("address", address), self.per_address, now),
+                     self._wait(("account", account), self.per_account, now)]
+        return max(waits)
+
+    def failed(self, address: str, account: str = "token") -> None:
+        now = time.time()
+        with self._lock:
+            for key in (("address", address), ("account", account)):
+                self._failures.setdefault(key, []).append(now)
+            if len(self._failures) > 10_000:  # bounded: forget the oldest keys first
+                for key in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:
+                    del self._failures[key]
+
+    def _wait(self, key, limit: int, now: float) -> int:
+        times = [t for t in self._failures.get(key, []) if t > now - self.window]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return 0 if len(times) < limit else int(times[-limit] + self.window - now) + 1
+
+
 def same(secret: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(secret.encode(), given.encode())
 
@@ -70,19 +105,26 @@ def bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def page_session(request: Request) -> Session | None:
     return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
 
 
 def require_api(request: Request) -> None:
     """Dependency of every /api route: the bearer token, or a session cookie (+ CSRF to change)."""
-    settings: Settings = request.app.state.settings
     token = bearer(request)
     if token is not None:
-        if same(settings.token, token):
+        from groundwork.web.middleware import bearer_refusal
+        refused = bearer_refusal(request.app, token, client_address(request))
+        if refused is None:
             return
-        raise ApiError(401, "E803", "the bearer token is not this server's API token",
-                       path="Authorization", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        status, code, message = refused
+        headers = {"Retry-After": message.split(" ")[-2]} if status == 429 else \
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        raise ApiError(status, code, message, path="Authorization", headers=headers)
     session = page_session(request)
     if session is None:
         raise ApiError(401, "E803", "authentication required: send `Authorization: Bearer <token>` "
