@@ -122,3 +122,59 @@ def test_readyz_is_503_when_the_store_is_damaged_while_healthz_stays_ok(tmp_path
     assert ready.status_code == 503 and ready.json()["errors"][0]["code"] == "E812", ready.text
     assert "truncated" in ready.json()["errors"][0]["message"]
     assert db.read_bytes() == b""
+
+
+def test_100_unauthenticated_1_mb_uploads_leave_the_servers_memory_flat(tmp_path):
+    """The acceptance figure, on a real `groundwork serve`: within 10 MB of where it started."""
+    import os
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+
+    from groundwork.web.screenshots import free_port
+    from tests.helpers import ROOT
+    from tests.web_support import TOKEN
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GROUNDWORK_TOKEN": TOKEN,
+           "GROUNDWORK_DB": str(tmp_path / "audit.sqlite")}
+    process = subprocess.Popen([sys.executable, "-m", "groundwork", "serve", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+
+        def rss_mb() -> float:
+            with open(f"/proc/{process.pid}/status") as status:
+                return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+        for _ in range(3):  # warm the paths up
+            httpx.post(base + "/api/assessments", content=b"{}", headers={"Content-Type": "application/json"})
+        before, statuses = rss_mb(), []
+
+        def upload():
+            try:
+                statuses.append(httpx.post(base + "/api/assessments", content=b"x" * MB, timeout=60,
+                                           headers={"Content-Type": "application/json"}).status_code)
+            except httpx.HTTPError as error:  # the server may close before reading the body
+                statuses.append(type(error).__name__)
+
+        threads = [threading.Thread(target=upload) for _ in range(100)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        time.sleep(0.5)
+        grown = rss_mb() - before
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert set(statuses) <= {401, "RemoteProtocolError", "WriteError", "ReadError"}, statuses
+    assert grown < 10, f"the server grew by {grown:.1f} MB"
