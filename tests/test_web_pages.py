@@ -218,7 +218,7 @@ def test_cors_is_off_by_default_and_on_only_for_configured_origins(tmp_path):
 
 
 def test_an_unexpected_error_is_a_500_that_logs_nothing_from_the_request(tmp_path, monkeypatch, caplog):
-    def broken(state, text, display):
+    def broken(state, text, display, actor=None):
         raise ValueError("SECRET-CASE-TEXT " + text[:50])
     monkeypatch.setattr(plans, "assess_and_record", broken)
     caplog.set_level(logging.DEBUG)

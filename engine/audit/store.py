@@ -21,7 +21,7 @@ from pathlib import Path
 from dsl.errors import GroundworkError
 from dsl.kb import INSTRUMENT_FILE, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit import chain, integrity, schema, summaries
+from engine.audit import chain, integrity, schema, summaries, users as accounts
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
 from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_hash, plan_json
@@ -294,6 +294,21 @@ class AuditStore:
     @_guarded
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
+
+    # ---- accounts (engine/audit/users.py): not records, so not chained ----
+    @_guarded
+    def users(self) -> list[accounts.User]:
+        return accounts.listed(self.conn)
+
+    @_guarded
+    def signed_in(self, token: str) -> accounts.User | None:
+        return accounts.signed_in(self.conn, token)
+
+    @_guarded
+    def change_users(self, change):
+        """Run `change(conn)` in one write transaction; returns what it returns."""
+        with self._transaction() as conn:
+            return change(conn)
 
     # ---- writing: one transaction per record, or per batch chunk ----
     def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase) -> Appended:

@@ -210,16 +210,32 @@ class AuthGate:
         await self.app(scope, receive, send)
 
 
-def bearer_refusal(app, token: str, address: str) -> tuple[int, str, str] | None:
-    """None for this server's token; else 401, or 429 once the address has failed too often."""
+def bearer_refusal(app, token: str, address: str, state: dict | None = None,
+                   changes: bool = False) -> tuple[int, str, str] | None:
+    """None for this server's token or an enabled user's (put in `state["user"]`); else 401, or
+    429 once the address has failed too often, or 403 when the user's role may not change this."""
+    from groundwork.web.accounts import user_for
     from groundwork.web.security import same
-    wait = app.state.throttle.retry_after(address)
+    account = token.partition(".")[0] if "." in token else "token"
+    wait = app.state.throttle.retry_after(address, account)
     if wait:
         return (429, "E811", f"too many failed sign-ins from this address: try again in {wait} s")
     if same(app.state.settings.token, token):
         return None
-    app.state.throttle.failed(address)
-    return (401, "E803", "the bearer token is not this server's API token")
+    user = user_for(app.state.settings, token)
+    if user is None:
+        app.state.throttle.failed(address, account)
+        return (401, "E803", "the bearer token is not this server's API token or a user's")
+    if state is not None:
+        state["user"] = user
+    return role_refusal(user, changes)
+
+
+def role_refusal(user, changes: bool) -> tuple[int, str, str] | None:
+    if changes and not user.may_record:
+        return (403, "E813", f"{user.id} is a {user.role}: a {user.role} may read and verify, "
+                             "not assess or record")
+    return None
 
 
 def _refusal(scope) -> tuple[int, str, str] | None:
@@ -249,7 +265,12 @@ def _refusal(scope) -> tuple[int, str, str] | None:
         return None
     if path.startswith("/api/"):
         if token:
-            return bearer_refusal(app, token, (scope.get("client") or ("unknown",))[0])
-        return None if signed_in else (401, "E803", "authentication required: send "
-                                                    "`Authorization: Bearer <token>` or sign in")
-    return None if signed_in else (401, "E803", "sign in first (the session has ended)")
+            return bearer_refusal(app, token, (scope.get("client") or ("unknown",))[0],
+                                  scope.setdefault("state", {}), changes=True)
+        if not signed_in:
+            return (401, "E803", "authentication required: send `Authorization: Bearer <token>` or "
+                                 "sign in")
+    elif not signed_in:
+        return (401, "E803", "sign in first (the session has ended)")
+    user = app.state.sessions.get(session.value).user if session is not None else None
+    return role_refusal(user, changes=path != "/logout") if user is not None else None

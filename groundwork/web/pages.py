@@ -27,6 +27,7 @@ from explain.html_profile import item_flags_html, profile_html
 from explain.plain import DISCLAIMER
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
+from groundwork.web.accounts import user_for
 from groundwork.web.security import SESSION_COOKIE, client_address, page_session, same
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
@@ -66,10 +67,15 @@ async def login(request: Request):
         refused.headers["Retry-After"] = str(wait)
         return refused
     form = await request.form()
-    if not same(request.app.state.settings.token, str(form.get("token") or "")):
-        throttle.failed(address)
-        return _page(request, "login.html", 401, error="That is not this server's token.")
-    key, _ = request.app.state.sessions.create()
+    given = str(form.get("token") or "")
+    user = None
+    if not same(request.app.state.settings.token, given):
+        user = await run_in_threadpool(user_for, request.app.state.settings, given) if given else None
+        if user is None:
+            throttle.failed(address, given.partition(".")[0] if "." in given else "token")
+            return _page(request, "login.html", 401, error="That is not this server's token or "
+                                                           "a user's.")
+    key, _ = request.app.state.sessions.create(user)
     response = RedirectResponse("/assess", status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https",
@@ -122,7 +128,9 @@ async def assess(request: Request):
         built = forms.from_form(form, request.app.state.kb)
         text, display = canonical_json(built.raw), "form"
     try:
-        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text, display)
+        session = page_session(request)
+        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text,
+                                              display, session.user if session else None)
     except GroundworkError as error:
         problems = [{"path": d.field_path or (f"line {d.line}" if d.line else "(file)"),
                      "anchor": built.anchor(d.field_path) if built else "case_file",

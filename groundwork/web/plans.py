@@ -92,9 +92,15 @@ def intervention_id(kb: CheckedKnowledgeBase, typed: str) -> str:
             "GET /api/knowledge-base lists every intervention") from None
 
 
-def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended]:
-    """Validate, assess and record one case given as JSON text (422 naming the field if bad)."""
+def assess_and_record(state, text: str, display: str, actor=None) -> tuple[Context, Appended]:
+    """Validate, assess and record one case given as JSON text (422 naming the field if bad).
+    A signed-in user (`actor`) records their own assessments: the record's assessor is them."""
     ctx, raw = service.assess_text(text, display, state.kb)
+    if actor is not None and raw.get("assessor_id") != actor.id:
+        raise ApiError(403, "E814", f"signed in as {actor.id}, but the assessment names another "
+                                    "assessor: a user records their own assessments, so that the "
+                                    "audit record names who assessed", path="assessor_id",
+                       hint=f"set assessor_id to {actor.id}")
     try:
         ctx = service.with_previous(ctx, state.settings.db)
     except GroundworkError as error:  # the named previous record, not the store itself

@@ -28,6 +28,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 class Session:
     csrf: str
     expires: float
+    user: object = None  # the signed-in user (engine/audit/users.User), None for the server token
 
 
 class Sessions:
@@ -38,8 +39,9 @@ class Sessions:
         self._items: dict[str, Session] = {}
         self._lock = threading.Lock()
 
-    def create(self) -> tuple[str, Session]:
-        key, session = secrets.token_urlsafe(32), Session(secrets.token_urlsafe(24), time.time() + self._ttl)
+    def create(self, user=None) -> tuple[str, Session]:
+        key = secrets.token_urlsafe(32)
+        session = Session(secrets.token_urlsafe(24), time.time() + self._ttl, user)
         with self._lock:
             self._items = {k: s for k, s in self._items.items() if s.expires > time.time()}
             self._items[key] = session
@@ -109,6 +111,11 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def acting_user(request: Request):
+    """The signed-in user (engine/audit/users.User), or None for this server's own token."""
+    return request.scope.get("state", {}).get("user")
+
+
 def page_session(request: Request) -> Session | None:
     return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
 
@@ -118,7 +125,8 @@ def require_api(request: Request) -> None:
     token = bearer(request)
     if token is not None:
         from groundwork.web.middleware import bearer_refusal
-        refused = bearer_refusal(request.app, token, client_address(request))
+        refused = bearer_refusal(request.app, token, client_address(request), request.scope.setdefault(
+            "state", {}), changes=request.method not in SAFE_METHODS)
         if refused is None:
             return
         status, code, message = refused
@@ -126,6 +134,8 @@ def require_api(request: Request) -> None:
             {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         raise ApiError(status, code, message, path="Authorization", headers=headers)
     session = page_session(request)
+    if session is not None and session.user is not None:
+        request.scope.setdefault("state", {})["user"] = session.user
     if session is None:
         raise ApiError(401, "E803", "authentication required: send `Authorization: Bearer <token>` "
                                     "or sign in on the web page", path="Authorization",
