@@ -104,3 +104,15 @@ def test_users_usage_errors_exit_2(tmp_path, args, message):
     code, out, err = run_here(*args, "--db", str(db))
     assert code == 2 and message in err and out == "", err
     assert "Jane" not in err
+
+
+def test_an_outcome_event_names_the_user_who_recorded_it(tmp_path):
+    db = tmp_path / "audit.sqlite"
+    clinician = _add(db, "CLIN-9", "clinician")
+    event = {"client_id": "C00001", "event": "restraint", "date": "2025-01-02", "setting": "home",
+             "code": "INC-7", "recorded_by": "SOMEONE-ELSE"}
+    with client(tmp_path) as http:
+        made = http.post("/api/outcomes", json=event, headers={"Authorization": f"Bearer {clinician}"})
+    assert made.status_code == 201, made.text
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT assessor_id FROM records").fetchall() == [("CLIN-9",)]

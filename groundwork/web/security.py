@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from engine.audit.users import User
 from groundwork.web.errors import ApiError
 
 SESSION_COOKIE = "groundwork_session"
@@ -28,7 +29,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 class Session:
     csrf: str
     expires: float
-    user: object = None  # the signed-in user (engine/audit/users.User), None for the server token
+    user: User | None = None  # the signed-in user; None for the server's own token
 
 
 class Sessions:
