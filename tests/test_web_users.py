@@ -116,3 +116,44 @@ def test_an_outcome_event_names_the_user_who_recorded_it(tmp_path):
     assert made.status_code == 201, made.text
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT assessor_id FROM records").fetchall() == [("CLIN-9",)]
+
+
+def test_two_workers_share_the_sessions(tmp_path):
+    """`groundwork serve --workers 2`: a user signed in on one worker is signed in on the other
+    (sessions live in the audit store), request after request on fresh connections."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from groundwork.web.screenshots import free_port
+    from tests.helpers import ROOT
+    from tests.web_support import TOKEN
+    db = tmp_path / "audit.sqlite"
+    clinician = _add(db, "CLIN-W", "clinician")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "GROUNDWORK_TOKEN": TOKEN, "GROUNDWORK_DB": str(db)}
+    process = subprocess.Popen([sys.executable, "-m", "groundwork", "serve", "--port", str(port),
+                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        signed = httpx.post(base + "/login", data={"token": clinician}, follow_redirects=False)
+        assert signed.status_code == 303, signed.text
+        cookie = {"groundwork_session": signed.cookies["groundwork_session"]}
+        for _ in range(12):  # a new connection each time: the workers take turns
+            page = httpx.get(base + "/assess", cookies=cookie, headers={"Connection": "close"},
+                             follow_redirects=False)
+            assert page.status_code == 200, page.status_code
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert stderr.count("Started server process") == 2, stderr

@@ -196,6 +196,7 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (4, ("CREATE INDEX records_by_input ON records (input_hash, kb_hash, engine_version, drafts) "
          "WHERE kind = 'assessment'",)),
     (5, (users.TABLE,)),  # personal accounts for `groundwork serve` (engine/audit/users.py)
+    (6, (users.SESSIONS,)),  # the web page's sessions, shared by every worker of the server
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"

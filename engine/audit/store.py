@@ -305,7 +305,7 @@ class AuditStore:
         return accounts.signed_in(self.conn, token)
 
     @_guarded
-    def change_users(self, change):
+    def transaction(self, change):
         """Run `change(conn)` in one write transaction; returns what it returns."""
         with self._transaction() as conn:
             return change(conn)

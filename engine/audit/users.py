@@ -96,6 +96,20 @@ def listed(conn: sqlite3.Connection) -> list[User]:
         "SELECT id, role, created_at, disabled_at FROM users ORDER BY id")]
 
 
+def enabled(conn: sqlite3.Connection, user_id: str) -> User | None:
+    row = conn.execute("SELECT id, role, created_at, disabled_at FROM users WHERE id = ? AND "
+                       "disabled_at IS NULL", (user_id,)).fetchone()
+    return User(*row) if row else None
+
+
+SESSIONS = """CREATE TABLE sessions (
+    key_hash TEXT PRIMARY KEY,
+    csrf     TEXT NOT NULL,
+    expires  REAL NOT NULL,
+    user_id  TEXT REFERENCES users (id)
+)"""
+
+
 def signed_in(conn: sqlite3.Connection, token: str) -> User | None:
     """The enabled user whose token this is, or None."""
     user_id, dot, secret = token.partition(".")

@@ -32,7 +32,7 @@ def add(user_id: str = typer.Argument(..., metavar="ID", help="A pseudonymous id
         db: Optional[Path] = DbOption) -> None:
     """Add a user with a role; print their token (once)."""
     with AuditStore.open(db, mode="create") as store:
-        token = store.change_users(lambda conn: users.add(conn, user_id, role, utc_now(), store.display))
+        token = store.transaction(lambda conn: users.add(conn, user_id, role, utc_now(), store.display))
     _shown_once(token)
 
 
@@ -52,7 +52,7 @@ def list_users(db: Optional[Path] = DbOption) -> None:
 def disable(user_id: str = typer.Argument(..., metavar="ID"), db: Optional[Path] = DbOption) -> None:
     """Disable a user: their token stops working at once (their records stay theirs)."""
     with AuditStore.open(db, mode="append") as store:
-        store.change_users(lambda conn: users.disable(conn, user_id, utc_now(), store.display))
+        store.transaction(lambda conn: users.disable(conn, user_id, utc_now(), store.display))
     typer.echo(f"user {user_id} disabled")
 
 
@@ -60,5 +60,5 @@ def disable(user_id: str = typer.Argument(..., metavar="ID"), db: Optional[Path]
 def token(user_id: str = typer.Argument(..., metavar="ID"), db: Optional[Path] = DbOption) -> None:
     """A new token for a user (the old one stops working); printed once."""
     with AuditStore.open(db, mode="append") as store:
-        made = store.change_users(lambda conn: users.new_token(conn, user_id, store.display))
+        made = store.transaction(lambda conn: users.new_token(conn, user_id, store.display))
     _shown_once(made)

@@ -36,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     state = app.state
     state.settings = settings
     state.kb = knowledge_base.load_for_plans(settings.kb)  # refused with lint errors
-    state.sessions = Sessions(settings.session_hours)
+    state.sessions = Sessions(settings)
     state.throttle = Throttle()
     state.key_sets = KeySets(settings.cds_clients)
     state.contexts = Contexts()
@@ -69,6 +69,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way
     return app
+
+
+def from_environment_app() -> FastAPI:
+    """The app of one worker of `groundwork serve --workers N` (uvicorn's factory): settings from
+    the environment the parent set (its token, store and knowledge base)."""
+    import os
+    from pathlib import Path
+
+    from groundwork.web.settings import KB_ENV, from_environment
+    kb = os.environ.get(KB_ENV)
+    settings, _ = from_environment(None, Path(kb) if kb else None)
+    return create_app(settings)
 
 
 def readiness(state) -> Readiness:

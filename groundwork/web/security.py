@@ -9,8 +9,10 @@ and limits every response and request gets.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -33,34 +35,56 @@ class Session:
 
 
 class Sessions:
-    """Server-side sessions, in memory: a restart logs everyone out, which is the safe default."""
+    """Server-side sessions in the audit store (table `sessions`): every worker of `groundwork
+    serve --workers N` sees the same ones. Only the SHA-256 of a cookie's key is stored, so a
+    copied store signs nobody in; a disabled user's sessions end with their account."""
 
-    def __init__(self, hours: int):
-        self._ttl = hours * 3600
-        self._items: dict[str, Session] = {}
-        self._lock = threading.Lock()
+    def __init__(self, settings):
+        self._settings = settings
+        self._ttl = settings.session_hours * 3600
 
-    def create(self, user=None) -> tuple[str, Session]:
+    def create(self, user: User | None = None) -> tuple[str, Session]:
+        from engine.audit.store import AuditStore
         key = secrets.token_urlsafe(32)
         session = Session(secrets.token_urlsafe(24), time.time() + self._ttl, user)
-        with self._lock:
-            self._items = {k: s for k, s in self._items.items() if s.expires > time.time()}
-            self._items[key] = session
+
+        def insert(conn):
+            conn.execute("DELETE FROM sessions WHERE expires <= ?", (time.time(),))
+            conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)",
+                         (_digest(key), session.csrf, session.expires, user.id if user else None))
+        with AuditStore.open(self._settings.db, mode="create") as store:
+            store.transaction(insert)
         return key, session
 
     def get(self, key: str | None) -> Session | None:
+        from dsl.errors import GroundworkError
+        from engine.audit.store import AuditStore
+        from engine.audit.users import enabled
         if not key:
             return None
-        with self._lock:
-            session = self._items.get(key)
-            if session is not None and session.expires <= time.time():
-                del self._items[key]
-                session = None
-        return session
+        try:
+            with AuditStore.open(self._settings.db) as store:
+                row = store.conn.execute("SELECT csrf, expires, user_id FROM sessions WHERE "
+                                         "key_hash = ?", (_digest(key),)).fetchone()
+                if row is None or row[1] <= time.time():
+                    return None
+                user = enabled(store.conn, row[2]) if row[2] is not None else None
+        except (GroundworkError, sqlite3.Error):  # no store yet, or not readable: no session
+            return None
+        if row[2] is not None and user is None:
+            return None  # the account was disabled
+        return Session(row[0], row[1], user)
 
     def drop(self, key: str | None) -> None:
-        with self._lock:
-            self._items.pop(key or "", None)
+        from engine.audit.store import AuditStore
+        if key:
+            with AuditStore.open(self._settings.db, mode="create") as store:
+                store.transaction(lambda conn: conn.execute(
+                    "DELETE FROM sessions WHERE key_hash = ?", (_digest(key),)))
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 class Throttle:
