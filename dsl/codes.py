@@ -99,6 +99,7 @@ CODES: tuple[Code, ...] = (
     _dsl("E180", "E180, E181: a rule or chain too large for the engine", "a rule too large for the engine"),
     _dsl("E181", "E180, E181: a rule or chain too large for the engine",
          "a chain of rules too large for one rule set"),
+    _dsl("E190", "E190: a number out of range", "a number out of the range of the place it stands"),
     # ---- lint findings (docs/dsl.md section 15) ----
     _lint("E401", "E401: a rule that can never fire", "a rule that can never fire"),
     _lint("E402", "E402: a gate that can never open", "a gate that can never open"),
@@ -128,6 +129,9 @@ CODES: tuple[Code, ...] = (
     Code("E205", "Dask is not installed, or its scheduler cannot be reached", ERRORS),
     Code("E206", "the directory for the results does not exist", ERRORS),
     Code("E208", "an option's value is out of range", ERRORS),
+    Code("E240", "the input is beyond a limit (file size, nesting depth, text or list length, number size)",
+         ERRORS),
+    Code("E241", "a JSON object gives the same key twice", ERRORS),
     Code("E209", "`--base-results` is not a batch results file of the base knowledge base", ERRORS),
     Code("E220", "not an intervention in the catalog (the message names the nearest ids)", ERRORS,
          http_status=404),
@@ -150,6 +154,8 @@ CODES: tuple[Code, ...] = (
     Code("E501", "a scenario file is not valid (the message names the field)", TRAINERS),
     Code("E502", "a scenario gives both a profile and an assessment", TRAINERS),
     Code("E503", "a scenario name is used twice", TRAINERS),
+    Code("E505", "a scenario's assessment is not a .json file inside the knowledge base directory",
+         TRAINERS),
     Code("E510", "no ratings give the band a scenario asks for", ERRORS),
     # ---- the audit store (docs/audit.md) ----
     Code("E700", "the store path is a directory", AUDIT, http_status=500),
@@ -176,6 +182,7 @@ CODES: tuple[Code, ...] = (
     Code("E722", "feedback: a reason is given only when overriding", AUDIT),
     Code("E723", "feedback: unknown override reason", AUDIT),
     Code("E724", "feedback: the comment is too long", AUDIT),
+    Code("E725", "feedback: a not-suitable item was never offered, so it cannot be accepted", AUDIT),
     Code("E730", "outcome: unknown event", AUDIT),
     Code("E731", "outcome: the date is not a day, or is in the future", AUDIT),
     Code("E732", "an unknown setting", AUDIT),
@@ -186,6 +193,17 @@ CODES: tuple[Code, ...] = (
     Code("E737", "program report or export: the dates are not valid", AUDIT),
     Code("E738", "program generate: the store already exists", AUDIT),
     Code("E739", "the previous record is another client's, or dated after this assessment", AUDIT),
+    Code("E740", "the store is damaged: nothing is appended to it", AUDIT, http_status=503),
+    Code("E741", "the store no longer holds the head last written here (truncated, replaced or "
+                 "rewritten)", AUDIT, http_status=503),
+    Code("E742", "the head file next to the store cannot be read", AUDIT, http_status=503),
+    Code("E743", "audit anchor: the anchor file cannot be read or written, or there is no head yet",
+         AUDIT),
+    Code("E744", "audit anchor: the key cannot be read, is not Ed25519, or would be overwritten",
+         AUDIT),
+    Code("E745", "users: unknown role", AUDIT),
+    Code("E746", "users: the user exists already", AUDIT),
+    Code("E747", "users: no such user", AUDIT),
     # ---- the HTTP API, the web page and CDS Hooks (docs/web.md) ----
     Code("E800", "the HTTP request was refused (method, route)", WEB, http_status=405),
     Code("E801", "the stored plan cannot be rebuilt exactly here", WEB, http_status=409),
@@ -196,6 +214,13 @@ CODES: tuple[Code, ...] = (
     Code("E806", "no such CDS service", WEB, http_status=404),
     Code("E807", "a CDS Hooks call for another hook", WEB, http_status=400),
     Code("E809", "no such card or suggestion", WEB, http_status=404),
+    Code("E811", "too many failed sign-ins from this address or for this account: try again later",
+         WEB, http_status=429),
+    Code("E812", "the server is not ready: its knowledge base or audit store cannot serve", WEB,
+         http_status=503),
+    Code("E813", "the user's role may read and verify, not assess or record (a qa-reviewer, a "
+                 "trainer)", WEB, http_status=403),
+    Code("E814", "a signed-in user's assessment names another assessor", WEB, http_status=403),
     Code("E810", "the server's settings are invalid", WEB),
     Code("E831", "CDS Hooks: the client's FHIR server refused or failed the read", WEB,
          http_status=412),
@@ -263,6 +288,15 @@ EXPLAINED = {
             "'groundwork-cds[dask]'`) and a scheduler that answers at that address.",
     "E206": "`groundwork batch --out FILE`: the directory FILE would go in does not exist.",
     "E208": "An option has a value it cannot take, such as `--workers 0`.",
+    "E240": "The input is far larger than any assessment: over 1,000,000 bytes, nested more than 32 "
+            "levels deep, a text over 10,000 characters, a list over 2,000 items, or an integer "
+            "beyond 2^53 - 1 (9,007,199,254,740,991, the largest JSON keeps exact and RFC 8785 "
+            "hashes). The message names the file and the line and column or the field. Nothing is "
+            "read beyond the limit and nothing is written. A caseload goes to `groundwork batch` as "
+            "a directory or a `.jsonl` file (docs/scale.md).",
+    "E241": "A JSON object gives the same key twice (`\"arousal\"` twice, say). JSON readers differ "
+            "on which one wins, so the assessment is refused rather than one silently dropped; the "
+            "message names the key's field path. Keep one.",
     "E510": "A rule scenario asks for a band that no combination of ratings can give with this "
             "knowledge base's instrument and thresholds; give ratings instead of a band.",
     "E209": "`groundwork diff --base-results FILE` reuses the plans of a `groundwork batch` run "

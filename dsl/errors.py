@@ -44,6 +44,9 @@ class Diagnostic:
         return (self.path, self.line or 0, self.column or 0, self.code, self.message)
 
 
+MAX_SHOWN = 20  # error lines printed at most; then a count of the rest
+
+
 class GroundworkError(Exception):
     """Bad input: a rule file, a knowledge base or an assessment. Exit code 2."""
 
@@ -57,8 +60,19 @@ class GroundworkError(Exception):
     def first(self) -> Diagnostic:
         return self.diagnostics[0]
 
+    def shown(self) -> tuple[Diagnostic, ...]:
+        """The first MAX_SHOWN diagnostics: a file with a thousand mistakes is fixed from the top."""
+        return self.diagnostics[:MAX_SHOWN]
+
+    @property
+    def not_shown(self) -> int:
+        return max(0, len(self.diagnostics) - MAX_SHOWN)
+
     def render(self) -> str:
-        return "\n".join(d.render() for d in self.diagnostics)
+        lines = [d.render() for d in self.shown()]
+        if self.not_shown:
+            lines.append(f"... and {self.not_shown:,} more errors (the first {MAX_SHOWN} are shown)")
+        return "\n".join(lines)
 
 
 class EngineFailure(Exception):
@@ -116,3 +130,26 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
 
 def nearest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(name, sorted(set(choices)), n=n, cutoff=0.5)
+
+
+def read_utf8(path, display: str, code: str) -> str:
+    """A text file's contents; bytes that are not UTF-8 are an error at their line and column."""
+    from pathlib import Path
+
+    return decode_utf8(Path(path).read_bytes(), display, code)
+
+
+def decode_utf8(data: bytes, display: str, code: str) -> str:
+    """`data` as text; bytes that are not UTF-8 are an error at their line and column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + 1
+        start = before.rfind(b"\n") + 1
+        column = len(before[start:].decode("utf-8", "replace")) + 1
+        end = data.find(b"\n", error.start)
+        source = data[start:end if end >= 0 else len(data)].decode("utf-8", "replace")
+        raise GroundworkError([Diagnostic(
+            code, f"not UTF-8 text ({error.reason})", display, line, column, source_line=source,
+            hint="save the file as UTF-8 (every modern editor can)")]) from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from dsl.errors import Diagnostic, GroundworkError
+from dsl.errors import Diagnostic, GroundworkError, read_utf8
 
 ADULT_MONTHS = 18 * 12
 
@@ -22,7 +22,7 @@ class _Data(BaseModel):
 
 
 class ScalePoint(_Data):
-    value: int = Field(title="Value", description="The rating value", ge=0)
+    value: int = Field(title="Value", description="The rating value", ge=0, le=9)
     label: str = Field(title="Label", description="What this value means, relative to age")
     credit: float | None = Field(
         None, title="Stage credit", ge=0, le=1,
@@ -33,7 +33,7 @@ class ScalePoint(_Data):
 
 class AgeBand(_Data):
     name: str = Field(title="Age band", description="Name of the age band, e.g. 'school age'")
-    from_months: int = Field(title="From", ge=0, description="First month of age in the band")
+    from_months: int = Field(title="From", ge=0, le=1500, description="First month of age in the band")
     anchors: tuple[str, ...] = Field(
         title="Anchors", description="What each rating point looks like at this age, in scale order")
 
@@ -82,21 +82,21 @@ class Instrument(_Data):
         title="Minimum known fraction", ge=0, le=1,
         description="A region or domain with fewer known ratings than this fraction of its due "
                     "items is banded 'insufficient'")
-    min_known_items: int = Field(title="Minimum known items", ge=1,
+    min_known_items: int = Field(title="Minimum known items", ge=1, le=1000,
                                  description="And never fewer known ratings than this")
     established_at_or_below: int = Field(
-        1, title="Established at or below", ge=0,
+        1, title="Established at or below", ge=0, le=9,
         description="Default stage credit: a rating at or below this value counts as the function "
                     "being established (used only for scale points without a `credit`)")
     borderline_margin: float = Field(
         0.0, title="Borderline margin", ge=0, le=1,
         description="A score closer than this to a band edge is marked borderline (0: never)")
     disagreement_points: int = Field(
-        2, title="Informant disagreement", ge=1,
+        2, title="Informant disagreement", ge=1, le=9,
         description="Two informants whose ratings of one item differ by at least this many "
                     "points raise a flag to reconcile them")
     self_report_from_months: int = Field(
-        0, title="Self-report from", ge=0,
+        0, title="Self-report from", ge=0, le=1500,
         description="Youngest age at which a self-report alone is accepted for an item")
     age_bands: tuple[AgeBand, ...] = Field(
         (), title="Age bands", description="Bands of age with their own rating anchors, youngest first")
@@ -149,12 +149,16 @@ class Instrument(_Data):
 
 def load_instrument(path: Path, display_path: str) -> Instrument:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_utf8(path, display_path, "E170"))
     except FileNotFoundError:
         raise GroundworkError([Diagnostic("E170", "the knowledge base has no instrument.toml",
                                           display_path)]) from None
     except tomllib.TOMLDecodeError as error:
         raise GroundworkError([Diagnostic("E170", f"malformed TOML: {error}", display_path)]) from None
+    except (ValueError, RecursionError) as error:
+        # tomllib's own int() of a number thousands of digits long, or arrays nested ~1,000 deep
+        reason = "nested too deeply" if isinstance(error, RecursionError) else "a number too long"
+        raise GroundworkError([Diagnostic("E170", f"malformed TOML: {reason}", display_path)]) from None
     try:
         return Instrument.model_validate(data)
     except ValidationError as error:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dsl import ast
-from dsl.errors import Collector, Diagnostic, GroundworkError
+from dsl.errors import Collector, Diagnostic, GroundworkError, read_utf8
 from dsl.instrument import Instrument, load_instrument
 from dsl.facts import FactType, fact_types
 
@@ -198,10 +198,7 @@ def follows_from_unreadable(diagnostic: Diagnostic, unreadable) -> bool:
 
 
 def _read_text(path: Path, display: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise GroundworkError([Diagnostic("E001", f"not UTF-8 text ({error.reason})", display)]) from None
+    return read_utf8(path, display, "E001")
 
 
 def assemble(files, sources, root, digest, instrument) -> KnowledgeBase:

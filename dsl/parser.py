@@ -27,7 +27,42 @@ def parse_text(text: str, path: str) -> ast.SourceFile:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise GroundworkError([_syntax_diagnostic(error, text, path)]) from None
+    out_of_range = list(numbers_out_of_range(tree, text, path))
+    if out_of_range:
+        raise GroundworkError(out_of_range)
     return ast.SourceFile(path=path, items=tuple(transform(tree, path)))
+
+
+# Where a number stands -> the values it may take. Wide enough for any sensible knowledge base,
+# narrow enough that no value reaches the engine as an overflow or a 309-digit priority.
+NUMBER_RANGES: dict[str, tuple[float, float, str]] = {
+    "rec_priority": (0, 1000, "a priority"),
+    "dose": (0, 1440, "a dose's frequency or minutes"),  # below 1: E150 says why
+    "review_decl": (1, 520, "a review interval in weeks"),
+    "iv_min_age": (0, 1500, "a developmental age"),
+    "scale_dose": (0, 100, "a dose multiplier"),
+    "region_decl": (0, 1000, "a region's order"),
+}
+ANY_NUMBER = (0, 100_000, "a number in a rule file")
+
+
+def numbers_out_of_range(tree, text: str, path: str):
+    """E190 for each number outside the range of the place it stands (NUMBER_RANGES)."""
+    lines = text.splitlines()
+    for subtree in tree.iter_subtrees():
+        low, high, what = NUMBER_RANGES.get(subtree.data, ANY_NUMBER)
+        for token in subtree.children:
+            if not (isinstance(token, Token) and token.type == "NUMBER"):
+                continue
+            # len() first: a 309-digit number is refused without converting it
+            if len(token) <= 12 and low <= float(token) <= high:
+                continue
+            line = token.line or 0
+            source = lines[line - 1] if 0 < line <= len(lines) else ""
+            yield Diagnostic("E190", f"{what} must be between {low:g} and {high:g}", path,
+                             token.line, token.column, "error",
+                             "numbers in rule files are small: priorities, minutes, weeks, months",
+                             source)
 
 
 def transform(tree, path: str) -> list:

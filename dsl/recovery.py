@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedInput
 
 from dsl import ast
 from dsl.errors import Diagnostic, GroundworkError
-from dsl.parser import _parser, _syntax_diagnostic, parse_text, transform
+from dsl.parser import _parser, _syntax_diagnostic, numbers_out_of_range, parse_text, transform
 
 # The keywords that open a top-level block (grammar.lark's `_item`), at the start of a line.
 TOP_LEVEL = ("knowledge_base", "region", "domain", "bands", "compromised", "arousal", "fact",
@@ -68,13 +68,13 @@ def parse_recovering(text: str, path: str) -> Recovered:
     unreadable: list[Unreadable] = []
     first = 0  # index into `starts` of the block where the segment being parsed begins
     while first < len(starts):
-        error = _try(lines, starts[first], None, path, items)
+        error = _try(lines, starts[first], None, path, items, diagnostics)
         if error is None:
             break
         diagnostics.append(_syntax_diagnostic(error, _padded(lines, starts[first], None), path))
         bad = _failing_block(starts, first, error)
         if bad > first:
-            _try(lines, starts[first], starts[bad], path, items)  # the blocks before it parse
+            _try(lines, starts[first], starts[bad], path, items, diagnostics)  # the blocks before it parse
         unreadable.append(_describe(lines, starts[bad]))
         first = bad + 1
     items.sort(key=lambda item: (item.pos.line, item.pos.column))
@@ -88,11 +88,16 @@ def _padded(lines: list[str], start: int, end: int | None) -> str:
     return "\n" * (start - 1) + "".join(body)
 
 
-def _try(lines, start, end, path, items) -> UnexpectedInput | None:
+def _try(lines, start, end, path, items, diagnostics) -> UnexpectedInput | None:
+    text = _padded(lines, start, end)
     try:
-        tree = _parser().parse(_padded(lines, start, end))
+        tree = _parser().parse(text)
     except UnexpectedInput as error:
         return error
+    out_of_range = list(numbers_out_of_range(tree, text, path))
+    if out_of_range:  # E190: these declarations are not built until their numbers are fixed
+        diagnostics.extend(out_of_range)
+        return None
     items.extend(transform(tree, path))
     return None
 

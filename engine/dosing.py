@@ -41,8 +41,11 @@ def choose_dose(base: ast.Dose, assessment: Assessment,
     minutes, frequency = base.minutes, base.frequency
     # Brief, frequent dosing reshapes daily activity; a weekly session keeps its shape.
     for rule_id, scale in (scales if base.period == "day" else []):
+        before = f"{frequency} per day, {minutes} minutes"  # a multiplier says little without its base
         minutes = max(MIN_MINUTES, round(minutes * scale.minutes_factor))
         frequency = max(1, math.ceil(frequency * scale.frequency_factor))
-        notes.append(f"{rule_id}: minutes x{scale.minutes_factor:g}, frequency x{scale.frequency_factor:g}")
+        notes.append(f"{rule_id}: minutes x{scale.minutes_factor:g}, frequency "
+                     f"x{scale.frequency_factor:g} (from {before} to {frequency} per day, "
+                     f"{minutes} minutes)")
     period = cast(Period, base.period)  # the checker allows only day and week
     return Dose(frequency=frequency, period=period, minutes=minutes, delivered_by=who), tuple(notes)

@@ -6,7 +6,6 @@ can be logged or shown without leaking anything a case says.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from dsl.errors import Diagnostic, GroundworkError, did_you_mean
 from dsl.checked import CheckedKnowledgeBase
+from engine import strict_json
 from engine.models import Assessment
 
 
@@ -34,14 +34,12 @@ def _error(display: str, path: str, message: str) -> Diagnostic:
 def read_assessment_file(path: str | Path, kb: CheckedKnowledgeBase) -> tuple[Assessment, dict]:
     display = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = strict_json.read_text(path, display)
     except FileNotFoundError:
         raise GroundworkError([Diagnostic("E201", "no such file", display, field_path="(file)")]) from None
     except IsADirectoryError:
         raise GroundworkError([Diagnostic("E201", "is a directory, not an assessment file", display,
                                           field_path="(file)")]) from None
-    except UnicodeDecodeError:
-        raise GroundworkError([Diagnostic("E201", "not UTF-8 text", display, field_path="(file)")]) from None
     return parse_assessment(text, display, kb)
 
 
@@ -49,13 +47,7 @@ def parse_assessment(text: str, display: str, kb: CheckedKnowledgeBase) -> tuple
     if not text.strip():
         raise GroundworkError([Diagnostic("E202", "the file is empty; expected a JSON object",
                                           display, field_path="(file)")])
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as error:
-        lines = text.splitlines()
-        source = lines[error.lineno - 1] if 0 < error.lineno <= len(lines) else None
-        raise GroundworkError([Diagnostic("E203", f"malformed JSON: {error.msg}", display,
-                                          error.lineno, error.colno, source_line=source)]) from None
+    raw = strict_json.loads(text, display)
     return validate_assessment(raw, display, kb), raw
 
 
@@ -79,6 +71,12 @@ def _pydantic(display: str, error: ErrorDetails) -> Diagnostic:
         message = "unknown field; see `groundwork schema` for the fields an assessment has"
     elif kind == "missing":
         message = "required field is missing"
+    elif kind == "int_type":
+        message = "must be a whole number (not text, a fraction or true/false)"
+    elif kind == "bool_type":
+        message = "must be true or false (not text or a number)"
+    elif kind == "value_error":
+        message = message.removeprefix("Value error, ")
     elif kind == "string_pattern_mismatch":
         message = "must be a pseudonymous id: letters, digits, '-' or '_' (at most 64)"
     return _error(display, field_path(error["loc"]), message)

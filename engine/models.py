@@ -7,9 +7,11 @@ Unknown fields are rejected. `groundwork schema` prints the JSON Schema generate
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints,
+                      ValidationInfo, field_validator)
 
 from dsl import vocabulary as v
 
@@ -35,13 +37,38 @@ ScreenCode = Literal[v.TRAUMA_SCREENS]  # type: ignore[valid-type]
 CatalogId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*$")]
 
 
+def _whole(value):
+    # JSON Schema counts 1.0 as an integer (and RFC 8785 hashes it as 1); text, true/false and
+    # 1.5 are not whole numbers
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def whole_number(low: int, high: int):
+    """A whole number as docs/assessment.schema.json's "integer" means it: "6" and true are
+    refused. (The bounds come before the validator so that the schema shows them as min/max.)"""
+    return Annotated[int, Strict(), Field(ge=low, le=high), BeforeValidator(_whole)]
+
+
+def date_as_written(value):
+    """A date as the schema writes it, YYYY-MM-DD: pydantic alone would take a number as a Unix
+    time and a datetime as a date (a date object, from Python, is one already)."""
+    if isinstance(value, dt.date) or (isinstance(value, str)
+                                      and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
 class _Model(BaseModel):
+    # Numbers and booleans are strict field by field, as docs/assessment.schema.json says: "6" or
+    # true is not a rating. (Model-wide strict mode would also refuse dates as text.)
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Age(_Model):
-    years: int = Field(title="Years", description="Whole years of chronological age", ge=0, le=120)
-    months: int = Field(0, title="Months", description="Months beyond the whole years", ge=0, le=11)
+    years: whole_number(0, 120) = Field(  # type: ignore[valid-type]
+        title="Years", description="Whole years of chronological age")
+    months: whole_number(0, 11) = Field(  # type: ignore[valid-type]
+        0, title="Months", description="Months beyond the whole years")
 
     @property
     def total_months(self) -> int:
@@ -51,8 +78,8 @@ class Age(_Model):
 class Rating(_Model):
     item: str = Field(title="Item", description="Id of an item of the knowledge base's instrument",
                       pattern=r"^[a-z][a-z0-9-]*$")
-    value: int | None = Field(
-        title="Value", ge=0, le=9,
+    value: whole_number(0, 9) | None = Field(  # type: ignore[valid-type]
+        title="Value",
         description="Rating on the instrument's scale relative to what is typical for age "
                     "(0 = typical); null when unknown")
     informant: Informant = Field(title="Informant", description="Who the rating is based on")
@@ -61,7 +88,7 @@ class Rating(_Model):
 class Arousal(_Model):
     baseline: ArousalState = Field(title="Baseline state", description="The client's usual state")
     current: ArousalState = Field(title="Current state", description="The client's state now")
-    dissociative: bool = Field(False, title="Dissociative indicator",
+    dissociative: bool = Field(False, title="Dissociative indicator", strict=True,
                                description="Signs of a dissociative (shut-down) response")
 
 
@@ -121,6 +148,11 @@ class SuspectedHarm(_Model):
 class SafetyReview(_Model):
     date: dt.date = Field(title="Review date",
                           description="When the safety review was held (on or before the assessment)")
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_written(cls, value):
+        return date_as_written(value)
     evocative_work: Literal["may_proceed", "hold"] = Field(
         title="Evocative work",
         description="What the review decided about trauma narrative, exposure, life-story and "
@@ -185,10 +217,12 @@ class Assessment(_Model):
         (), title="Established work",
         description="Catalog ids of interventions recorded as completed or established (at a "
                     "re-assessment or in feedback); prerequisites count only when listed here")
-    previous_record: int | None = Field(
-        None, title="Previous assessment", ge=1, le=2**63 - 1,
+    # at most 2^53 - 1: the largest integer JSON keeps exact (and RFC 8785 can hash)
+    previous_record: whole_number(1, 2**53 - 1) | None = Field(  # type: ignore[valid-type]
+        None, title="Previous assessment",
         description="Audit record id of this client's previous assessment (its plan id); the plan "
                     "then says what changed since (`since_previous`)")
+
 
     @field_validator("suspected_harm")
     @classmethod
@@ -208,3 +242,8 @@ class Assessment(_Model):
             raise ValueError("the review is dated after the assessment; record a review that has "
                              "taken place")
         return value
+
+    @field_validator("assessment_date", mode="before")
+    @classmethod
+    def _date_as_written(cls, value):
+        return date_as_written(value)

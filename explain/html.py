@@ -16,6 +16,7 @@ from markupsafe import Markup
 from explain.bands import BAND_ORDER
 from explain.context import Context
 from explain.html_parts import ENV, macro as _macro
+from explain.plain import sentence
 from explain.html_profile import item_flags_html, profile_html
 from explain.models import Trace
 from explain.plain import DISCLAIMER, trace_lines
@@ -91,14 +92,14 @@ def _held_sections(ctx: Context) -> list[tuple[str, str, list]]:
 
     def avoided(a) -> str:
         rules = f" Rules: {', '.join(a.rules)}." if a.rules else ""
-        return f"{a.reason}.{rules}"
+        return f"{sentence(a.reason)}{rules}"
 
     Section = tuple[str, str, Sequence[Any], Callable[[Any], str]]
     sections: list[Section] = [("Deferred (not yet)", "deferred-h", plan.deferred,
                  lambda d: f"{d.phase} work, {d.gate} (now {d.holding_value})."),
                 ("Avoided (not now)", "avoided-h", plan.avoided, avoided),
                 ("Not suitable for this client", "unsuitable-h", plan.not_suitable,
-                 lambda n: f"{n.reason}.")]
+                 lambda n: sentence(n.reason))]
     return [(heading, anchor, [(entry, line(entry), explain_why_not(ctx, entry.intervention))
                                for entry in entries])
             for heading, anchor, entries, line in sections]

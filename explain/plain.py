@@ -18,7 +18,9 @@ def _wrap(text: str, indent: str = "") -> list[str]:
                          break_on_hyphens=False, break_long_words=False)
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """`text` ending with one full stop (or its own ? or !): reasons written in rule files end
+    with one already, and must not get a second."""
     text = text.strip()
     return text if text.endswith((".", "?", "!")) else text + "."
 
@@ -39,10 +41,10 @@ def checks_block(check, indent: str) -> list[str]:
 
 
 def rule_block(rule: RuleEvidence, indent: str, lead: str = "Rule") -> list[str]:
-    out = _wrap(f"{lead} {rule.rule} {rule.version}: {_sentence(rule.title)}", indent)
+    out = _wrap(f"{lead} {rule.rule} {rule.version}: {sentence(rule.title)}", indent)
     inner = indent + "  "
-    out += _wrap(f"Why the rule says so: {_sentence(rule.rationale)}", inner)
-    out += _wrap(f"Source: {_sentence(rule.source)} Evidence: {_words(rule.evidence)}. "
+    out += _wrap(f"Why the rule says so: {sentence(rule.rationale)}", inner)
+    out += _wrap(f"Source: {sentence(rule.source)} Evidence: {_words(rule.evidence)}. "
                  f"Status: {rule.status}. Written at {rule.location}.", inner)
     if rule.says:
         out += _wrap("It says: " + "; ".join(rule.says) + ".", inner)
@@ -59,7 +61,7 @@ def _because(rule: RuleEvidence, indent: str) -> list[str]:
 
 def chain_block(rule: RuleEvidence, indent: str) -> list[str]:
     """A rule in a chain of derived facts: who it is and why it fired (its header is one query away)."""
-    out = _wrap(f"Derived by rule {rule.rule} {rule.version}: {_sentence(rule.title)}", indent)
+    out = _wrap(f"Derived by rule {rule.rule} {rule.version}: {sentence(rule.title)}", indent)
     return out + _because(rule, indent + "  ")
 
 
@@ -71,18 +73,18 @@ def _conditions(check, indent: str) -> list[str]:
 
 def derived_block(fact: DerivedFact, indent: str) -> list[str]:
     if fact.derived:
-        out = _wrap(f"{fact.fact} is a derived fact: {_sentence(fact.description)}", indent)
+        out = _wrap(f"{fact.fact} is a derived fact: {sentence(fact.description)}", indent)
         for rule in fact.derived_by:
             out += chain_block(rule, indent + "  ")
         return out
-    out = _wrap(f"{fact.fact} is not derived for this client: {_sentence(fact.description)}", indent)
+    out = _wrap(f"{fact.fact} is not derived for this client: {sentence(fact.description)}", indent)
     for miss in fact.could_derive:
         out += miss_block(miss, indent + "  ", lead="Rule that could derive it:")
     return out
 
 
 def miss_block(miss: RuleMiss, indent: str, lead: str = "Rule") -> list[str]:
-    text = f"{lead} {miss.rule} {miss.version} ({_sentence(miss.title)[:-1]}) did not fire: "
+    text = f"{lead} {miss.rule} {miss.version} ({sentence(miss.title)[:-1]}) did not fire: "
     reasons = ([line(miss.first_failing)] if miss.first_failing else []) + \
         ([miss.note] if miss.note else [])
     out = _wrap(text + "; ".join(reasons) + ".", indent)
@@ -113,7 +115,7 @@ def values_block(scores: tuple[ScoreEvidence, ...], facts: tuple[FactValue, ...]
 
 def gate_line(gate: Gate, indent: str) -> list[str]:
     verdict = "passed" if gate.passed else "holds it back"
-    return _wrap(f"- {verdict}: {gate.text} Now: {gate.value}.", indent)
+    return _wrap(f"- {verdict}: {gate.text} Now: {sentence(str(gate.value))}", indent)
 
 
 def render_why(why: Why) -> str:
@@ -138,7 +140,7 @@ def render_why(why: Why) -> str:
     out += _wrap(f"Dose: {dose.frequency} per {dose.period}, {dose.minutes} minutes, by "
                  f"{_words(dose.delivered_by)}; in {', '.join(seq.settings)}.", "  ")
     for note in seq.dose_notes:
-        out += _wrap(f"Dose changed: {_sentence(note)}", "    ")
+        out += _wrap(f"Dose changed: {sentence(note)}", "    ")
     return _finish(out)
 
 

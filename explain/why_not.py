@@ -11,6 +11,7 @@ from dsl import ast
 from dsl.vocabulary import PHASE_ORDER, Phase
 from explain.conditions import line
 from engine.sequence import outside_ages
+from explain.plain import sentence
 from explain.context import Context
 from explain.evidence import all_checks, miss_checks, rule_evidence, rule_miss, scores_and_facts
 from explain.gates import gates
@@ -40,7 +41,7 @@ def explain_why_not(ctx: Context, intervention: str) -> WhyNot:
     for unsuitable in plan.not_suitable:
         if unsuitable.intervention == intervention:
             return _answer(ctx, intervention, "not_suitable",
-                           f"It is not suitable for this client: {unsuitable.reason}.",
+                           "It is not suitable for this client: " + sentence(unsuitable.reason),
                            gates=_failing_first(gates(ctx, intervention)),
                            rules=_evidence(ctx, unsuitable.rules, intervention))
     return _never_proposed(ctx, intervention)
@@ -91,7 +92,7 @@ def _prerequisite_status(ctx: Context, prerequisite: str) -> str:
 
 
 def _avoided(ctx: Context, entry) -> WhyNot:
-    summary = f"It is avoided: {entry.reason}."
+    summary = "It is avoided: " + sentence(entry.reason)
     if entry.proposed_by:
         summary += (f" Avoiding wins over recommending: {', '.join(entry.proposed_by)} "
                     f"recommended it.")

@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 from engine.audit.store import AuditStore
+from engine.models import Assessment
+from engine.pipeline import assess
 from tests.audit_support import FIXTURES, assessed
 
 
@@ -32,8 +35,11 @@ def main(db: str, mode: str, kb_dir: str | None = None) -> None:
         return
     store = AuditStore.open(db, mode="create")
     print("ready", flush=True)
-    for _ in range(100_000):
-        print(store.append_assessment(outcome, raw, kb).id, flush=True)
+    for number in range(100_000):
+        # each record another client's: the same assessment twice is one record (issue #18)
+        case = dict(raw, client_id=f"KILL-{os.getpid()}-{number}")
+        outcome = assess(Assessment.model_validate(case), case, kb)
+        print(store.append_assessment(outcome, case, kb).id, flush=True)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,27 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None,
         cwd=cwd or ROOT, env=full_env, capture_output=True, text=True, input=stdin, timeout=300)
 
 
+def run_here(*args: str) -> tuple[int, str, str]:
+    """`groundwork ARGS` in this process, through the CLI's own entry point and error boundary:
+    (exit code, stdout, stderr). For tests that run the CLI hundreds of times."""
+    import contextlib
+    import io
+    from groundwork.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    argv = sys.argv
+    sys.argv = ["groundwork", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+                code = 0
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    finally:
+        sys.argv = argv
+    return code, out.getvalue(), err.getvalue()
+
+
 def example_paths() -> list[Path]:
     return sorted(EXAMPLES.glob("*.json"))
 

@@ -96,7 +96,7 @@ def test_unreadable_file_is_an_invalid_case(kb, tmp_path):
     results = [evaluate_case(CaseInput(str(p), str(p)), kb)
                for p in (tmp_path / "gone.json", tmp_path / "bin.json")]
     assert [json.loads(r.line)["errors"][0]["message"] for r in results] == [
-        "no such file", "not UTF-8 text"]
+        "no such file", "not UTF-8 text (invalid start byte)"]
 
 
 def test_two_forked_workers_write_the_same_lines_as_one_process(kb, tmp_path):

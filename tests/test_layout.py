@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PIPELINE = {"__init__", "models", "intake", "scoring", "ratings", "profile", "item_flags", "facts", "carry",
+# strict_json is the intake stage's reader: the limits every interface's case JSON is read under
+PIPELINE = {"__init__", "models", "intake", "strict_json", "scoring", "ratings", "profile", "item_flags",
+            "facts", "carry",
             "runtime", "graph", "dosing", "sequence", "decisions", "plan", "pipeline"}
 PACKAGES = {"audit", "batch", "reports", "synthetic"}
 

@@ -65,4 +65,12 @@ def record_feedback(store: AuditStore, record_id: int, intervention: str, outcom
         hint = did_you_mean(intervention, known) if shown else None
         raise audit_error("E712", f"intervention{shown} is not in the plan of record {record_id}",
                           store.display, hint=hint or "in that plan: " + ", ".join(sorted(known)))
+    if known[intervention].status == "not_suitable" and outcome == "accepted":
+        # nothing was offered, so nothing can be accepted; using it anyway is an override
+        why = str(known[intervention].detail.get("reason", "")).rstrip(".")
+        raise audit_error("E725", f"{intervention} is not suitable for this client in record "
+                                  f"{record_id} ({why}): it was never offered, so it cannot be "
+                                  "accepted", store.display,
+                          hint="to record that it is used anyway, give `overridden` with a reason; "
+                               "otherwise there is nothing to record")
     return store.append_feedback(target, intervention, outcome, reason, comment, by, engine_version)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from engine.audit import summaries
+from engine.audit import summaries, users
 
 APPLICATION_ID = 0x4757_4155  # "GWAU"
 
@@ -191,6 +191,12 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (1, _V1),
     (2, _V2),
     (3, summaries.MIGRATION),  # the program report's running totals
+    # an assessment already recorded (same input, knowledge base, engine, drafts) is found, not
+    # recorded again when its plan is rendered another way (issue #18)
+    (4, ("CREATE INDEX records_by_input ON records (input_hash, kb_hash, engine_version, drafts) "
+         "WHERE kind = 'assessment'",)),
+    (5, (users.TABLE,)),  # personal accounts for `groundwork serve` (engine/audit/users.py)
+    (6, (users.SESSIONS,)),  # the web page's sessions, shared by every worker of the server
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"

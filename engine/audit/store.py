@@ -8,6 +8,7 @@ as it was before that record. Reading commands open an existing store and never 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 import os
 import sqlite3
@@ -17,12 +18,13 @@ from functools import wraps
 from typing import Any
 from pathlib import Path
 
+from dsl.errors import GroundworkError
 from dsl.kb import INSTRUMENT_FILE, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit import chain, schema, summaries
+from engine.audit import chain, integrity, schema, summaries, users as accounts
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
-from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
+from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_hash, plan_json
 
 DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
@@ -118,23 +120,39 @@ def default_db_path(environ: dict | None = None) -> Path:
     return Path(data_home) / "groundwork" / "audit.sqlite"
 
 
+def _store_error(error: sqlite3.Error, display: str):
+    return audit_error("E709", f"the audit store could not be used: {error}", display,
+                       hint="run `groundwork audit verify`; restore the file from a backup "
+                            "if it is damaged")
+
+
 def _guarded(method):
-    """SQLite failures (locked, disk full, damaged file) become one clear message, exit 2."""
+    """SQLite failures (locked, disk full, damaged file) become one clear message, exit 2 —
+    in a generator too, where they happen while the caller iterates, not when it calls."""
+    if inspect.isgeneratorfunction(method):
+        @wraps(method)
+        def iterate(self, *args, **kwargs):
+            try:
+                yield from method(self, *args, **kwargs)
+            except sqlite3.Error as error:
+                raise _store_error(error, self.display) from None
+        return iterate
+
     @wraps(method)
     def call(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
         except sqlite3.Error as error:
-            raise audit_error("E709", f"the audit store could not be used: {error}", self.display,
-                              hint="run `groundwork audit verify`; restore the file from a backup "
-                                   "if it is damaged") from None
+            raise _store_error(error, self.display) from None
     return call
 
 
 class AuditStore:
     def __init__(self, conn: sqlite3.Connection, display: str):
         self.conn = conn
-        self.display = display
+        self.display = display  # the store's path, as given
+        self._checked = False  # engine/audit/integrity.py's checks, made before the first append
+        self._appended = False
 
     @classmethod
     def open(cls, path: Path | str | None = None, mode: str = "read") -> "AuditStore":
@@ -150,6 +168,22 @@ class AuditStore:
 
     def close(self) -> None:
         self.conn.close()
+        if self._appended:  # the file as this writer leaves it: the next one can trust it as is
+            head = self.head_after_close()
+            if head is not None:
+                try:
+                    integrity.write_head(self.display, head)
+                except OSError:
+                    pass
+
+    def head_after_close(self) -> "integrity.Head | None":
+        try:
+            seen = integrity.read_head(self.display)
+        except GroundworkError:
+            return None
+        if seen is None:
+            return None
+        return integrity.Head(seen.id, seen.record_hash, integrity.fingerprint(self.display))
 
     def __enter__(self) -> "AuditStore":
         return self
@@ -261,12 +295,31 @@ class AuditStore:
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
 
+    # ---- accounts (engine/audit/users.py): not records, so not chained ----
+    @_guarded
+    def users(self) -> list[accounts.User]:
+        return accounts.listed(self.conn)
+
+    @_guarded
+    def signed_in(self, token: str) -> accounts.User | None:
+        return accounts.signed_in(self.conn, token)
+
+    @_guarded
+    def transaction(self, change):
+        """Run `change(conn)` in one write transaction; returns what it returns."""
+        with self._transaction() as conn:
+            return change(conn)
+
     # ---- writing: one transaction per record, or per batch chunk ----
     def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase) -> Appended:
         return self.append_assessments([assessment_fields(outcome, raw)], kb)[0]
 
     def append_assessments(self, entries: list[dict], kb: CheckedKnowledgeBase) -> list[Appended]:
-        """Several assessments under one knowledge base, in ONE transaction (all or nothing)."""
+        """Several assessments under one knowledge base, in ONE transaction (all or nothing).
+
+        An assessment already recorded (the same input, knowledge base, engine version and
+        drafts switch: so the same plan) is not recorded again: its record is returned. Showing
+        one plan as text, JSON, HTML and SVG is one assessment, not four."""
         source = None if self.kb_files(kb.content_hash) else kb_source_files(kb)
         return self._append(entries, kb, source)
 
@@ -287,6 +340,10 @@ class AuditStore:
                 source: dict | None) -> list[Appended]:
         appended = []
         with self._transaction() as conn:
+            if not self._checked:
+                integrity.check_before_append(conn, self.display,
+                                              full=integrity.changed_since_closed(self.display))
+                self._checked = True
             if source is not None and kb is not None:
                 conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
                              (kb.content_hash, kb.name, kb.version, utc_now()))
@@ -295,6 +352,10 @@ class AuditStore:
             last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
             last_id, last_hash = last if last else (0, chain.GENESIS)
             for fields in entries:
+                recorded = _recorded_already(conn, fields)
+                if recorded is not None:
+                    appended.append(recorded)
+                    continue
                 row: dict[str, Any] = {name: None for name in chain.FIELDS}
                 row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
                            recorded_at=utc_now(), prev_hash=last_hash)
@@ -305,6 +366,12 @@ class AuditStore:
                              [row[name] for name in chain.FIELDS])
                 appended.append(Appended(row["id"], row["record_hash"]))
                 last_id, last_hash = row["id"], row["record_hash"]
+        self._appended = True
+        if last_id:
+            try:
+                integrity.write_head(self.display, integrity.Head(last_id, last_hash))
+            except OSError:
+                pass  # the records are committed; the next writer's check is weaker, not wrong
         return appended
 
     @contextmanager
@@ -318,6 +385,18 @@ class AuditStore:
         self.conn.execute("COMMIT")
 
 
+def _recorded_already(conn: sqlite3.Connection, fields: dict) -> Appended | None:
+    """The record of this very assessment, if it is in the store already (see append_assessments)."""
+    if fields.get("kind") != "assessment":
+        return None
+    row = conn.execute(
+        "SELECT id, record_hash FROM records WHERE kind = 'assessment' AND input_hash = ? AND "
+        "kb_hash = ? AND engine_version = ? AND drafts IS ? ORDER BY id LIMIT 1",
+        (fields["input_hash"], fields["kb_hash"], fields["engine_version"], fields.get("drafts"))
+    ).fetchone()
+    return Appended(row[0], row[1]) if row else None
+
+
 def assessment_fields(outcome: Outcome, raw: dict) -> dict:
     """The fields of one assessment record (computed where the plan is made, even in a worker)."""
     plan, assessment = outcome.plan, outcome.assessment
@@ -329,7 +408,9 @@ def assessment_fields(outcome: Outcome, raw: dict) -> dict:
         "kb_hash": plan.provenance.kb_hash, "kb_name": plan.provenance.kb_name,
         "kb_version": plan.provenance.kb_version,
         "engine_version": plan.provenance.engine_version, "drafts": int(plan.provenance.drafts),
-        "plan_json": plan_json(plan), "trace_json": canonical_json(trace_of(outcome)),
+        # the trace as the engine gave it (a score of 14.0 stays 14.0, as replay compares it);
+        # it enters the record hash as its text (engine/audit/chain.py), so no canonical form is needed
+        "plan_json": plan_json(plan), "trace_json": canonical_json_v1(trace_of(outcome)),
     }
 
 
@@ -387,8 +468,10 @@ def _check_header(path: Path, create: bool) -> None:
     except OSError as error:
         raise audit_error("E702", f"cannot read the audit store: {error.strerror}", str(path)) from None
     if head == b"" and create:
+        integrity.refuse_empty_file(path)  # unless the head file says it held records
         return  # an empty file: ours to initialise
     if head == b"":
+        integrity.refuse_empty_file(path)  # truncated, if the head file says it held records
         raise audit_error("E703", "is an empty file, not an audit store", str(path))
     if head != SQLITE_HEADER:
         raise audit_error("E702", "is not an SQLite database (or it is damaged)", str(path),
@@ -431,4 +514,5 @@ def _prepare(conn: sqlite3.Connection, display: str, mode: str) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             schema.migrate(conn)
     except sqlite3.Error as error:
-        raise audit_error("E702", f"is not a readable SQLite database ({error})", display) from None
+        raise audit_error("E702", f"is not a readable SQLite database ({error})", display,
+                          hint=integrity.RECOVER) from None

@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 from dsl.errors import Diagnostic, EngineFailure, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
 from engine.audit.store import assessment_fields
+from engine import strict_json
 from engine.intake import parse_assessment
 from engine.pipeline import assess
 from engine.runtime import runner_for
@@ -145,7 +146,9 @@ def load_case(case: CaseInput) -> CaseInput:
     if case.text is not None or case.read_error is not None:
         return case
     try:
-        return replace(case, text=Path(case.path).read_text(encoding="utf-8"))
+        return replace(case, text=strict_json.read_text(case.path, case.source))
+    except GroundworkError as error:
+        return replace(case, read_error=error.first)
     except FileNotFoundError:
         reason = "no such file"
     except IsADirectoryError:

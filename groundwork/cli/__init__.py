@@ -54,6 +54,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                           "placement stability (observational, uncontrolled)."),
     "export": ("groundwork.cli.program", "One row per assessment, pseudonymous, for analysts: "
                                          "bands, plan size, feedback, events."),
+    "users": ("groundwork.cli.users", "Personal accounts for the server: add, list, disable, new "
+                                      "token."),
     "fhir": ("groundwork.cli.fhir", "FHIR R4: the instrument as a Questionnaire; assessments as "
                                     "QuestionnaireResponses."),
 }

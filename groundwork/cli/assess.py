@@ -48,7 +48,7 @@ def assess(
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),
     trace: bool = typer.Option(False, "--trace", help="Add every rule firing (text, json, html)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead."),
     db: Optional[Path] = DbOption,
     no_audit: bool = typer.Option(False, "--no-audit", help="Do not append this plan to the audit store."),
 ) -> None:

@@ -16,15 +16,15 @@ from typing import List, Optional
 
 import typer
 
-from dsl.errors import did_you_mean
+from dsl.errors import GroundworkError, did_you_mean
 from engine import __version__
-from engine.audit import chain, feedback as vocabulary
+from engine.audit import anchors, chain, feedback as vocabulary, integrity
 from engine.audit.errors import audit_error
 from engine.audit.export import export_bundle
 from engine.audit.history import client_history
 from engine.audit.replay import replay as replay_record, replay_many
 from engine.audit.schema import CURRENT_VERSION
-from engine.audit.store import AuditStore
+from engine.audit.store import AuditStore, utc_now
 from engine.audit.verify import verify as verify_chain
 from engine.models import PSEUDONYM
 from explain import audit as render
@@ -100,7 +100,7 @@ def list_records(
 def show(
     record_id: int = typer.Argument(..., metavar="ID", help="Record id (see `audit list`)."),
     format: ShowFormat = typer.Option(ShowFormat.text, "--format", "-f"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """A stored plan with everything that explains it: input hash, KB, engine, every firing, feedback."""
@@ -126,9 +126,50 @@ def head(db: Optional[Path] = DbOption) -> None:
 
 
 @audit_app.command()
+def anchor(
+    to: Optional[Path] = typer.Option(None, "--to", metavar="FILE", help="Append the head to this "
+                                      "anchor file; keep it away from the store (another machine, "
+                                      "a write-once share)."),
+    key: Optional[Path] = typer.Option(None, "--key", metavar="KEY", help="Sign the anchor with "
+                                       "this Ed25519 private key (from --new-key)."),
+    new_key: Optional[Path] = typer.Option(None, "--new-key", metavar="KEY", help="Make a new "
+                                           "Ed25519 key pair, KEY and KEY.pub, and stop."),
+    db: Optional[Path] = DbOption,
+) -> None:
+    """Anchor the chain head outside the store (signed with --key): `verify --anchors` then
+    catches a rewrite of history that recomputed every hash."""
+    if new_key is not None:
+        public, print_ = anchors.new_key(new_key)
+        typer.echo(f"private key: {new_key} (keep it off the machine that holds the store)")
+        typer.echo(f"public key: {public} ({print_}); give it to `audit verify --public-key`")
+        return
+    if to is None:
+        raise audit_error("E743", "give --to FILE: the anchor file the head is appended to",
+                          hint="e.g. `groundwork audit anchor --to /mnt/worm/anchors.jsonl --key "
+                               "anchor.key`")
+    private = anchors.load_private(key) if key is not None else None
+    with AuditStore.open(db) as store:
+        report = verify_chain(store)
+    if not report.intact:
+        raise audit_error("E740", f"the chain is broken ({report.problems[0].render()}): an anchor "
+                                  "would vouch for it", db and str(db) or "audit",
+                          hint="run `groundwork audit verify` and restore the store first")
+    if report.head_id == 0:
+        raise audit_error("E743", "the store has no records yet: there is no head to anchor",
+                          db and str(db) or "audit")
+    made = anchors.make(report.head_id, report.head_hash, utc_now(), private)
+    anchors.append(to, made)
+    typer.echo(made.line())
+
+
+@audit_app.command()
 def verify(
     expect_head: Optional[str] = typer.Option(None, "--expect-head", metavar="HASH",
                                               help="A head hash noted earlier from `audit head`."),
+    anchor_file: Optional[Path] = typer.Option(None, "--anchors", metavar="FILE", help="Check "
+                                               "every anchor in FILE (from `audit anchor`)."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", metavar="KEY", help="Check "
+                                              "each anchor's signature with this public key."),
     db: Optional[Path] = DbOption,
 ) -> None:
     """Walk the hash chain; report the first broken record (exit 1)."""
@@ -136,8 +177,22 @@ def verify(
         expect_head = expect_head.strip().lower()
         if not chain.is_hash(expect_head):
             raise audit_error("E715", "--expect-head must be a 64-character hex hash from `audit head`")
-    with AuditStore.open(db) as store:
-        report = verify_chain(store, expect_head)
+    public = anchors.load_public(public_key) if public_key is not None else None
+    if public is not None and anchor_file is None:
+        raise audit_error("E743", "--public-key checks anchors: give --anchors FILE too")
+    if anchor_file is not None:
+        anchors.read(anchor_file)  # an anchor file that cannot be read at all: exit 2, now
+    try:
+        with AuditStore.open(db) as store:
+            report = verify_chain(store, expect_head, anchor_file, public)
+    except GroundworkError as error:
+        if not integrity.is_damage(error):
+            raise  # a wrong path or a usage error: exit 2
+        # a file SQLite cannot open as a store is the worst damage verify can find: exit 1
+        damage = error.first
+        typer.echo(f"store damaged: {damage.path}: {damage.code}: {damage.message}")
+        typer.echo(f"  hint: {damage.hint or integrity.RECOVER}")
+        raise typer.Exit(1) from None
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if report.intact:
@@ -247,7 +302,7 @@ def _show_replay(result, alone: bool) -> str:
 @audit_app.command()
 def export(
     record_ids: List[int] = typer.Argument(..., metavar="ID...", help="Record ids to export."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead."),
     include_comments: bool = typer.Option(False, "--include-comments", help="Include clinicians' "
                                           "free-text comments (left out by default: they may "
                                           "identify people)."),

@@ -32,7 +32,7 @@ def batch(
                                        metavar="CASES…"),
     out: Path = typer.Option(..., "--out", "-o", help="Results file (JSON lines, one per case); "
                              "written only when every case is done.", metavar="RESULTS.jsonl"),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w",
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", metavar="N",
                                           help="Worker processes (default: one per CPU)."),
     kb: Optional[Path] = KbOption,
     drafts: bool = typer.Option(False, "--drafts", help="Also fire draft rules."),

@@ -11,7 +11,6 @@ from typing import Optional
 import typer
 
 import knowledge_base
-from dsl.errors import Diagnostic, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
 
 STDIN = "-"  # in place of a case file: read the assessment from standard input
@@ -37,11 +36,8 @@ def read_case(case: Path, kb: CheckedKnowledgeBase):
 
     if str(case) != STDIN:
         return read_case_file(case, kb)
-    try:
-        text = sys.stdin.read()
-    except UnicodeDecodeError:
-        raise GroundworkError([Diagnostic("E201", "not UTF-8 text", "<stdin>",
-                                          field_path="(file)")]) from None
+    from engine import strict_json
+    text = strict_json.read_stream(sys.stdin.buffer, "<stdin>")
     return read_case_text(text, "<stdin>", kb)
 
 

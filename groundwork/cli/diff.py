@@ -32,7 +32,7 @@ def diff(
                               metavar="NEW_KB"),
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", help="Output format."),
     drafts: bool = typer.Option(False, "--drafts", help="Fire draft rules in both."),
-    workers: int = typer.Option(1, "--workers", "-w", help="Worker processes (like `batch`)."),
+    workers: int = typer.Option(1, "--workers", "-w", metavar="N", help="Worker processes (like `batch`)."),
     base_results: Optional[Path] = typer.Option(
         None, "--base-results", metavar="RESULTS.jsonl",
         help="Plans of the base from an earlier `groundwork batch --out` (not made again)."),

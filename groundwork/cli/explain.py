@@ -23,7 +23,7 @@ from groundwork.service import assessed, explanation
 InterventionArgument = typer.Argument(..., help="Catalog id or name of an intervention.",
                                       metavar="INTERVENTION")
 DraftsOption = typer.Option(False, "--drafts", help="Also fire draft rules.")
-OutOption = typer.Option(None, "--out", "-o", help="Write to this file instead.")
+OutOption = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead.")
 
 
 class WhyFormat(str, Enum):

@@ -18,7 +18,7 @@ from groundwork.cli.common import KbOption, load_kb, write_output
 fhir_app = typer.Typer(no_args_is_help=True, help="FHIR R4: the instrument as a Questionnaire; "
                                                   "assessments as QuestionnaireResponses.")
 app.add_typer(fhir_app, name="fhir")
-OutOption = typer.Option(None, "--out", "-o", help="Write to this file instead.")
+OutOption = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead.")
 
 
 @fhir_app.command()

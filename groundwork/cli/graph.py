@@ -26,7 +26,7 @@ class GraphFormat(str, Enum):
 def graph(
     format: GraphFormat = typer.Option(GraphFormat.text, "--format", "-f", help="Output format."),
     kb: Optional[Path] = KbOption,
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead."),
 ) -> None:
     """Print the dependency graph: regions lowest first, interventions, prerequisites."""
     knowledge = knowledge_base.load(kb)  # a trainer may draw a knowledge base with errors

@@ -26,7 +26,7 @@ program_app = typer.Typer(no_args_is_help=True, help="Program-level figures from
                           "event rates per 100 bed-days, lower-region improvement, adherence, "
                           "placement stability (observational, uncontrolled).")
 app.add_typer(program_app, name="program")
-OutOption = typer.Option(None, "--out", "-o", help="Write to this file instead.")
+OutOption = typer.Option(None, "--out", "-o", metavar="FILE", help="Write to this file instead.")
 
 
 class ProgressFormat(str, Enum):

@@ -8,13 +8,14 @@ never a request body, a query string or a header.
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from engine.audit.store import AuditStore
+from engine.audit.store import DB_ENV, AuditStore
 from groundwork.cli import app
 from groundwork.cli.common import DbOption, KbOption
 
@@ -43,16 +44,20 @@ def is_loopback(host: str) -> bool:
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
-    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS",
+                             help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, metavar="PORT", help="Port to listen on."),
     db: Optional[Path] = DbOption,
     kb: Optional[Path] = KbOption,
+    workers: int = typer.Option(1, "--workers", min=1, max=64, metavar="N",
+                                help="Worker processes (sessions live in the audit store, so any "
+                                     "worker serves any signed-in user)."),
 ) -> None:
     """Serve the HTTP API, CDS Hooks and the web page (see docs/web.md)."""
     import uvicorn
 
     from groundwork.web.app import create_app
-    from groundwork.web.settings import from_environment
+    from groundwork.web.settings import KB_ENV, TOKEN_ENV, from_environment
 
     settings, generated = from_environment(db, kb)
     application = create_app(settings)  # loads the knowledge base: a bad --kb stops here, exit 2
@@ -67,5 +72,20 @@ def serve(
               file=sys.stderr)
     print(f"audit store {where}; knowledge base {application.state.kb.name} "
           f"{application.state.kb.version}; open http://{host}:{port}/", file=sys.stderr)
-    uvicorn.run(application, host=host, port=port, log_config=LOG_CONFIG, server_header=False,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    # An idle keep-alive connection is closed after 5 s and at most 200 are served at once (503
+    # beyond): slow or idle clients cannot hold the server. Uvicorn has no header timeout; a
+    # proxy in front provides one (docs/web.md, Security).
+    options = dict(host=host, port=port, log_config=LOG_CONFIG, server_header=False,
+                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_keep_alive=5,
+                   limit_concurrency=200, h11_max_incomplete_event_size=16_384)
+    if workers == 1:
+        uvicorn.run(application, **options)  # type: ignore[arg-type]
+        return
+    # Each worker builds the same app from the environment: the same token (the one printed
+    # above, if it was generated), store and knowledge base.
+    os.environ[TOKEN_ENV] = settings.token
+    os.environ[DB_ENV] = where
+    if kb is not None:
+        os.environ[KB_ENV] = str(kb)
+    uvicorn.run("groundwork.web.app:from_environment_app", factory=True, workers=workers,
+                **options)  # type: ignore[arg-type]

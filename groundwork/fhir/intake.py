@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from dsl.checked import CheckedKnowledgeBase as KnowledgeBase
+from dsl.errors import GroundworkError
+from engine import strict_json
 from engine.intake import parse_assessment, read_assessment_file
 from engine.models import Assessment
 
@@ -22,9 +23,9 @@ def read_case_file(path: str | Path, kb: KnowledgeBase) -> tuple[Assessment, dic
 
 def read_case_text(text: str, display: str, kb: KnowledgeBase) -> tuple[Assessment, dict]:
     try:
-        raw = json.loads(text)
-    except ValueError:
-        raw = None
+        raw = strict_json.loads(text, display)
+    except GroundworkError:
+        raw = None  # parse_assessment reports it
     if _is_fhir(raw):
         from groundwork.fhir.response import assessment_from_fhir
         return assessment_from_fhir(raw, display, kb)
@@ -37,6 +38,6 @@ def _is_fhir(raw) -> bool:
 
 def _peek(path: str | Path):
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        return strict_json.loads(strict_json.read_text(path), str(path))
+    except (OSError, UnicodeDecodeError, GroundworkError):
         return None

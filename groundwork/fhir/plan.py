@@ -18,6 +18,7 @@ from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.resource import Resource
 
 from engine.plan import Plan, Recommendation
+from explain.plain import sentence
 from groundwork.fhir import CODESYSTEM, EXTENSION
 
 PHASE_EXTENSION = f"{EXTENSION}/phase"
@@ -67,7 +68,7 @@ def activities(plan: Plan, only: set[str] | None = None) -> list[dict]:
     out += [{"detail": {
         "code": _code(a.intervention, a.name), "status": "cancelled", "doNotPerform": True,
         "statusReason": {"text": f"Avoided: {a.reason}"},
-        "description": f"Avoid: {a.reason}. Rules: {', '.join(a.rules) or 'contraindication'}."}}
+        "description": f"Avoid: {sentence(a.reason)} Rules: {', '.join(a.rules) or 'contraindication'}."}}
         for a in plan.avoided]
     return out
 
@@ -85,7 +86,7 @@ def care_plan(plan: Plan, only: set[str] | None = None, status: str = "draft",
                     "substitute for clinical judgement.",
         subject={"reference": f"Patient/{subject or plan.client_id}"}, created=plan.assessment_date,
         period={"start": plan.assessment_date},
-        note=[{"text": f"Review in {review.interval_weeks} weeks: {review.reason}."}],
+        note=[{"text": f"Review in {review.interval_weeks} weeks: {sentence(review.reason)}"}],
         activity=activities(plan, only) or None))
 
 

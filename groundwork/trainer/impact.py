@@ -84,9 +84,10 @@ class Case:
     raw: dict
 
 
-def read_cases(path: Path, kb: CheckedKnowledgeBase) -> list[Case]:
+def read_cases(path: Path, kb: CheckedKnowledgeBase, roots: tuple[Path, ...] = ()) -> list[Case]:
     if path.name.endswith(SUFFIX):
-        scenarios, diagnostics = load_scenarios([(path, str(path))], kb, expectations=False)
+        scenarios, diagnostics = load_scenarios([(path, str(path))], kb, expectations=False,
+                                                roots=roots)
         errors = [d for d in diagnostics if d.severity == "error"]
         if errors:
             raise GroundworkError(errors)
@@ -204,7 +205,8 @@ def run_impact(paths: list[Path], base_kb: CheckedKnowledgeBase, head_kb: Checke
     items: list[Case | CaseInput] = []
     for path in case_files(paths):
         if path.name.endswith(SUFFIX):
-            items.extend(read_cases(path, base_kb))
+            # a scenario's assessment may be in either knowledge base's directory
+            items.extend(read_cases(path, base_kb, (Path(base_kb.root), Path(head_kb.root))))
         elif path.suffix in LINES_SUFFIXES:
             items.extend(find_cases([path]))
         else:

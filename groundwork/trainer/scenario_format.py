@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from dsl import vocabulary as v
+from engine.models import whole_number
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
@@ -35,14 +36,14 @@ class _Strict(BaseModel):
 
 
 class AgeSpec(_Strict):
-    years: int = Field(ge=0, le=120, description="Whole years")
-    months: int = Field(0, ge=0, le=11, description="Months beyond the whole years")
+    years: whole_number(0, 120) = Field(description="Whole years")  # type: ignore[valid-type]
+    months: whole_number(0, 11) = Field(0, description="Months beyond the whole years")  # type: ignore[valid-type]
 
 
 class ArousalSpec(_Strict):
     current: Literal[v.AROUSAL_STATES] = "calm"  # type: ignore[valid-type]
     baseline: Literal[v.AROUSAL_STATES] = "calm"  # type: ignore[valid-type]
-    dissociative: bool = False
+    dissociative: StrictBool = False
 
 
 class CaregiverSpec(_Strict):
@@ -75,9 +76,10 @@ class RelationalHealthSpec(_Strict):
 class ProfileSpec(_Strict):
     """The shorthand: only what matters for the rules under test; the rest is neutral."""
 
-    age: Union[int, AgeSpec] = 10
+    # As strict as an assessment (engine/models.py): "6" and true are not numbers
+    age: Union[whole_number(0, 120), AgeSpec] = 10  # type: ignore[valid-type]
     bands: dict[str, Band] = {}
-    ratings: dict[str, Union[int, None]] = {}
+    ratings: dict[str, Union[whole_number(0, 9), None]] = {}  # type: ignore[valid-type]
     arousal: ArousalSpec = ArousalSpec()
     sensitivities: tuple[Literal[v.SENSITIVITIES], ...] = ()  # type: ignore[valid-type]
     safeguarding: tuple[Literal[v.SAFEGUARDING_CONCERNS], ...] = ()  # type: ignore[valid-type]

@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from pydantic import ValidationError
 
-from dsl.errors import Diagnostic, GroundworkError, did_you_mean
+from dsl.errors import Diagnostic, GroundworkError, did_you_mean, read_utf8
 from dsl.checked import CheckedKnowledgeBase
 from engine.intake import field_path, read_assessment_file, validate_assessment
 from engine.models import Assessment
@@ -62,10 +62,11 @@ def display_path(path: Path, kb_root: Path, kb_display: str) -> str:
     return f"{kb_display.rstrip('/')}/{relative.as_posix()}"
 
 
-def load_scenarios(files: list[tuple[Path, str]], kb: CheckedKnowledgeBase, expectations: bool = True) \
-        -> tuple[list[Scenario], list[Diagnostic]]:
+def load_scenarios(files: list[tuple[Path, str]], kb: CheckedKnowledgeBase, expectations: bool = True,
+                   roots: tuple[Path, ...] = ()) -> tuple[list[Scenario], list[Diagnostic]]:
     """(scenarios, diagnostics) for (file, display) pairs; diagnostics include W342 warnings.
-    Without `expectations`, only the clients are checked (for running them as cases)."""
+    Without `expectations`, only the clients are checked (for running them as cases). A scenario's
+    assessment file must be inside `roots` (default: the knowledge base's directory)."""
     scenarios: list[Scenario] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, str] = {}
@@ -87,7 +88,7 @@ def load_scenarios(files: list[tuple[Path, str]], kb: CheckedKnowledgeBase, expe
                                for p in problems)
             if any(p.severity == "error" for p in problems):
                 continue
-            built = _client(spec, where, path, display, kb, diagnostics)
+            built = _client(spec, where, path, display, kb, diagnostics, roots)
             if built is not None:
                 scenarios.append(Scenario(spec.name, spec.description, display,
                                           _line_of(text, spec.name, index), spec, *built))
@@ -96,17 +97,26 @@ def load_scenarios(files: list[tuple[Path, str]], kb: CheckedKnowledgeBase, expe
 
 def _parse(path: Path, display: str, diagnostics: list[Diagnostic]):
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_utf8(path, display, "E500")
     except FileNotFoundError:
         diagnostics.append(Diagnostic("E500", "no such scenario file", display))
         return None
-    except (UnicodeDecodeError, IsADirectoryError):
-        diagnostics.append(Diagnostic("E500", "not a UTF-8 scenario file", display))
+    except IsADirectoryError:
+        diagnostics.append(Diagnostic("E500", "a directory, not a scenario file", display))
+        return None
+    except GroundworkError as error:  # not UTF-8: the line and column of the first bad byte
+        diagnostics.extend(error.diagnostics)
         return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         diagnostics.append(_toml_error(error, text, display))
+        return None
+    except ValueError:  # tomllib's own int() of a number thousands of digits long
+        diagnostics.append(Diagnostic("E500", "a number too large for a scenario file", display))
+        return None
+    except RecursionError:
+        diagnostics.append(Diagnostic("E500", "malformed TOML: nested too deeply", display))
         return None
     try:
         return text, fmt.ScenarioFile.model_validate(data)
@@ -159,23 +169,40 @@ def _line_of(text: str, name: str, index: int) -> int:
     return text.count("\n", 0, starts[index]) + 1 if index < len(starts) else 1
 
 
-def _client(spec, where, path: Path, display: str, kb, diagnostics):
+def _client(spec, where, path: Path, display: str, kb, diagnostics, roots: tuple[Path, ...] = ()):
     """(Assessment, raw) for a scenario, or None after recording why not."""
     try:
         if isinstance(spec.assessment, str):
-            return read_assessment_file(path.parent / spec.assessment, kb)
+            return read_assessment_file(_inside(path.parent / spec.assessment, roots or (kb.root,),
+                                                display, where), kb)
         if isinstance(spec.assessment, dict):
             return validate_assessment(spec.assessment, display, kb), spec.assessment
         return synthesise(to_profile(spec.profile or fmt.ProfileSpec()), kb,
                           client_id=spec.name, display=display)
     except GroundworkError as error:
         for d in error.diagnostics:
+            if d.code == "E505":
+                diagnostics.append(d)
+                continue
             if d.field_path is not None and d.path == display:
                 d = Diagnostic(d.code, d.message, display, field_path=f"{where}.assessment."
                                f"{d.field_path}" if spec.assessment is not None else
                                f"{where}.profile ({d.field_path})")
             diagnostics.append(d)
         return None
+
+
+def _inside(target: Path, roots, display: str, where: str) -> Path:
+    """`target` if it is a .json file inside one of the knowledge-base directories `roots`: a
+    scenario file is shared like a rule file, and must not make `groundwork test` read (and
+    quote, in an error) any file its runner can read."""
+    resolved = target.resolve()
+    if resolved.suffix == ".json" and any(resolved.is_relative_to(Path(r).resolve()) for r in roots):
+        return target
+    raise GroundworkError([Diagnostic(
+        "E505", "the assessment must be a .json file inside the knowledge base directory "
+                "(a path relative to this scenario file)", display, field_path=f"{where}.assessment",
+        hint="copy the assessment into the knowledge base, e.g. scenarios/clients/")])
 
 
 def to_profile(spec: fmt.ProfileSpec) -> Profile:

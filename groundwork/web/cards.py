@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from engine.audit.feedback import OVERRIDE_REASONS
 from engine.plan import Plan, Recommendation
 from explain.context import Context
+from explain.plain import sentence
 from explain.plain import DISCLAIMER
 
 SUMMARY_MAX = 139  # CDS Hooks: a summary is "<140 characters"
@@ -221,7 +222,7 @@ def _held_card(ctx, record_id, record_hash, link) -> Card:
              f"rules {', '.join(d.rules) or 'none'}." for d in plan.deferred]
     lines += [f"- **{a.name}** (`{a.intervention}`): avoided, {a.reason}; rules "
               f"{', '.join(a.rules) or 'none (contraindication)'}." for a in plan.avoided]
-    lines += [f"- **{n.name}** (`{n.intervention}`): not suitable, {n.reason}." for n in plan.not_suitable]
+    lines += [f"- **{n.name}** (`{n.intervention}`): not suitable, {sentence(n.reason)}" for n in plan.not_suitable]
     rules = [r for d in plan.deferred for r in d.rules] + [r for a in plan.avoided for r in a.rules] \
         + [r for n in plan.not_suitable for r in n.rules]
     return Card(uuid=make_uuid(record_id, record_hash, HELD_CARD), summary=fit(summary),

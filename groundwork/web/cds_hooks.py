@@ -155,7 +155,7 @@ async def call_service(service_id: str, body: HookRequest, request: Request,
         ctx, appended = await run_in_threadpool(plans.assess_and_record, state,
                                                 canonical_json(raw), where)
     except GroundworkError as error:
-        raise ApiError(400, "", "", entries=[_prefixed(d, where) for d in error.diagnostics]) from None
+        raise ApiError(400, "", "", entries=[_prefixed(d, where) for d in error.shown()]) from None
     user = body.context.get("userId") if isinstance(body.context.get("userId"), str) else None
     await run_in_threadpool(cds_store.record_call, state.settings, appended.id, body.hook,
                             body.hookInstance[:128], caller.issuer, user[:256] if user else None)
@@ -183,7 +183,7 @@ async def _assessment(body: HookRequest, kb, patient_id: str | None) -> tuple[st
     try:
         _, raw = await run_in_threadpool(assessment_from_fhir, bundle, where, kb)
     except GroundworkError as error:
-        raise ApiError(400, "", "", entries=[_prefixed(d, where) for d in error.diagnostics]) from None
+        raise ApiError(400, "", "", entries=[_prefixed(d, where) for d in error.shown()]) from None
     return where, raw
 
 

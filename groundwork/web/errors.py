@@ -68,17 +68,21 @@ def from_groundwork(error: GroundworkError, status: int | None = None, path: str
                     hint: str | None = None) -> ApiError:
     """The CLI's diagnostics as an error response; the status is the first code's (dsl/codes.py)
     unless the caller knows better (the audit store's failures are the server's, for example)."""
-    entries = [entry(d, path) for d in error.diagnostics]
+    entries = [entry(d, path) for d in error.shown()]
+    if error.not_shown:
+        entries.append(ErrorEntry(code=error.first.code, path="(body)",
+                                  message=f"... and {error.not_shown:,} more errors (the first "
+                                          f"{len(entries)} are shown)"))
     if hint is not None:
         entries = [e.model_copy(update={"hint": hint}) for e in entries]
     return ApiError(status or codes.http_status(error.first.code), "", "", entries=entries)
 
 
 def respond(status: int, entries: list[ErrorEntry], headers: dict | None = None,
-            request: Request | None = None) -> JSONResponse:
+            request: Request | None = None, cds: bool = False) -> JSONResponse:
     body = ErrorResponse(status=status, title=TITLES.get(status, "error"), errors=entries)
     data = body.model_dump(mode="json")
-    if request is not None and request.url.path.startswith("/cds-services"):
+    if cds or (request is not None and request.url.path.startswith("/cds-services")):
         # CDS Hooks forbids null and empty elements, in errors too
         data["errors"] = [{k: v for k, v in e.items() if v is not None and v != []}
                           for e in data["errors"]]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
-from groundwork.web.errors import TITLES
+from groundwork.web.errors import TITLES, ApiError
 
 log = logging.getLogger("groundwork.web")
 
@@ -23,17 +23,18 @@ HEADERS = {
 }
 
 
-def _error_body(status: int, code: str, message: str) -> bytes:
+def _error_body(status: int, code: str, message: str, path: str = "(request)") -> bytes:
     return json.dumps({"status": status, "title": TITLES.get(status, "error"),
-                       "errors": [{"code": code, "path": "(request)", "message": message,
+                       "errors": [{"code": code, "path": path, "message": message,
                                    "hint": None, "suggestions": []}]}).encode()
 
 
-async def _send_error(send, status: int, code: str, message: str) -> None:
-    body = _error_body(status, code, message)
+async def _send_error(send, status: int, code: str, message: str, path: str = "(request)",
+                      headers: tuple = ()) -> None:
+    body = _error_body(status, code, message, path)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -116,3 +117,160 @@ class Guard:
             if not started:
                 await _send_error(send, 500, "E399", "internal error; please report it with the "
                                                      "time of the request")
+
+
+class StrictJson:
+    """Every JSON request body is read as the CLI reads a file (engine/strict_json.py) before
+    any route sees it: duplicate keys, deep nesting, huge numbers, long texts and lists are a
+    4xx naming the place, never a 500 from the parser or a silently dropped key. The body is
+    already bounded by BodyLimit, which wraps this layer."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
+            return await self.app(scope, receive, send)
+        kind = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if not (kind == b"application/json" or kind.endswith(b"+json")):
+            return await self.app(scope, receive, send)
+        events, body = [], b""
+        while True:
+            event = await receive()
+            events.append(event)
+            body += event.get("body", b"")
+            if event["type"] != "http.request" or not event.get("more_body"):
+                break
+        cds = scope["path"].startswith("/cds-services")
+        problem = _json_problem(body, cds)
+        if problem is not None:
+            return await problem(scope, receive, send)
+
+        async def replay():
+            return events.pop(0) if events else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _json_problem(body: bytes, cds: bool):
+    """The error response for a body that is not strictly valid JSON, or None."""
+    from dsl.errors import GroundworkError
+    from engine import strict_json
+    from groundwork.web.errors import ErrorEntry, from_groundwork, respond
+
+    if not body.strip():
+        return None  # the route says what it needs
+    try:
+        strict_json.loads(body.decode("utf-8"), "request body")
+    except UnicodeDecodeError:
+        return respond(400 if cds else 422, [ErrorEntry(code="E201", path="(body)",
+                                                        message="the body is not UTF-8 text")])
+    except GroundworkError as error:
+        found = from_groundwork(error, status=400 if cds else None)
+        return respond(found.status, found.entries, cds=cds)
+    return None
+
+
+LOGIN_BODY_LIMIT = 8_192  # the sign-in form: a token and a CSRF field
+
+
+class AuthGate:
+    """Who may send a body is decided before any of it is read (issue #18): a request that would
+    change something must show its credentials in its headers first, and an unauthenticated
+    upload costs the server its headers only, never its body.
+
+    - /api/*: this server's bearer token or a live session cookie (the route checks CSRF);
+    - /cds-services/*: a bearer JWT whose header names an allowed algorithm and a key, and whose
+      issuer is a configured client (the route verifies its signature, audience and jti);
+    - /login: no credentials, but at most LOGIN_BODY_LIMIT bytes;
+    - every other form: a live session cookie.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH", "DELETE"):
+            return await self.app(scope, receive, send)
+        try:
+            refused = _refusal(scope)
+        except ApiError as error:  # the CDS Hooks JWT's own precise refusal
+            refused = (error.status, error.entries[0].code, error.entries[0].message)
+        if refused is not None:
+            status, code, message = refused
+            if status == 429:
+                return await _send_error(send, 429, code, message, "Authorization",
+                                         ((b"retry-after", message.split(" ")[-2].encode()),))
+            challenge = b'Bearer error="invalid_token"' if b"authorization" in dict(scope["headers"]) \
+                else b"Bearer"
+            return await _send_error(send, status, code, message, "Authorization",
+                                     ((b"www-authenticate", challenge),))
+        if scope["path"] == "/login":
+            return await BodyLimit(self.app, LOGIN_BODY_LIMIT)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def bearer_refusal(app, token: str, address: str, state: dict | None = None,
+                   changes: bool = False) -> tuple[int, str, str] | None:
+    """None for this server's token or an enabled user's (put in `state["user"]`); else 401, or
+    429 once the address has failed too often, or 403 when the user's role may not change this."""
+    from groundwork.web.accounts import user_for
+    from groundwork.web.security import same
+    account = token.partition(".")[0] if "." in token else "token"
+    wait = app.state.throttle.retry_after(address, account)
+    if wait:
+        return (429, "E811", f"too many failed sign-ins from this address: try again in {wait} s")
+    if same(app.state.settings.token, token):
+        return None
+    user = user_for(app.state.settings, token)
+    if user is None:
+        app.state.throttle.failed(address, account)
+        return (401, "E803", "the bearer token is not this server's API token or a user's")
+    if state is not None:
+        state["user"] = user
+    return role_refusal(user, changes)
+
+
+def role_refusal(user, changes: bool) -> tuple[int, str, str] | None:
+    if changes and not user.may_record:
+        return (403, "E813", f"{user.id} is a {user.role}: a {user.role} may read and verify, "
+                             "not assess or record")
+    return None
+
+
+def _refusal(scope) -> tuple[int, str, str] | None:
+    from http.cookies import SimpleCookie
+
+    from groundwork.web.security import SESSION_COOKIE
+
+    app = scope["app"]
+    headers = dict(scope["headers"])
+    path: str = scope["path"]
+    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get(b"cookie", b"").decode("latin-1"))
+    except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+        pass
+    session = cookie.get(SESSION_COOKIE)
+    signed_in = session is not None and app.state.sessions.get(session.value) is not None
+    if path.startswith("/cds-services"):
+        from groundwork.web.cds_auth import unverified
+        settings = app.state.settings
+        if settings.cds_clients and settings.public_url:  # else the route says it is not enabled
+            unverified(token or None, app.state.key_sets)
+        return None
+    if path == "/login":
+        return None
+    if path.startswith("/api/"):
+        if token:
+            return bearer_refusal(app, token, (scope.get("client") or ("unknown",))[0],
+                                  scope.setdefault("state", {}), changes=True)
+        if not signed_in:
+            return (401, "E803", "authentication required: send `Authorization: Bearer <token>` or "
+                                 "sign in")
+    elif not signed_in:
+        return (401, "E803", "sign in first (the session has ended)")
+    user = app.state.sessions.get(session.value).user if session is not None else None
+    return role_refusal(user, changes=path != "/logout") if user is not None else None

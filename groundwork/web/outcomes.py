@@ -29,7 +29,7 @@ from groundwork.web.api import ERRORS
 from groundwork.web.errors import ApiError, ErrorEntry, from_groundwork
 from groundwork.web.models import Recorded
 from groundwork.web.pages import _page, _to_login
-from groundwork.web.security import page_session, require_api, same
+from groundwork.web.security import acting_user, page_session, require_api, same
 
 api = APIRouter(prefix="/api", dependencies=[Depends(require_api)], responses=ERRORS, tags=["outcomes"])
 pages = APIRouter(include_in_schema=False)
@@ -37,6 +37,12 @@ Client = Annotated[str, Path(pattern=PSEUDONYM, description="Client pseudonym")]
 From = Annotated[str | None, Query(alias="from", max_length=10, description="First day, YYYY-MM-DD")]
 To = Annotated[str | None, Query(alias="to", max_length=10, description="Last day, YYYY-MM-DD")]
 SettingQuery = Annotated[str | None, Query(max_length=40, description="Only this setting")]
+
+
+def _as_user(request: Request, data: dict) -> dict:
+    """A signed-in user records events as themselves (the record names who recorded it)."""
+    user = acting_user(request)
+    return data | {"recorded_by": user.id} if user is not None else data
 
 
 def _record(state, kind: str, data: dict) -> Recorded:
@@ -54,20 +60,20 @@ def _record(state, kind: str, data: dict) -> Recorded:
     except GroundworkError as error:
         raise ApiError(422, "", "", entries=[ErrorEntry(
             code=d.code, path=outcomes.field_of(d), message=d.message, hint=d.hint)
-            for d in error.diagnostics]) from None
+            for d in error.shown()]) from None
     return Recorded(audit_id=appended.id, record_hash=appended.record_hash)
 
 
 @api.post("/outcomes", response_model=Recorded, status_code=201,
           summary="Record an outcome event (restraint, placement move …) in the audit chain")
 def record_outcome(body: outcomes.OutcomeEventIn, request: Request) -> Recorded:
-    return _record(request.app.state, "outcome", body.model_dump(mode="json"))
+    return _record(request.app.state, "outcome", _as_user(request, body.model_dump(mode="json")))
 
 
 @api.post("/exposures", response_model=Recorded, status_code=201,
           summary="Record days in placement (bed-days), the denominator of the program's rates")
 def record_exposure(body: outcomes.ExposureIn, request: Request) -> Recorded:
-    return _record(request.app.state, "exposure", body.model_dump(mode="json"))
+    return _record(request.app.state, "exposure", _as_user(request, body.model_dump(mode="json")))
 
 
 def _progress(state, client: str) -> Progress:
@@ -127,6 +133,8 @@ async def outcome_post(request: Request):
     fields = ("client_id", "setting", "start", "end", "recorded_by") if kind == "exposure" \
         else ("client_id", "event", "date", "setting", "code", "recorded_by")
     data = {f: str(form.get(f) or "").strip() or None for f in fields}
+    if session.user is not None:  # a signed-in user records as themselves
+        data["recorded_by"] = session.user.id
     try:
         recorded = await run_in_threadpool(_record, request.app.state, kind, data)
     except ApiError as error:

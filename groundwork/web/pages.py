@@ -28,7 +28,8 @@ from explain.plain import DISCLAIMER
 from explain.text import nothing_active
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
-from groundwork.web.security import SESSION_COOKIE, page_session, same
+from groundwork.web.accounts import user_for
+from groundwork.web.security import SESSION_COOKIE, client_address, page_session, same
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
 router = APIRouter(include_in_schema=False)
@@ -59,10 +60,23 @@ def login_form(request: Request):
 
 @router.post("/login")
 async def login(request: Request):
+    throttle, address = request.app.state.throttle, client_address(request)
+    wait = throttle.retry_after(address)
+    if wait:
+        refused = _page(request, "login.html", 429, error=f"Too many failed sign-ins: try again "
+                                                          f"in {wait} seconds.")
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     form = await request.form()
-    if not same(request.app.state.settings.token, str(form.get("token") or "")):
-        return _page(request, "login.html", 401, error="That is not this server's token.")
-    key, _ = request.app.state.sessions.create()
+    given = str(form.get("token") or "")
+    user = None
+    if not same(request.app.state.settings.token, given):
+        user = await run_in_threadpool(user_for, request.app.state.settings, given) if given else None
+        if user is None:
+            throttle.failed(address, given.partition(".")[0] if "." in given else "token")
+            return _page(request, "login.html", 401, error="That is not this server's token or "
+                                                           "a user's.")
+    key, _ = request.app.state.sessions.create(user)
     response = RedirectResponse("/assess", status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https",
@@ -116,11 +130,13 @@ async def assess(request: Request):
         built = forms.from_form(form, request.app.state.kb)
         text, display = canonical_json(built.raw), "form"
     try:
-        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text, display)
+        session = page_session(request)
+        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text,
+                                              display, session.user if session else None)
     except GroundworkError as error:
         problems = [{"path": d.field_path or (f"line {d.line}" if d.line else "(file)"),
                      "anchor": built.anchor(d.field_path) if built else "case_file",
-                     "message": d.message} for d in error.diagnostics]
+                     "message": d.message} for d in error.shown()]
         return _form_page(request, 422, problems=problems, values=form if built else None)
     return RedirectResponse(f"/plans/{appended.id}", status_code=303)
 

@@ -12,6 +12,7 @@ from engine.audit.store import Appended, AuditStore, Record
 from explain.catalog import resolve
 from explain.context import Context
 from groundwork import service
+from engine.audit import integrity
 from groundwork.web.errors import ApiError, from_groundwork
 from groundwork.web.settings import Settings
 
@@ -45,7 +46,12 @@ def open_store(settings: Settings, mode: str = "read") -> AuditStore:
     try:
         return AuditStore.open(settings.db, mode=mode)
     except GroundworkError as error:
-        raise from_groundwork(error, 500, "(audit store)") from None
+        raise from_groundwork(error, store_status(error), "(audit store)") from None
+
+
+def store_status(error: GroundworkError) -> int:
+    """503 for a damaged or busy store (it needs an operator, not another request); else 500."""
+    return 503 if integrity.is_damage(error) else 500
 
 
 def assessment_record(store: AuditStore, record_id: int) -> Record:
@@ -86,9 +92,15 @@ def intervention_id(kb: CheckedKnowledgeBase, typed: str) -> str:
             "GET /api/knowledge-base lists every intervention") from None
 
 
-def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended]:
-    """Validate, assess and record one case given as JSON text (422 naming the field if bad)."""
+def assess_and_record(state, text: str, display: str, actor=None) -> tuple[Context, Appended]:
+    """Validate, assess and record one case given as JSON text (422 naming the field if bad).
+    A signed-in user (`actor`) records their own assessments: the record's assessor is them."""
     ctx, raw = service.assess_text(text, display, state.kb)
+    if actor is not None and raw.get("assessor_id") != actor.id:
+        raise ApiError(403, "E814", f"signed in as {actor.id}, but the assessment names another "
+                                    "assessor: a user records their own assessments, so that the "
+                                    "audit record names who assessed", path="assessor_id",
+                       hint=f"set assessor_id to {actor.id}")
     try:
         ctx = service.with_previous(ctx, state.settings.db)
     except GroundworkError as error:  # the named previous record, not the store itself
@@ -96,6 +108,6 @@ def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended
     try:
         appended = service.record_plan(ctx, raw, state.settings.db)
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
-        raise from_groundwork(error, 500, "(audit store)") from None
+        raise from_groundwork(error, store_status(error), "(audit store)") from None
     state.contexts.put((appended.id, appended.record_hash), ctx)
     return ctx, appended

@@ -24,8 +24,10 @@ KEYWORDS = {
 
 names = st.from_regex(r"[a-z_][a-z0-9_]{0,7}(-[a-z0-9]{1,5})?", fullmatch=True).filter(
     lambda n: n not in KEYWORDS and n.split("-")[0] not in KEYWORDS)
-numbers = st.one_of(st.integers(0, 120).map(str),
+# within every place's range (dsl/parser.py NUMBER_RANGES, E190)
+numbers = st.one_of(st.integers(0, 100).map(str),
                     st.tuples(st.integers(0, 9), st.integers(0, 99)).map(lambda t: f"{t[0]}.{t[1]}"))
+weeks = st.integers(1, 120).map(str)  # a review interval is at least a week (E190)
 strings = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30) \
     .map(lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"')
 comments = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
@@ -145,7 +147,7 @@ declarations = st.one_of(
     id_list().map(lambda ids: ["compromised", "bands", *ids]),
     st.tuples(names, id_list()).map(lambda t: ["arousal", t[0], "reaches", *t[1]]),
     st.tuples(names, strings).map(lambda t: ["fact", *t]),
-    st.tuples(numbers, st.one_of(st.just([]), numbers.map(
+    st.tuples(weeks, st.one_of(st.just([]), weeks.map(
         lambda n: [",", "critical", "every", n, "weeks"])))
     .map(lambda t: ["review", "every", t[0], "weeks", *t[1]]),
     st.tuples(age_span(), st.lists(budget_limits, min_size=1, max_size=3))
