@@ -11,7 +11,7 @@ import copy
 import json
 
 import jsonschema_rs
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from pydantic import ValidationError
 
 from engine.models import Assessment
@@ -68,6 +68,22 @@ def from_schema(schema: dict, root: dict = SCHEMA) -> st.SearchStrategy:
     raise AssertionError(f"a schema construct this generator does not know: {schema}")
 
 
+# What the model checks across fields and JSON Schema cannot say: a suspected person names a
+# concern that is recorded, and a safety review took place on or before the assessment (#13).
+# The schema's descriptions say so; here a document breaking one of them is set aside.
+def _beyond_the_schema(document) -> bool:
+    if not isinstance(document, dict):
+        return False
+    concerns = document.get("safeguarding", [])
+    suspected = document.get("suspected_harm")
+    if isinstance(suspected, list) and isinstance(concerns, list) and any(
+            isinstance(entry, dict) and entry.get("concern") not in concerns for entry in suspected):
+        return True
+    review, day = document.get("safety_review"), document.get("assessment_date")
+    return (isinstance(review, dict) and isinstance(review.get("date"), str)
+            and isinstance(day, str) and review["date"] > day)
+
+
 def _model_accepts(document) -> bool:
     try:
         Assessment.model_validate(document)
@@ -83,6 +99,7 @@ def _schema_accepts(document) -> bool:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(from_schema(SCHEMA))
 def test_every_document_the_schema_accepts_the_model_accepts(document):
+    assume(not _beyond_the_schema(document))
     assert _model_accepts(document), document
 
 
@@ -122,7 +139,16 @@ def near_schema(draw):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(near_schema())
 def test_the_schema_and_the_model_agree_near_the_schema(document):
+    assume(not _beyond_the_schema(document))
     assert _schema_accepts(document) == _model_accepts(document), document
+
+
+def test_the_cross_field_rules_are_the_models_own():
+    document = json.loads((ROOT / "examples" / "school-age-child.json").read_text(encoding="utf-8"))
+    for extra in ({"suspected_harm": [{"concern": "ongoing_maltreatment", "suspected": "unknown"}]},
+                  {"safety_review": {"date": "2099-01-01", "evocative_work": "hold"}}):
+        bad = document | extra
+        assert _beyond_the_schema(bad) and _schema_accepts(bad) and not _model_accepts(bad), extra
 
 
 def test_the_cases_issue_18_found_are_refused_by_both():

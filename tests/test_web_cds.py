@@ -102,6 +102,15 @@ def test_every_cds_call_is_recorded_in_the_audit_store(tmp_path):
     assert record.kind == "assessment" and record.client_id == example()["client_id"]
 
 
+def test_the_same_assessment_asked_for_twice_is_one_record_and_two_answers(tmp_path):
+    with client(tmp_path) as test_client:
+        first = _cards(test_client, example())
+        again = _cards(test_client, example())  # a second hook call (fuzzing found a 500 here)
+    assert first == again
+    with AuditStore.open(tmp_path / "audit.sqlite") as store:
+        assert [r.kind for r in store.records()] == ["assessment"]
+
+
 def test_missing_assessment_is_one_info_card_and_invalid_is_400_with_the_full_path(tmp_path):
     bad = example()
     bad["ratings"][1]["value"] = 9

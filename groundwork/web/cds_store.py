@@ -58,8 +58,10 @@ def first_use(settings: Settings, issuer: str, jti: str, expires: float, leeway:
 
 def record_call(settings: Settings, record_id: int, hook: str, hook_instance: str, issuer: str,
                 user_id: str | None) -> None:
+    # The same assessment asked for again is the same record (the store keeps one record per
+    # assessment, #18): the call that first produced it stays its call.
     with plans.open_store(settings, mode="append") as store:
-        _connection(store).execute("INSERT INTO cds_calls VALUES (?, ?, ?, ?, ?)",
+        _connection(store).execute("INSERT OR IGNORE INTO cds_calls VALUES (?, ?, ?, ?, ?)",
                                    (record_id, hook, hook_instance, issuer, user_id))
 
 
