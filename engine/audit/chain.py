@@ -22,11 +22,10 @@ from __future__ import annotations
 import hashlib
 import tempfile
 
-import rfc8785
 from pathlib import Path, PurePosixPath
 
 from dsl.kb import content_hash
-from engine.pipeline import HASH_FORMAT as INPUT_HASH_FORMAT, canonical_json_v1
+from engine.pipeline import HASH_FORMAT as INPUT_HASH_FORMAT, canonical_json, canonical_json_v1
 
 GENESIS = "0" * 64
 HASH_FORMAT = INPUT_HASH_FORMAT  # new records (their input hash too); FORMATS: those verify reads
@@ -65,7 +64,7 @@ def record_hash(fields: dict) -> str:
     for column in TEXT_COLUMNS:
         text = image.pop(column)
         image[f"{column}_sha256"] = None if text is None else sha256_text(text)
-    return hashlib.sha256(rfc8785.dumps(image)).hexdigest()
+    return sha256_text(canonical_json(image))
 
 
 def hash_matches(fields: dict) -> bool:
