@@ -65,7 +65,13 @@ class KnowledgeBase:
         return found if found is not None else next(r for r in self.regions if r.name == name)
 
     def phase_of_region(self, name: str) -> Phase:
-        return Phase(self.region(name).phase)
+        # asked for every intervention of every plan: the enum built once per region
+        phases = self.__dict__.get("_phase_index")
+        if phases is None:
+            phases = {r.name: Phase(r.phase) for r in self.regions}
+            object.__setattr__(self, "_phase_index", phases)
+        found = phases.get(name)
+        return found if found is not None else Phase(self.region(name).phase)
 
     def fact_types(self) -> dict[str, FactType]:
         return fact_types(self.region_names, self.domain_names)
