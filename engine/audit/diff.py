@@ -119,6 +119,8 @@ def _detail_change(then: dict, now: dict) -> tuple[str, str]:
 
 def leaf_changes(then, now, path: str = "") -> list[tuple[str, object, object]]:
     """Every leaf that differs, as (dotted path, then, now)."""
+    if then == now:  # most replays reproduce: one C-level comparison instead of every leaf
+        return []
     if isinstance(then, dict) and isinstance(now, dict):
         out = []
         for key in sorted(set(then) | set(now)):

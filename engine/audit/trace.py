@@ -22,21 +22,24 @@ def plain(value):
     return value
 
 
-def _fact_of(field: str, values: dict) -> tuple[str, object]:
-    """The fact path and client value behind one encoded profile field."""
-    for path, value in values.items():
-        if field == field_name(path):
+def _fact_of(field: str, values: dict, names: list[tuple[str, str]]) -> tuple[str, object]:
+    """The fact path and client value behind one encoded profile field (`names`: each fact's
+    encoded field name, in the order of `values`)."""
+    for path, name in names:
+        value = values[path]
+        if field == name:
             return path, plain(value)
-        if isinstance(value, (set, frozenset)) and field.startswith(field_name(path) + "__"):
-            member = field[len(field_name(path)) + 2:]
+        if isinstance(value, (set, frozenset)) and field.startswith(name + "__"):
+            member = field[len(name) + 2:]
             return f"{path} has {member}", member in value
     return field.replace("__", "."), None
 
 
-def firing_data(firing, values: dict) -> dict:
+def firing_data(firing, values: dict, names: list[tuple[str, str]] | None = None) -> dict:
+    names = names if names is not None else [(path, field_name(path)) for path in values]
     matched = []
     for field, encoded in firing.matched:
-        fact, value = _fact_of(field, values)
+        fact, value = _fact_of(field, values, names)
         matched.append({"field": field, "encoded": encoded, "fact": fact, "value": value})
     return {
         "rule_id": firing.rule_id,
@@ -51,9 +54,10 @@ def firing_data(firing, values: dict) -> dict:
 
 def trace_of(outcome: Outcome) -> dict:
     values = outcome.facts.values
+    names = [(path, field_name(path)) for path in values]  # encoded once, not per matched field
     return {
         "format": TRACE_FORMAT,
         "facts": {path: plain(values[path]) for path in sorted(values)},
-        "firings": [firing_data(f, values) for f in outcome.firings],
+        "firings": [firing_data(f, values, names) for f in outcome.firings],
         "derived": {fact: list(rules) for fact, rules in sorted(outcome.derived.items())},
     }
