@@ -126,11 +126,40 @@ def loads(text: str, display: str, limits: Limits = LIMITS) -> Any:
     except ValueError as error:  # NaN, Infinity
         raise GroundworkError([Diagnostic("E203", f"malformed JSON: {error}", display,
                                           field_path="(file)")]) from None
+    if _within(value, limits):  # the usual case, checked without building any path
+        return value
     problems: list[Diagnostic] = []
     _walk(value, (), 0, display, limits, problems)
     if problems:
         raise GroundworkError(problems)
     return value
+
+
+def _within(value: Any, limits: Limits) -> bool:
+    """Whether `_walk` would find nothing: the same checks, in one loop, without the paths the
+    messages need (every case of a batch passes here; only a bad one is walked again)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limits.max_depth:
+            return False
+        if isinstance(item, dict):
+            if getattr(item, "duplicates", ()):
+                return False
+            for key, inner in item.items():
+                if len(key) > limits.max_string:
+                    return False
+                stack.append((inner, depth + 1))
+        elif isinstance(item, list):
+            if len(item) > limits.max_list:
+                return False
+            stack.extend((inner, depth + 1) for inner in item)
+        elif isinstance(item, str):
+            if len(item) > limits.max_string:
+                return False
+        elif isinstance(item, _TooLarge):
+            return False
+    return True
 
 
 def _walk(value: Any, where: tuple, depth: int, display: str, limits: Limits,

@@ -271,3 +271,27 @@ def test_a_scenario_number_or_boolean_is_not_coerced(tmp_path, profile, where):
     result = run_cli("test", str(root))
     assert result.returncode == 2 and result.stdout == "", result.stdout + result.stderr
     assert result.stderr.startswith(f"{root}/scenarios/mine.scenario.toml: {where}"), result.stderr
+
+
+def test_the_quick_check_and_the_walk_agree():
+    """strict_json's one-loop check (`_within`) passes exactly the documents its walk finds
+    nothing wrong in: tight limits, so generated values cross every one of them."""
+    from hypothesis import given, settings, strategies as st
+
+    from engine import strict_json as sj
+    tight = sj.Limits(max_depth=3, max_string=5, max_list=3)
+    leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=8) \
+        | st.builds(sj._TooLarge, st.just("9" * 30))
+
+    def objects(inner):
+        pairs = st.lists(st.tuples(st.text(max_size=7), inner), max_size=4)
+        return st.lists(inner, max_size=5) | pairs.map(sj._pairs)
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.recursive(leaves, objects, max_leaves=25))
+    def agree(value):
+        problems: list = []
+        sj._walk(value, (), 0, "x", tight, problems)
+        assert sj._within(value, tight) == (not problems)
+
+    agree()
