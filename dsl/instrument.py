@@ -7,6 +7,8 @@ how the scores, bands and stage estimates are computed; docs/rating-guide.md how
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import tomllib
 from pathlib import Path
 
@@ -119,19 +121,29 @@ class Instrument(_Data):
                                  f"({len(self.scale)})")
         return self
 
-    @property
+    # Asked for per rating of every assessment: worked out once per instrument (an instrument
+    # never changes once loaded; pydantic keeps cached properties out of the fields).
+    @cached_property
     def max_value(self) -> int:
         return max(point.value for point in self.scale)
 
+    @cached_property
+    def _items_by_id(self) -> dict[str, Item]:
+        return {i.id: i for i in self.items}
+
     def item(self, item_id: str) -> Item | None:
-        return {i.id: i for i in self.items}.get(item_id)
+        return self._items_by_id.get(item_id)
 
     def credit(self, value: int) -> float:
         """Stage credit of a rating value (docs/scoring.md)."""
-        point = next((p for p in self.scale if p.value == value), None)
-        if point is not None and point.credit is not None:
-            return point.credit
+        found = self._credits.get(value)
+        if found is not None:
+            return found
         return 1.0 if value <= self.established_at_or_below else 0.0
+
+    @cached_property
+    def _credits(self) -> dict[int, float]:
+        return {p.value: p.credit for p in self.scale if p.credit is not None}
 
     def referral(self, referral_id: str) -> Referral | None:
         return next((r for r in self.referrals if r.id == referral_id), None)

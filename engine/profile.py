@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
@@ -59,18 +60,26 @@ def stage_of(name: str, ratings: list[ItemRating], age_months: int, kb: CheckedK
                      f"only {len(known)} of {len(due)} due items are rated; at least {needed} "
                      "are needed for an estimate")
     credit = sum((instrument.credit(r.rated) for r in known), 0.0)
-    # Whole months, rounded down; Fraction keeps the arithmetic exact (no float edge cases).
-    months = int(Fraction(age_months) * Fraction(credit).limit_denominator(1000) / len(known))
-    return Stage(name, months, due_ids, known_ids, round(credit, 2))
+    return Stage(name, _months(age_months, credit, len(known)), due_ids, known_ids, round(credit, 2))
+
+
+@lru_cache(maxsize=4096)
+def _months(age_months: int, credit: float, known: int) -> int:
+    """Whole months, rounded down; Fraction keeps the arithmetic exact (no float edge cases).
+    Remembered: the same few ages, credit sums and counts come back plan after plan."""
+    return int(Fraction(age_months) * Fraction(credit).limit_denominator(1000) / known)
 
 
 def functional_profile(ratings: tuple[ItemRating, ...], age_months: int, kb: CheckedKnowledgeBase
                        ) -> tuple[list[Stage], list[Stage], Stage]:
     """Stages per domain (declared order), per region (lowest first), and over all items."""
-    domains = [stage_of(d, [r for r in ratings if r.item.domain == d], age_months, kb)
-               for d in kb.domain_names]
-    regions = [stage_of(g, [r for r in ratings if r.item.region == g], age_months, kb)
-               for g in kb.region_names]
+    by_domain: dict[str, list[ItemRating]] = {}
+    by_region: dict[str, list[ItemRating]] = {}
+    for r in ratings:  # one pass, in the ratings' order (as the filters before it kept)
+        by_domain.setdefault(r.item.domain, []).append(r)
+        by_region.setdefault(r.item.region, []).append(r)
+    domains = [stage_of(d, by_domain.get(d, []), age_months, kb) for d in kb.domain_names]
+    regions = [stage_of(g, by_region.get(g, []), age_months, kb) for g in kb.region_names]
     return domains, regions, stage_of("overall", list(ratings), age_months, kb)
 
 
