@@ -210,6 +210,14 @@ CODES: tuple[Code, ...] = (
     Code("E831", "CDS Hooks: the client's FHIR server refused or failed the read", WEB,
          http_status=412),
     Code("E832", "CDS Hooks: the response is about another patient", WEB, http_status=400),
+    # ---- personal accounts and roles (docs/web.md, "Personal accounts") ----
+    Code("E850", "users: unknown role (clinician, qa-reviewer, trainer, admin)", WEB),
+    Code("E851", "users: the user id is not pseudonymous", WEB),
+    Code("E852", "users: the user exists already", WEB, http_status=409),
+    Code("E853", "users: no such user", WEB, http_status=404),
+    Code("E854", "the user's account is disabled", WEB, http_status=401),
+    Code("E855", "the signed-in user's role may not do this (a qa-reviewer cannot assess or write)",
+         WEB, http_status=403),
 )
 
 BY_CODE = {c.code: c for c in CODES}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from engine.audit import summaries
+from engine.audit import accounts, summaries
 
 APPLICATION_ID = 0x4757_4155  # "GWAU"
 
@@ -195,6 +195,7 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     # recorded again when its plan is rendered another way (issue #18)
     (4, ("CREATE INDEX records_by_input ON records (input_hash, kb_hash, engine_version, drafts) "
          "WHERE kind = 'assessment'",)),
+    (5, accounts.MIGRATION),  # personal accounts and web sessions: operational, not chained
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"

@@ -296,8 +296,9 @@ class AuditStore:
         return schema.missing_guards(self.conn)
 
     # ---- writing: one transaction per record, or per batch chunk ----
-    def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase) -> Appended:
-        return self.append_assessments([assessment_fields(outcome, raw)], kb)[0]
+    def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase,
+                          actor: str | None = None) -> Appended:
+        return self.append_assessments([assessment_fields(outcome, raw, actor)], kb)[0]
 
     def append_assessments(self, entries: list[dict], kb: CheckedKnowledgeBase) -> list[Appended]:
         """Several assessments under one knowledge base, in ONE transaction (all or nothing).
@@ -382,12 +383,15 @@ def _recorded_already(conn: sqlite3.Connection, fields: dict) -> Appended | None
     return Appended(row[0], row[1]) if row else None
 
 
-def assessment_fields(outcome: Outcome, raw: dict) -> dict:
-    """The fields of one assessment record (computed where the plan is made, even in a worker)."""
+def assessment_fields(outcome: Outcome, raw: dict, actor: str | None = None) -> dict:
+    """The fields of one assessment record (computed where the plan is made, even in a worker).
+
+    `assessor_id` names who acted: the user signed in to the server when there is one (`actor`),
+    else the assessment's own assessor_id; the latter stays in the hashed input either way."""
     plan, assessment = outcome.plan, outcome.assessment
     return {
         "kind": "assessment", "client_id": assessment.client_id,
-        "assessor_id": assessment.assessor_id,
+        "assessor_id": actor or assessment.assessor_id,
         "assessment_date": assessment.assessment_date.isoformat(),
         "input_hash": input_hash(raw), "input_json": canonical_json(raw),
         "kb_hash": plan.provenance.kb_hash, "kb_name": plan.provenance.kb_name,

@@ -28,7 +28,7 @@ from groundwork.web import plans
 from groundwork.web.errors import ApiError, ErrorResponse, from_groundwork
 from groundwork.web.models import (AssessmentResult, FeedbackEntry, FeedbackIn, FeedbackOut,
                                    InterventionInfo, KnowledgeBaseInfo, RuleInfo, StoredPlan)
-from groundwork.web.security import require_api
+from groundwork.web.security import acting_user, require_api
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse} for status in (401, 403, 404, 409, 413, 422)}
@@ -62,7 +62,7 @@ async def create_assessment(request: Request) -> JSONResponse:
     except UnicodeDecodeError:
         raise ApiError(422, "E201", "the body is not UTF-8 text", path="(body)") from None
     ctx, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text,
-                                            "request body")
+                                            "request body", acting_user(request))
     result = AssessmentResult(audit_id=appended.id, record_hash=appended.record_hash, plan=ctx.plan)
     return JSONResponse(result.model_dump(mode="json"), status_code=201,
                         headers={"Location": f"/api/plans/{appended.id}"})
@@ -130,7 +130,8 @@ def feedback(plan_id: PlanId, body: FeedbackIn, request: Request) -> FeedbackOut
         plans.assessment_record(store, plan_id)
         try:
             appended = record_feedback(store, plan_id, body.intervention, body.outcome, body.reason,
-                                       body.comment, body.by, __version__)
+                                       body.comment, acting_user(request) or body.by,
+                                       __version__)
         except GroundworkError as error:
             raise feedback_error(error) from None
     return FeedbackOut(audit_id=appended.id, record_hash=appended.record_hash, plan_id=plan_id,

@@ -36,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     state = app.state
     state.settings = settings
     state.kb = knowledge_base.load_for_plans(settings.kb)  # refused with lint errors
-    state.sessions = Sessions(settings.session_hours)
+    state.sessions = Sessions(settings)
     state.key_sets = KeySets(settings.cds_clients)
     state.contexts = Contexts()
     errors.install(app)

@@ -27,7 +27,9 @@ from explain.html_profile import item_flags_html, profile_html
 from explain.plain import DISCLAIMER
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
-from groundwork.web.security import SESSION_COOKIE, page_session, same
+from engine.audit import accounts
+from groundwork.web.security import (OPERATOR, SESSION_COOKIE, acting_user, forbidden,
+                                       identity_of, page_session, same)
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
 router = APIRouter(include_in_schema=False)
@@ -36,7 +38,10 @@ router = APIRouter(include_in_schema=False)
 def _page(request: Request, name: str, status: int = 200, **values) -> HTMLResponse:
     session = page_session(request)
     values |= {"disclaimer": DISCLAIMER, "csrf": session.csrf if session else "",
-               "signed_in": session is not None}
+               "signed_in": session is not None,
+               "signed_in_as": (session.user_id or "operator token") if session else None,
+               "role": session.role if session else None,
+               "may_write": session is not None and identity_of(session).may_write}
     return TEMPLATES.TemplateResponse(request, name, values, status_code=status)
 
 
@@ -58,15 +63,38 @@ def login_form(request: Request):
 
 @router.post("/login")
 async def login(request: Request):
+    """Sign in with a personal token (its user id, if typed, must be the token's) or, as before
+    personal accounts, with the server's shared operator token and no user id."""
     form = await request.form()
-    if not same(request.app.state.settings.token, str(form.get("token") or "")):
-        return _page(request, "login.html", 401, error="That is not this server's token.")
-    key, _ = request.app.state.sessions.create()
+    token, user_id = str(form.get("token") or ""), str(form.get("user") or "").strip()
+    if not user_id and same(request.app.state.settings.token, token):
+        identity = OPERATOR
+    elif accounts.is_personal(token):
+        try:
+            identity = request.app.state.sessions.identify(token)
+        except ApiError as error:
+            return _page(request, "login.html", error.status, user=user_id,
+                         error=f"{error.entries[0].message}.")
+        if user_id and user_id != identity.user_id:
+            return _page(request, "login.html", 401, user=user_id,
+                         error="That token is not this user's token.")
+    else:
+        return _page(request, "login.html", 401, user=user_id,
+                     error="That is not this server's token." if not user_id else
+                     "That is not a valid token for this user.")
+    key, _ = request.app.state.sessions.create(identity)
     response = RedirectResponse("/assess", status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https",
                         max_age=request.app.state.settings.session_hours * 3600)
     return response
+
+
+def _may_not_write(request: Request) -> ApiError | None:
+    """The 403 for a signed-in role that may not assess or record (a qa-reviewer), else None."""
+    session = page_session(request)
+    identity = identity_of(session) if session else None
+    return forbidden(identity) if identity is not None and not identity.may_write else None
 
 
 @router.post("/logout")
@@ -105,6 +133,10 @@ async def assess(request: Request):
     if not same(session.csrf, str(form.get("csrf") or "")):
         return _form_page(request, 403, problems=[{"path": "(form)", "anchor": None, "message":
                                                    "the form is out of date; reload the page"}])
+    refused = _may_not_write(request)
+    if refused is not None:
+        return _form_page(request, 403, problems=[{"path": "(role)", "anchor": None,
+                                                   "message": refused.entries[0].message}])
     upload = form.get("case_file")
     built = None
     if upload is not None and not isinstance(upload, str) and upload.filename:
@@ -114,7 +146,8 @@ async def assess(request: Request):
         built = forms.from_form(form, request.app.state.kb)
         text, display = canonical_json(built.raw), "form"
     try:
-        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text, display)
+        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text, display,
+                                              acting_user(request))
     except GroundworkError as error:
         problems = [{"path": d.field_path or (f"line {d.line}" if d.line else "(file)"),
                      "anchor": built.anchor(d.field_path) if built else "case_file",

@@ -92,15 +92,18 @@ def intervention_id(kb: CheckedKnowledgeBase, typed: str) -> str:
             "GET /api/knowledge-base lists every intervention") from None
 
 
-def assess_and_record(state, text: str, display: str) -> tuple[Context, Appended]:
-    """Validate, assess and record one case given as JSON text (422 naming the field if bad)."""
+def assess_and_record(state, text: str, display: str,
+                      actor: str | None = None) -> tuple[Context, Appended]:
+    """Validate, assess and record one case given as JSON text (422 naming the field if bad).
+    `actor`: the signed-in user, named by the record (None: the operator token; the record then
+    keeps the assessment's own assessor_id)."""
     ctx, raw = service.assess_text(text, display, state.kb)
     try:
         ctx = service.with_previous(ctx, state.settings.db)
     except GroundworkError as error:  # the named previous record, not the store itself
         raise from_groundwork(error, 422, "previous_record") from None
     try:
-        appended = service.record_plan(ctx, raw, state.settings.db)
+        appended = service.record_plan(ctx, raw, state.settings.db, actor)
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
         raise from_groundwork(error, store_status(error), "(audit store)") from None
     state.contexts.put((appended.id, appended.record_hash), ctx)

@@ -1,8 +1,10 @@
 """Who may call what: the API token, the page's session cookie, CDS Hooks JWTs, and the headers
 and limits every response and request gets.
 
-- /api/*: `Authorization: Bearer <token>`, or the session cookie the login form sets (state-changing
-  calls with the cookie also carry the session's CSRF token in `X-CSRF-Token`).
+- /api/*: `Authorization: Bearer <token>` (a user's personal token, or the operator's shared
+  token), or the session cookie the login form sets (state-changing calls with the cookie also
+  carry the session's CSRF token in `X-CSRF-Token`). A change also needs a role that may write
+  (a clinician, or the operator token); a qa-reviewer, trainer or admin gets 403 E855.
 - /cds-services*: a CDS Hooks JWT (cds_auth.py).
 - /healthz: open. The token never travels in a URL.
 """
@@ -10,14 +12,15 @@ and limits every response and request gets.
 from __future__ import annotations
 
 import hmac
-import secrets
-import threading
-import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import Request
 
-from groundwork.web.errors import ApiError
+from dsl.errors import GroundworkError
+from engine.audit import accounts
+from engine.audit.store import AuditStore, default_db_path
+from groundwork.web.errors import ApiError, from_groundwork
 from groundwork.web.settings import Settings
 
 SESSION_COOKIE = "groundwork_session"
@@ -25,40 +28,66 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-@dataclass
-class Session:
-    csrf: str
-    expires: float
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: a user (personal token or their session) or the operator (shared token)."""
+
+    user_id: str | None  # None: the operator token ($GROUNDWORK_TOKEN); records keep their own ids
+    role: str
+
+    @property
+    def may_write(self) -> bool:
+        return self.role == accounts.OPERATOR or self.role in accounts.WRITERS
+
+
+OPERATOR = Identity(None, accounts.OPERATOR)
 
 
 class Sessions:
-    """Server-side sessions, in memory: a restart logs everyone out, which is the safe default."""
+    """Server-side sessions in the audit store's `sessions` table (engine/audit/accounts.py): they
+    survive a restart and every worker process of `groundwork serve --workers N` sees them."""
 
-    def __init__(self, hours: int):
-        self._ttl = hours * 3600
-        self._items: dict[str, Session] = {}
-        self._lock = threading.Lock()
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._ttl = settings.session_hours * 3600
+        self.verified = accounts.VerifiedTokens()
 
-    def create(self) -> tuple[str, Session]:
-        key, session = secrets.token_urlsafe(32), Session(secrets.token_urlsafe(24), time.time() + self._ttl)
-        with self._lock:
-            self._items = {k: s for k, s in self._items.items() if s.expires > time.time()}
-            self._items[key] = session
-        return key, session
+    def _store(self, mode: str = "read") -> AuditStore:
+        try:
+            return AuditStore.open(self._settings.db, mode=mode)
+        except GroundworkError as error:
+            raise from_groundwork(error, 503, "(audit store)") from None
 
-    def get(self, key: str | None) -> Session | None:
-        if not key:
+    def create(self, identity: Identity) -> tuple[str, accounts.Session]:
+        with self._store("create") as store:
+            return accounts.create_session(store.conn, identity.user_id, identity.role, self._ttl)
+
+    def get(self, key: str | None) -> accounts.Session | None:
+        if not key or not self._exists():
             return None
-        with self._lock:
-            session = self._items.get(key)
-            if session is not None and session.expires <= time.time():
-                del self._items[key]
-                session = None
-        return session
+        with self._store() as store:
+            return accounts.session(store.conn, key)
 
     def drop(self, key: str | None) -> None:
-        with self._lock:
-            self._items.pop(key or "", None)
+        if key and self._exists():
+            with self._store("append") as store:
+                accounts.drop_session(store.conn, key)
+
+    def identify(self, token: str) -> Identity:
+        """The user a personal token belongs to (401 E803 wrong, 401 E854 disabled)."""
+        if not self._exists():
+            raise ApiError(401, "E803", "the token is not a valid token of a user of this server",
+                           path="Authorization")
+        with self._store() as store:
+            try:
+                found = accounts.identify(store.conn, token, self.verified)
+            except GroundworkError as error:
+                raise from_groundwork(error, path="Authorization") from None
+        return Identity(found.id, found.role)
+
+    def _exists(self) -> bool:
+        """Whether the store is there (no store: nobody has an account or a session yet)."""
+        return Path(self._settings.db or default_db_path()).exists()
 
 
 def same(secret: str, given: str | None) -> bool:
@@ -70,26 +99,62 @@ def bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-def page_session(request: Request) -> Session | None:
-    return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
+def page_session(request: Request) -> accounts.Session | None:
+    """The request's session (looked up once per request: it is a read of the store)."""
+    if not hasattr(request.state, "session"):
+        request.state.session = request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
+    return request.state.session
 
 
-def require_api(request: Request) -> None:
-    """Dependency of every /api route: the bearer token, or a session cookie (+ CSRF to change)."""
+def identity_of(session: accounts.Session) -> Identity:
+    return Identity(session.user_id, session.role)
+
+
+def credentials(request: Request, token: str) -> Identity:
+    """The operator token, or a user's personal token (401 otherwise)."""
     settings: Settings = request.app.state.settings
+    if same(settings.token, token):
+        return OPERATOR
+    if accounts.is_personal(token):
+        return request.app.state.sessions.identify(token)
+    raise ApiError(401, "E803", "the bearer token is neither this server's API token nor a user's "
+                                "token", path="Authorization",
+                   headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def forbidden(identity: Identity) -> ApiError:
+    return ApiError(403, "E855", f"a {identity.role} may read but not assess or record anything "
+                                 f"(only a clinician may)", path="(role)",
+                    hint="sign in as a clinician, or ask an admin about your role")
+
+
+def require_api(request: Request) -> Identity:
+    """Dependency of every /api route: the bearer token, or a session cookie (+ CSRF to change);
+    a change also needs a role that may write. The identity is kept in request.state.identity."""
     token = bearer(request)
     if token is not None:
-        if same(settings.token, token):
-            return
-        raise ApiError(401, "E803", "the bearer token is not this server's API token",
-                       path="Authorization", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    session = page_session(request)
-    if session is None:
-        raise ApiError(401, "E803", "authentication required: send `Authorization: Bearer <token>` "
-                                    "or sign in on the web page", path="Authorization",
-                       headers={"WWW-Authenticate": "Bearer"})
-    if request.method not in SAFE_METHODS and not same(session.csrf, request.headers.get(CSRF_HEADER)):
-        raise ApiError(403, "E804", f"a request made with the session cookie needs the page's "
-                                    f"{CSRF_HEADER} header", path=CSRF_HEADER)
+        identity = credentials(request, token)
+    else:
+        session = page_session(request)
+        if session is None:
+            raise ApiError(401, "E803", "authentication required: send `Authorization: Bearer "
+                                        "<token>` or sign in on the web page", path="Authorization",
+                           headers={"WWW-Authenticate": "Bearer"})
+        if request.method not in SAFE_METHODS and not same(session.csrf,
+                                                           request.headers.get(CSRF_HEADER)):
+            raise ApiError(403, "E804", f"a request made with the session cookie needs the page's "
+                                        f"{CSRF_HEADER} header", path=CSRF_HEADER)
+        identity = identity_of(session)
+    if request.method not in SAFE_METHODS and not identity.may_write:
+        raise forbidden(identity)
+    request.state.identity = identity
+    return identity
 
 
+def acting_user(request: Request) -> str | None:
+    """The signed-in user's id, for the records this request writes (None: the operator token)."""
+    identity = getattr(request.state, "identity", None)
+    if identity is None:
+        session = page_session(request)
+        identity = identity_of(session) if session else None
+    return identity.user_id if identity else None
