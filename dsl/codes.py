@@ -282,8 +282,9 @@ EXPLAINED = {
     "E206": "`groundwork batch --out FILE`: the directory FILE would go in does not exist.",
     "E208": "An option has a value it cannot take, such as `--workers 0`.",
     "E240": "The input is far larger than any assessment: over 1,000,000 bytes, nested more than 32 "
-            "levels deep, a text over 10,000 characters, a list over 2,000 items, or a number over 18 "
-            "digits. The message names the file and the line and column or the field. Nothing is "
+            "levels deep, a text over 10,000 characters, a list over 2,000 items, or an integer "
+            "beyond 2^53 - 1 (9,007,199,254,740,991, the largest JSON keeps exact and RFC 8785 "
+            "hashes). The message names the file and the line and column or the field. Nothing is "
             "read beyond the limit and nothing is written. A caseload goes to `groundwork batch` as "
             "a directory or a `.jsonl` file (docs/scale.md).",
     "E241": "A JSON object gives the same key twice (`\"arousal\"` twice, say). JSON readers differ "

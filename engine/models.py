@@ -123,7 +123,8 @@ class Assessment(_Model):
         description="Sensitivities and conditions that rule some activities out")
     settings: tuple[Setting, ...] = Field(title="Settings", min_length=1,
                                           description="Settings the client lives and learns in")
-    previous_record: whole_number(1, 2**63 - 1) | None = Field(  # type: ignore[valid-type]
+    # at most 2^53 - 1: the largest integer JSON keeps exact (and RFC 8785 can hash)
+    previous_record: whole_number(1, 2**53 - 1) | None = Field(  # type: ignore[valid-type]
         None, title="Previous assessment",
         description="Audit record id of this client's previous assessment (its plan id); the plan "
                     "then says what changed since (`since_previous`)")

@@ -29,7 +29,8 @@ class Limits:
     max_depth: int = 32  # a QuestionnaireResponse nests groups a few levels deep
     max_string: int = 10_000  # characters; ids are at most 64, FHIR item texts a few hundred
     max_list: int = 2_000  # items; an instrument has tens of items, each rated by a few informants
-    max_digits: int = 18  # an integer within a signed 64-bit field (record ids, ratings, ages)
+    max_digits: int = 18  # characters of a number (the integer bound below comes first)
+    max_integer: int = 2**53 - 1  # JSON numbers are exact only this far (RFC 8785 hashes them)
 
 
 LIMITS = Limits()
@@ -65,7 +66,10 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
 
 
 def _int(text: str) -> int | _TooLarge:
-    return _TooLarge(text) if len(text.lstrip("-")) > LIMITS.max_digits else int(text)
+    if len(text.lstrip("-")) > LIMITS.max_digits:
+        return _TooLarge(text)
+    value = int(text)
+    return value if abs(value) <= LIMITS.max_integer else _TooLarge(text)
 
 
 def _float(text: str) -> float | _TooLarge:
@@ -160,7 +164,7 @@ def _walk(value: Any, where: tuple, depth: int, display: str, limits: Limits,
                                 f"{limits.max_string:,} are accepted")
     elif isinstance(value, _TooLarge):
         problem(LIMIT_CODE, f"a number of {value.digits:,} characters; numbers here are at most "
-                            f"{limits.max_digits} digits")
+                            f"{limits.max_integer:,} (2^53 - 1, the largest JSON keeps exact)")
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)

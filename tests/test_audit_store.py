@@ -12,6 +12,7 @@ import pytest
 from dsl.errors import GroundworkError
 from engine.audit import chain, schema
 from engine.audit.store import AuditStore, default_db_path
+from engine.pipeline import canonical_json
 from tests.audit_support import FIXTURES, file_digest, record_case, small_store
 from tests.helpers import CORE_KB
 
@@ -51,7 +52,7 @@ def test_an_assessment_record_holds_everything_needed_to_replay_it(tmp_path):
     with AuditStore.open(small_store(tmp_path / "a.sqlite")) as store:
         record = store.record(1)
         raw = json.loads((FIXTURES / "client-a-first.json").read_text())
-        assert record.input == raw and record.input_json == chain.canonical_json(raw)
+        assert record.input == raw and record.input_json == canonical_json(raw)
         assert record.plan["provenance"]["input_hash"] == record.input_hash
         assert record.client_id == "client-a" and record.assessor_id == "clin-07"
         assert record.trace["firings"] and record.trace["facts"]["brainstem.band"] == "severe"

@@ -75,7 +75,7 @@ def test_nesting_a_thousand_deep_is_refused_at_its_line_and_column(tmp_path):
 
 def test_a_number_of_thousands_of_digits_is_refused_with_its_path(tmp_path):
     result, db = _assess(tmp_path, _with_rating(int("7" * 4300)))
-    _refused(result, db, "case.json: ratings[0].value: a number of 4,300 characters; numbers here are at most 18 digits")
+    _refused(result, db, "case.json: ratings[0].value: a number of 4,300 characters; numbers here are at most 9,007,199,254,740,991")
 
 
 def test_a_long_text_and_a_long_list_are_refused_with_their_paths(tmp_path):

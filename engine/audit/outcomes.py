@@ -204,7 +204,7 @@ def record_problems(record: Record) -> list[str]:
         payload = json.loads(record.input_json or "")
     except ValueError:
         return ["its event is not valid JSON"]
-    if input_hash(payload) != record.input_hash:
+    if input_hash(payload, record.hash_format) != record.input_hash:
         return ["its event does not match its input hash"]
     if not isinstance(payload, dict):
         return ["its event is not an object"]

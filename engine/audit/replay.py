@@ -151,4 +151,4 @@ def rerun(record: Record, kb: CheckedKnowledgeBase) -> Outcome:
     except GroundworkError as error:  # the messages name fields, never the case's values
         raise ReplayFailure("the stored input is not a valid assessment under this knowledge "
                             "base:\n" + error.render()) from None
-    return assess(assessment, raw, kb, drafts=bool(record.drafts))
+    return assess(assessment, raw, kb, drafts=bool(record.drafts), hash_format=record.hash_format)

@@ -24,7 +24,7 @@ from dsl.checked import CheckedKnowledgeBase
 from engine.audit import chain, integrity, schema, summaries
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
-from engine.pipeline import Outcome, canonical_json, input_hash, plan_json
+from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_hash, plan_json
 
 DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
@@ -397,7 +397,9 @@ def assessment_fields(outcome: Outcome, raw: dict, actor: str | None = None) -> 
         "kb_hash": plan.provenance.kb_hash, "kb_name": plan.provenance.kb_name,
         "kb_version": plan.provenance.kb_version,
         "engine_version": plan.provenance.engine_version, "drafts": int(plan.provenance.drafts),
-        "plan_json": plan_json(plan), "trace_json": canonical_json(trace_of(outcome)),
+        # the trace as the engine gave it (a score of 14.0 stays 14.0, as replay compares it);
+        # it enters the record hash as its text (engine/audit/chain.py), so no canonical form is needed
+        "plan_json": plan_json(plan), "trace_json": canonical_json_v1(trace_of(outcome)),
     }
 
 

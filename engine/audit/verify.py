@@ -128,7 +128,7 @@ def _record_problems(record: Record, prev_id: int, prev_hash: str, kinds: dict[i
     if record.id != prev_id + 1:
         problems.append(f"expected record {prev_id + 1} next: ids must run without gaps "
                         "(a record is missing or was renumbered)")
-    if record.hash_format != chain.HASH_FORMAT:
+    if record.hash_format not in chain.FORMATS:
         problems.append(f"unknown hash format {record.hash_format!r}")
     elif chain.record_hash(record.fields()) != record.record_hash:
         problems.append("its contents do not match its hash: it was changed after it was written")
@@ -152,7 +152,7 @@ def _assessment_problems(record: Record) -> list[str]:
     except (TypeError, ValueError):
         return ["its input, plan or trace is not valid JSON"]
     problems = []
-    if input_hash(raw) != record.input_hash:
+    if input_hash(raw, record.hash_format) != record.input_hash:
         problems.append("its input does not match its input hash")
     provenance = plan.get("provenance", {}) if isinstance(plan, dict) else {}
     if provenance.get("input_hash") != record.input_hash or provenance.get("kb_hash") != record.kb_hash:
