@@ -29,6 +29,7 @@ from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_ha
 DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
 SQLITE_HEADER = b"SQLite format 3\x00"
+NOT_A_DATABASE = 26  # SQLITE_NOTADB: the file does not start with SQLITE_HEADER
 _PLAN_REGIONS = ("SELECT json_extract(j.value, '$.region') AS region, json_extract(j.value, '$.phase') "
                  "AS phase, json_extract(j.value, '$.band') AS band, json_extract(j.value, '$.score') "
                  "AS score FROM json_each(r.plan_json, '$.regions') AS j")
@@ -451,20 +452,21 @@ def _connect(path: Path, mode: str, make_parents: bool) -> sqlite3.Connection:
 
 
 def _check_header(path: Path, create: bool) -> None:
+    """Refuse an empty file (unless it is ours to initialise). Only its size is read: opening and
+    closing the file here would silently drop the POSIX locks that any SQLite connection of this
+    process holds on it (https://sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a
+    _separate_thread_doing_close_), which let two server workers write over each other. A file
+    that is not SQLite is found by SQLite itself, on the first read (see _prepare)."""
     try:
-        with path.open("rb") as stream:
-            head = stream.read(len(SQLITE_HEADER))
+        size = path.stat().st_size
     except OSError as error:
         raise audit_error("E702", f"cannot read the audit store: {error.strerror}", str(path)) from None
-    if head == b"" and create:
+    if size == 0 and create:
         integrity.refuse_empty_file(path)  # unless the head file says it held records
         return  # an empty file: ours to initialise
-    if head == b"":
+    if size == 0:
         integrity.refuse_empty_file(path)  # truncated, if the head file says it held records
         raise audit_error("E703", "is an empty file, not an audit store", str(path))
-    if head != SQLITE_HEADER:
-        raise audit_error("E702", "is not an SQLite database (or it is damaged)", str(path),
-                          hint="pass --db with the path of a Groundwork audit store")
 
 
 def _create_file(path: Path, make_parents: bool) -> None:
@@ -503,5 +505,8 @@ def _prepare(conn: sqlite3.Connection, display: str, mode: str) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             schema.migrate(conn)
     except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorcode", None) == NOT_A_DATABASE:
+            raise audit_error("E702", "is not an SQLite database (or it is damaged)", display,
+                              hint="pass --db with the path of a Groundwork audit store") from None
         raise audit_error("E702", f"is not a readable SQLite database ({error})", display,
                           hint=integrity.RECOVER) from None

@@ -1,8 +1,10 @@
 """`groundwork serve`: the HTTP API, the CDS Hooks service and the clinician's web page.
 
-Binds to loopback unless told otherwise. The API token comes from $GROUNDWORK_TOKEN, or a new one
-is generated and printed once, here, at start. Access logs show method, path and status only:
-never a request body, a query string or a header.
+Binds to loopback unless told otherwise. `--workers N` runs N processes (uvicorn's supervisor
+restarts one that dies); everything they share (accounts, sessions, the JWT replay cache, the
+audit chain) is in the audit store, so a request may land on any of them. The API token comes
+from $GROUNDWORK_TOKEN, or a new one is generated and printed once, here, at start. Access logs
+show method, path and status only: never a request body, a query string or a header.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -22,7 +24,7 @@ LOG_CONFIG = {
     "version": 1, "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
                    "access": {"()": "groundwork.web.logs.AccessFormatter",
-                              "format": "%(asctime)s access: %(message)s"}},
+                              "format": "%(asctime)s [%(process)d] access: %(message)s"}},
     "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
                  "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stderr"}},
     "loggers": {"uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
@@ -48,6 +50,9 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, metavar="PORT", help="Port to listen on."),
     db: Optional[Path] = DbOption,
     kb: Optional[Path] = KbOption,
+    workers: int = typer.Option(1, "--workers", min=1, max=64, metavar="N",
+                                help="Worker processes (one per core is usual); sessions and "
+                                     "accounts are shared through the audit store."),
 ) -> None:
     """Serve the HTTP API, CDS Hooks and the web page (see docs/web.md)."""
     import uvicorn
@@ -68,5 +73,16 @@ def serve(
               file=sys.stderr)
     print(f"audit store {where}; knowledge base {application.state.kb.name} "
           f"{application.state.kb.version}; open http://{host}:{port}/", file=sys.stderr)
-    uvicorn.run(application, host=host, port=port, log_config=LOG_CONFIG, server_header=False,
-                proxy_headers=True, forwarded_allow_ips="127.0.0.1")
+    options: dict[str, Any] = dict(host=host, port=port, log_config=LOG_CONFIG,
+                                   server_header=False, proxy_headers=True,
+                                   forwarded_allow_ips="127.0.0.1")
+    if workers == 1:
+        uvicorn.run(application, **options)
+        return
+    # Several processes: uvicorn starts each from an import string, and each builds its app from
+    # the environment exactly as this one did (settings were checked above, before any worker).
+    from groundwork.web.workers import hand_over
+
+    hand_over(settings, where)
+    print(f"{workers} worker processes", file=sys.stderr)
+    uvicorn.run("groundwork.web.workers:app", factory=True, workers=workers, **options)
