@@ -18,7 +18,7 @@ from engine import __version__
 from engine.models import Assessment
 from explain.models import Explanation
 from groundwork.web import api, cds_hooks, errors, outcomes, pages
-from groundwork.web.middleware import BodyLimit, Guard, SecurityHeaders, StrictJson
+from groundwork.web.middleware import AuthGate, BodyLimit, Guard, SecurityHeaders, StrictJson
 from groundwork.web.models import Health
 from groundwork.web.plans import Contexts
 from groundwork.web.cds_auth import KeySets
@@ -58,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(StrictJson)
     app.add_middleware(BodyLimit, limit=settings.max_body)
+    app.add_middleware(AuthGate)  # outside BodyLimit: credentials before any byte of a body
     app.add_middleware(Guard)
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way

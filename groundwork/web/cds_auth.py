@@ -100,7 +100,17 @@ def require_cds_client(request: Request) -> Caller:
     if not settings.cds_clients or not settings.public_url:
         raise _refused("CDS Hooks are not enabled on this server: configure the CDS clients "
                        "(GROUNDWORK_CDS_CLIENTS) and the public URL (GROUNDWORK_PUBLIC_URL)")
-    token = bearer(request)
+    token, algorithm, kid, issuer, keys = unverified(bearer(request), request.app.state.key_sets)
+    key = _key(keys, kid)
+    claims = _verified(token, key, algorithm, keys.client, endpoint_url(request, settings))
+    if not cds_store.first_use(settings, issuer, str(claims["jti"]), float(claims["exp"]), JWT_LEEWAY):
+        raise _refused("the JWT's jti was used before; each request needs a new token")
+    return Caller(issuer=issuer, subject=claims.get("sub") if isinstance(claims.get("sub"), str) else None)
+
+
+def unverified(token: str | None, key_sets: KeySets) -> tuple[str, str, str, str, KeySet]:
+    """(token, algorithm, kid, issuer, key set): the checks that need no key, so that they can be
+    made before a request's body is read (middleware.AuthGate) and again by the route."""
     if token is None:
         raise _refused("a CDS Hooks request needs `Authorization: Bearer <JWT>`")
     try:
@@ -116,14 +126,10 @@ def require_cds_client(request: Request) -> Caller:
         raise _refused("the JWT header has no kid: CDS Hooks keys are chosen by kid from the "
                        "issuer's JWK Set")
     issuer = claimed.get("iss") if isinstance(claimed, dict) else None
-    keys = request.app.state.key_sets.get(issuer) if isinstance(issuer, str) else None
+    keys = key_sets.get(issuer) if isinstance(issuer, str) else None
     if keys is None or not isinstance(issuer, str):
         raise _refused("the JWT's issuer (iss) is not a configured CDS client")
-    key = _key(keys, kid)
-    claims = _verified(token, key, algorithm, keys.client, endpoint_url(request, settings))
-    if not cds_store.first_use(settings, issuer, str(claims["jti"]), float(claims["exp"]), JWT_LEEWAY):
-        raise _refused("the JWT's jti was used before; each request needs a new token")
-    return Caller(issuer=issuer, subject=claims.get("sub") if isinstance(claims.get("sub"), str) else None)
+    return token, algorithm, kid, issuer, keys
 
 
 def _key(keys: KeySet, kid: str) -> jwt.PyJWK:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
-from groundwork.web.errors import TITLES
+from groundwork.web.errors import TITLES, ApiError
 
 log = logging.getLogger("groundwork.web")
 
@@ -23,17 +23,18 @@ HEADERS = {
 }
 
 
-def _error_body(status: int, code: str, message: str) -> bytes:
+def _error_body(status: int, code: str, message: str, path: str = "(request)") -> bytes:
     return json.dumps({"status": status, "title": TITLES.get(status, "error"),
-                       "errors": [{"code": code, "path": "(request)", "message": message,
+                       "errors": [{"code": code, "path": path, "message": message,
                                    "hint": None, "suggestions": []}]}).encode()
 
 
-async def _send_error(send, status: int, code: str, message: str) -> None:
-    body = _error_body(status, code, message)
+async def _send_error(send, status: int, code: str, message: str, path: str = "(request)",
+                      headers: tuple = ()) -> None:
+    body = _error_body(status, code, message, path)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -168,3 +169,73 @@ def _json_problem(body: bytes, cds: bool):
         found = from_groundwork(error, status=400 if cds else None)
         return respond(found.status, found.entries, cds=cds)
     return None
+
+
+LOGIN_BODY_LIMIT = 8_192  # the sign-in form: a token and a CSRF field
+
+
+class AuthGate:
+    """Who may send a body is decided before any of it is read (issue #18): a request that would
+    change something must show its credentials in its headers first, and an unauthenticated
+    upload costs the server its headers only, never its body.
+
+    - /api/*: this server's bearer token or a live session cookie (the route checks CSRF);
+    - /cds-services/*: a bearer JWT whose header names an allowed algorithm and a key, and whose
+      issuer is a configured client (the route verifies its signature, audience and jti);
+    - /login: no credentials, but at most LOGIN_BODY_LIMIT bytes;
+    - every other form: a live session cookie.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH", "DELETE"):
+            return await self.app(scope, receive, send)
+        try:
+            refused = _refusal(scope)
+        except ApiError as error:  # the CDS Hooks JWT's own precise refusal
+            refused = (error.status, error.entries[0].code, error.entries[0].message)
+        if refused is not None:
+            status, code, message = refused
+            challenge = b'Bearer error="invalid_token"' if b"authorization" in dict(scope["headers"]) \
+                else b"Bearer"
+            return await _send_error(send, status, code, message, "Authorization",
+                                     ((b"www-authenticate", challenge),))
+        if scope["path"] == "/login":
+            return await BodyLimit(self.app, LOGIN_BODY_LIMIT)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
+def _refusal(scope) -> tuple[int, str, str] | None:
+    from http.cookies import SimpleCookie
+
+    from groundwork.web.security import SESSION_COOKIE, same
+
+    app = scope["app"]
+    headers = dict(scope["headers"])
+    path: str = scope["path"]
+    scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get(b"cookie", b"").decode("latin-1"))
+    except Exception:  # noqa: BLE001 - a malformed cookie header is no session
+        pass
+    session = cookie.get(SESSION_COOKIE)
+    signed_in = session is not None and app.state.sessions.get(session.value) is not None
+    if path.startswith("/cds-services"):
+        from groundwork.web.cds_auth import unverified
+        settings = app.state.settings
+        if settings.cds_clients and settings.public_url:  # else the route says it is not enabled
+            unverified(token or None, app.state.key_sets)
+        return None
+    if path == "/login":
+        return None
+    if path.startswith("/api/"):
+        if token:
+            return None if same(app.state.settings.token, token) else (
+                401, "E803", "the bearer token is not this server's API token")
+        return None if signed_in else (401, "E803", "authentication required: send "
+                                                    "`Authorization: Bearer <token>` or sign in")
+    return None if signed_in else (401, "E803", "sign in first (the session has ended)")
