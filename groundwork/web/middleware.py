@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 
+from starlette.concurrency import run_in_threadpool
+
 from groundwork.web.errors import TITLES, ApiError
 
 log = logging.getLogger("groundwork.web")
@@ -179,7 +181,8 @@ class AuthGate:
     change something must show its credentials in its headers first, and an unauthenticated
     upload costs the server its headers only, never its body.
 
-    - /api/*: this server's bearer token or a live session cookie (the route checks CSRF);
+    - /api/*: this server's bearer token, a user's personal token (checked against the store;
+      the route checks the role) or a live session cookie (the route checks CSRF);
     - /cds-services/*: a bearer JWT whose header names an allowed algorithm and a key, and whose
       issuer is a configured client (the route verifies its signature, audience and jti);
     - /login: no credentials, but at most LOGIN_BODY_LIMIT bytes;
@@ -192,8 +195,8 @@ class AuthGate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH", "DELETE"):
             return await self.app(scope, receive, send)
-        try:
-            refused = _refusal(scope)
+        try:  # off the event loop: sessions and personal tokens are read from the audit store
+            refused = await run_in_threadpool(_refusal, scope)
         except ApiError as error:  # the CDS Hooks JWT's own precise refusal
             refused = (error.status, error.entries[0].code, error.entries[0].message)
         if refused is not None:
@@ -210,6 +213,7 @@ class AuthGate:
 def _refusal(scope) -> tuple[int, str, str] | None:
     from http.cookies import SimpleCookie
 
+    from engine.audit import accounts
     from groundwork.web.security import SESSION_COOKIE, same
 
     app = scope["app"]
@@ -223,7 +227,9 @@ def _refusal(scope) -> tuple[int, str, str] | None:
     except Exception:  # noqa: BLE001 - a malformed cookie header is no session
         pass
     session = cookie.get(SESSION_COOKIE)
-    signed_in = session is not None and app.state.sessions.get(session.value) is not None
+    found = app.state.sessions.get(session.value) if session is not None else None
+    scope.setdefault("state", {})["session"] = found  # the route's page_session reads it, once
+    signed_in = found is not None
     if path.startswith("/cds-services"):
         from groundwork.web.cds_auth import unverified
         settings = app.state.settings
@@ -234,8 +240,13 @@ def _refusal(scope) -> tuple[int, str, str] | None:
         return None
     if path.startswith("/api/"):
         if token:
-            return None if same(app.state.settings.token, token) else (
-                401, "E803", "the bearer token is not this server's API token")
+            if same(app.state.settings.token, token):
+                return None
+            if accounts.is_personal(token):
+                app.state.sessions.identify(token)  # 401 E803 wrong, E854 disabled (an ApiError)
+                return None
+            return (401, "E803", "the bearer token is neither this server's API token nor a "
+                                 "user's token")
         return None if signed_in else (401, "E803", "authentication required: send "
                                                     "`Authorization: Bearer <token>` or sign in")
     return None if signed_in else (401, "E803", "sign in first (the session has ended)")
