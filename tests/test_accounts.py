@@ -294,3 +294,15 @@ def test_the_store_migrates_to_the_accounts_tables(tmp_path):
         tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"users", "sessions"} <= tables
         assert schema.user_version(store.conn) == schema.CURRENT_VERSION == 5
+
+
+def test_a_reviewers_upload_is_refused_by_the_gate_from_its_headers(tmp_path, team):
+    def body():  # streamed: no Content-Length, so only the gate (not a route) can refuse it early
+        yield example_text().encode()
+
+    with client(tmp_path) as test_client:
+        answer = test_client.post("/api/assessments", content=body(),
+                                  headers=_bearer(team["qa-reviewer"]) | {"Content-Type": "application/json"})
+    assert answer.status_code == 403 and answer.json()["errors"][0]["code"] == "E855"
+    assert "www-authenticate" not in answer.headers
+    assert records_in(tmp_path) == 0

@@ -181,8 +181,9 @@ class AuthGate:
     change something must show its credentials in its headers first, and an unauthenticated
     upload costs the server its headers only, never its body.
 
-    - /api/*: this server's bearer token, a user's personal token (checked against the store;
-      the route checks the role) or a live session cookie (the route checks CSRF);
+    - /api/*: this server's bearer token, a user's personal token (checked against the store)
+      or a live session cookie, of a role that may write (403 E855 otherwise; the route checks
+      CSRF);
     - /cds-services/*: a bearer JWT whose header names an allowed algorithm and a key, and whose
       issuer is a configured client (the route verifies its signature, audience and jti);
     - /login: no credentials, but at most LOGIN_BODY_LIMIT bytes;
@@ -204,7 +205,7 @@ class AuthGate:
             challenge = b'Bearer error="invalid_token"' if b"authorization" in dict(scope["headers"]) \
                 else b"Bearer"
             return await _send_error(send, status, code, message, "Authorization",
-                                     ((b"www-authenticate", challenge),))
+                                     ((b"www-authenticate", challenge),) if status == 401 else ())
         if scope["path"] == "/login":
             return await BodyLimit(self.app, LOGIN_BODY_LIMIT)(scope, receive, send)
         await self.app(scope, receive, send)
@@ -214,7 +215,7 @@ def _refusal(scope) -> tuple[int, str, str] | None:
     from http.cookies import SimpleCookie
 
     from engine.audit import accounts
-    from groundwork.web.security import SESSION_COOKIE, same
+    from groundwork.web.security import SESSION_COOKIE, forbidden, identity_of, same
 
     app = scope["app"]
     headers = dict(scope["headers"])
@@ -243,10 +244,14 @@ def _refusal(scope) -> tuple[int, str, str] | None:
             if same(app.state.settings.token, token):
                 return None
             if accounts.is_personal(token):
-                app.state.sessions.identify(token)  # 401 E803 wrong, E854 disabled (an ApiError)
+                who = app.state.sessions.identify(token)  # 401 E803 wrong, E854 disabled
+                if not who.may_write:  # a qa-reviewer's upload is refused before it is read too
+                    raise forbidden(who)
                 return None
             return (401, "E803", "the bearer token is neither this server's API token nor a "
                                  "user's token")
+        if found is not None and not identity_of(found).may_write:
+            raise forbidden(identity_of(found))
         return None if signed_in else (401, "E803", "authentication required: send "
                                                     "`Authorization: Bearer <token>` or sign in")
     return None if signed_in else (401, "E803", "sign in first (the session has ended)")
