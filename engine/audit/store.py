@@ -8,10 +8,12 @@ as it was before that record. Reading commands open an existing store and never 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import inspect
 import json
 import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import wraps
@@ -168,10 +170,13 @@ class AuditStore:
         return cls(conn, str(path))
 
     def close(self) -> None:
-        self.conn.close()
-        if self._appended:  # the file as this writer leaves it: the next one can trust it as is
-            head = self.head_after_close()
-            if head is not None:
+        if not self._appended:
+            self.conn.close()
+            return
+        with _one_writer(self.display):  # closing may checkpoint: the next writer must see it
+            self.conn.close()
+            head = self.head_after_close()  # the file as this writer leaves it: the next one
+            if head is not None:           # can trust it as is
                 try:
                     integrity.write_head(self.display, head)
                 except OSError:
@@ -326,39 +331,41 @@ class AuditStore:
     def _append(self, entries: list[dict], kb: CheckedKnowledgeBase | None,
                 source: dict | None) -> list[Appended]:
         appended = []
-        with self._transaction() as conn:
-            if not self._checked:
-                integrity.check_before_append(conn, self.display,
-                                              full=integrity.changed_since_closed(self.display))
-                self._checked = True
-            if source is not None and kb is not None:
-                conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
-                             (kb.content_hash, kb.name, kb.version, utc_now()))
-                conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
-                                 [(kb.content_hash, p, data) for p, data in sorted(source.items())])
-            last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
-            last_id, last_hash = last if last else (0, chain.GENESIS)
-            for fields in entries:
-                recorded = _recorded_already(conn, fields)
-                if recorded is not None:
-                    appended.append(recorded)
-                    continue
-                row: dict[str, Any] = {name: None for name in chain.FIELDS}
-                row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
-                           recorded_at=utc_now(), prev_hash=last_hash)
-                row["record_hash"] = chain.record_hash(row)
-                columns = ", ".join(chain.FIELDS)
-                marks = ", ".join("?" for _ in chain.FIELDS)
-                conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
-                             [row[name] for name in chain.FIELDS])
-                appended.append(Appended(row["id"], row["record_hash"]))
-                last_id, last_hash = row["id"], row["record_hash"]
-        self._appended = True
-        if last_id:
-            try:
-                integrity.write_head(self.display, integrity.Head(last_id, last_hash))
-            except OSError:
-                pass  # the records are committed; the next writer's check is weaker, not wrong
+        with _one_writer(self.display):
+            with self._transaction() as conn:
+                if not self._checked:
+                    integrity.check_before_append(conn, self.display,
+                                                  full=integrity.changed_since_closed(self.display))
+                    self._checked = True
+                if source is not None and kb is not None:
+                    conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
+                                 (kb.content_hash, kb.name, kb.version, utc_now()))
+                    conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
+                                     [(kb.content_hash, p, data) for p, data in sorted(source.items())])
+                last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
+                last_id, last_hash = last if last else (0, chain.GENESIS)
+                for fields in entries:
+                    recorded = _recorded_already(conn, fields)
+                    if recorded is not None:
+                        appended.append(recorded)
+                        continue
+                    row: dict[str, Any] = {name: None for name in chain.FIELDS}
+                    row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
+                               recorded_at=utc_now(), prev_hash=last_hash)
+                    row["record_hash"] = chain.record_hash(row)
+                    columns = ", ".join(chain.FIELDS)
+                    marks = ", ".join("?" for _ in chain.FIELDS)
+                    conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
+                                 [row[name] for name in chain.FIELDS])
+                    appended.append(Appended(row["id"], row["record_hash"]))
+                    last_id, last_hash = row["id"], row["record_hash"]
+            self._appended = True
+            if last_id:  # still the only writer: the file is exactly as this commit left it
+                try:
+                    integrity.write_head(self.display, integrity.Head(
+                        last_id, last_hash, integrity.fingerprint(self.display)))
+                except OSError:
+                    pass  # the records are committed; the next writer's check is weaker, not wrong
         return appended
 
     @contextmanager
@@ -370,6 +377,34 @@ class AuditStore:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_writer(display: str):
+    """One writer at a time per store, from its append to its head written: across threads (a
+    lock) and processes (flock on FILE-lock, a file of its own: never the database, whose POSIX
+    locks a close would drop). Without it, a writer that commits between another's commit and
+    that one's head write finds the file changed and re-verifies the whole chain (0.4 ms a
+    record), which made the server's tail latency grow with the store (issue #20)."""
+    key = os.path.abspath(display)
+    with _WRITER_LOCKS_LOCK:
+        lock = _WRITER_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            descriptor = os.open(f"{display}-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            descriptor = None  # a directory we may not write to: threads are still serialised
+        try:
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)  # releases the flock
 
 
 def _recorded_already(conn: sqlite3.Connection, fields: dict) -> Appended | None:

@@ -3,12 +3,14 @@ find the intervention a person meant, and assess + record a new case. Errors bec
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections import OrderedDict
+from pathlib import Path
 
 from dsl.errors import GroundworkError
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit.store import Appended, AuditStore, Record
+from engine.audit.store import Appended, AuditStore, Record, default_db_path
 from explain.catalog import resolve
 from explain.context import Context
 from groundwork import service
@@ -40,6 +42,39 @@ class Contexts:
             self._items[key] = ctx
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+
+def hold_open(state) -> None:
+    """Keep one idle connection to the store for as long as the server runs (once it exists).
+
+    SQLite checkpoints the write-ahead log into the main file, and deletes it, when the LAST
+    connection to a store closes; a server opens and closes one per request, so without this
+    every quiet moment rewrote the file, and the next append, finding the file changed since a
+    writer left it, re-verified the whole chain (engine/audit/integrity.py). The idle connection
+    holds no lock and no transaction."""
+    if getattr(state, "keeper", None) is not None:
+        return
+    path = Path(state.settings.db or default_db_path())
+    if not path.exists():
+        return
+    try:  # any thread may close it (the server's shutdown runs on another than the first request)
+        keeper = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True,
+                                 isolation_level=None, check_same_thread=False)
+    except sqlite3.Error:
+        return  # requests say what is wrong themselves
+    try:
+        keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()  # joins the WAL
+    except sqlite3.Error:
+        keeper.close()  # a damaged store: requests say so themselves
+        return
+    state.keeper = keeper
+
+
+def release(state) -> None:
+    keeper = getattr(state, "keeper", None)
+    if keeper is not None:
+        state.keeper = None
+        keeper.close()
 
 
 def open_store(settings: Settings, mode: str = "read") -> AuditStore:
@@ -107,4 +142,5 @@ def assess_and_record(state, text: str, display: str,
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
         raise from_groundwork(error, store_status(error), "(audit store)") from None
     state.contexts.put((appended.id, appended.record_hash), ctx)
+    hold_open(state)  # the first assessment may have created the store
     return ctx, appended
