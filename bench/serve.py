@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from bench.measure import median, parallel_ceiling, percentile
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = 8
+_OPERATOR = secrets.token_urlsafe(32)  # unused by the clients; serve needs one
 WARMUP = 8  # requests per worker count before timing: each worker's first plan fills its caches
 
 
@@ -39,7 +41,7 @@ def _free_port() -> int:
 def _env() -> dict:
     path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GROUNDWORK_")}
-    return {**clean, "PYTHONPATH": path, "GROUNDWORK_TOKEN": "bench-operator-" + "b" * 24}
+    return {**clean, "PYTHONPATH": path, "GROUNDWORK_TOKEN": _OPERATOR}
 
 
 def _clinician(db: Path) -> str:

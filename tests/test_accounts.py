@@ -306,3 +306,22 @@ def test_a_reviewers_upload_is_refused_by_the_gate_from_its_headers(tmp_path, te
     assert answer.status_code == 403 and answer.json()["errors"][0]["code"] == "E855"
     assert "www-authenticate" not in answer.headers
     assert records_in(tmp_path) == 0
+
+
+def test_wrong_personal_tokens_are_rate_limited_per_address_and_per_account(tmp_path, team):
+    from groundwork.web.security import Throttle
+    with client(tmp_path) as http:
+        for _ in range(10):  # the page: a real user id, a wrong token
+            assert _sign_in(http, "clin-07", "gw_clin-07_" + "0" * 64).status_code == 401
+        refused = _sign_in(http, "clin-07", team["clinician"])  # the right token waits too
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        bearer = http.get("/api/knowledge-base", headers=_bearer(team["clinician"]))
+        assert bearer.status_code == 429 and bearer.json()["errors"][0]["code"] == "E811"
+        # per account: many addresses guessing one user's token lock that account only
+        http.app.state.throttle = Throttle(per_address=1000, per_account=3)
+        for _ in range(3):
+            wrong = http.get("/api/knowledge-base", headers=_bearer("gw_qa-02_" + "1" * 64))
+            assert wrong.status_code == 401
+        assert http.get("/api/knowledge-base", headers=_bearer(team["qa-reviewer"])).status_code == 429
+        assert http.get("/api/knowledge-base", headers=_bearer(team["clinician"])).status_code == 200
+    assert records_in(tmp_path) == 0

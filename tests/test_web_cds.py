@@ -25,6 +25,7 @@ from tests.web_support import (BASE, ISSUER, KID, PRIVATE, cds_headers, cds_jwt,
 STAMP = {"outcomeTimestamp": "2026-09-14T10:00:00Z"}
 
 SERVICE = "/cds-services/groundwork-plan"
+STRONG = "Xq3-vT9_pL2mZ8wK7rN4"  # a server token that is not guessable (#18)
 FEEDBACK = SERVICE + "/feedback"
 
 
@@ -274,7 +275,7 @@ def test_cds_clients_from_a_file_need_the_public_url(tmp_path):
     keys, path = tmp_path / "jwks.json", tmp_path / "clients.json"
     keys.write_text(json.dumps(jwk_set((KID, PRIVATE))))
     path.write_text(json.dumps({ISSUER: {"jwks_file": str(keys), "max_lifetime": 120}}))
-    env = {"GROUNDWORK_CDS_CLIENTS_FILE": str(path), "GROUNDWORK_TOKEN": "t" * 20}
+    env = {"GROUNDWORK_CDS_CLIENTS_FILE": str(path), "GROUNDWORK_TOKEN": STRONG}
     assert cds_clients_from(env)[ISSUER].max_lifetime == 120
     with pytest.raises(GroundworkError) as raised:  # the audience comes only from configuration
         from_environment(None, None, env)
@@ -295,11 +296,11 @@ def test_cds_hooks_are_off_without_clients_or_public_url(tmp_path):
 def test_token_configuration():
     token, generated = token_from({})
     assert generated and len(token) >= 32
-    assert token_from({"GROUNDWORK_TOKEN": "t" * 20}) == ("t" * 20, False)
+    assert token_from({"GROUNDWORK_TOKEN": STRONG}) == (STRONG, False)
     with pytest.raises(GroundworkError) as raised:
         token_from({"GROUNDWORK_TOKEN": "short"})
     assert "at least 16" in raised.value.render() and "short" not in raised.value.render().split(":", 1)[1]
-    settings, _ = from_environment(None, None, {"GROUNDWORK_TOKEN": "t" * 20,
+    settings, _ = from_environment(None, None, {"GROUNDWORK_TOKEN": STRONG,
                                                 "GROUNDWORK_PUBLIC_URL": "https://cds.example.org/"})
     assert settings.public_url == "https://cds.example.org" and settings.cors_origins == ()
     assert isinstance(settings_error("x", "y"), GroundworkError)

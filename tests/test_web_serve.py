@@ -12,6 +12,7 @@ import httpx
 
 from groundwork.cli.serve import is_loopback
 from groundwork.web.screenshots import free_port
+from tests.web_support import TOKEN
 from tests.helpers import ROOT, run_cli
 
 
@@ -57,7 +58,7 @@ def test_serve_prints_a_generated_token_once_and_requires_it(tmp_path):
 
 def test_serve_with_the_token_from_the_environment_never_prints_it(tmp_path):
     port = free_port()
-    token = "env-token-" + "z" * 30
+    token = "env-token-Hq4Vz8Lm2Tx6Rk9Wp3Nc"
     process = _start(tmp_path, "--port", str(port), env={"GROUNDWORK_TOKEN": token})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -78,9 +79,9 @@ def test_bad_settings_exit_2_with_one_message(tmp_path):
     short = run_cli("serve", "--db", str(tmp_path / "a.sqlite"), env={"GROUNDWORK_TOKEN": "short"})
     assert short.returncode == 2 and "E810" in short.stderr and "at least 16" in short.stderr
     clients = run_cli("serve", "--db", str(tmp_path / "a.sqlite"),
-                      env={"GROUNDWORK_TOKEN": "t" * 20, "GROUNDWORK_CDS_CLIENTS": "{"})
+                      env={"GROUNDWORK_TOKEN": TOKEN, "GROUNDWORK_CDS_CLIENTS": "{"})
     assert clients.returncode == 2 and "GROUNDWORK_CDS_CLIENTS" in clients.stderr
-    kb = run_cli("serve", "--kb", str(tmp_path / "missing"), env={"GROUNDWORK_TOKEN": "t" * 20})
+    kb = run_cli("serve", "--kb", str(tmp_path / "missing"), env={"GROUNDWORK_TOKEN": TOKEN})
     assert kb.returncode == 2 and "Traceback" not in kb.stderr
     port = run_cli("serve", "--port", "0")
     assert port.returncode == 2

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from tests.helpers import ROOT, run_cli
 from tests.test_web_serve import _wait
 from tests.web_support import example
 
-TOKEN = "workers-token-" + "w" * 24
+TOKEN = secrets.token_urlsafe(32)
 SERVED = re.compile(r"\[(\d+)\] access: (\w+) (\S+) (\d+)$")
 
 

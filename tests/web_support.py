@@ -15,7 +15,7 @@ from groundwork.web.app import create_app
 from groundwork.web.settings import CdsClient, Settings
 from tests.helpers import EXAMPLES
 
-TOKEN = "test-token-" + "x" * 24
+TOKEN = "test-token-Q7vX2mK9pL4wZ8rT3nB6yH1c"  # strong: a guessable token is refused (#18)
 ISSUER = "https://ehr.example.org"
 BASE = "http://testserver"  # TestClient's base URL, and the public URL the JWT's aud names
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -73,9 +73,13 @@ def serve(
               file=sys.stderr)
     print(f"audit store {where}; knowledge base {application.state.kb.name} "
           f"{application.state.kb.version}; open http://{host}:{port}/", file=sys.stderr)
+    # An idle keep-alive connection is closed after 5 s and at most 200 are served at once by each
+    # worker (503 beyond): slow or idle clients cannot hold the server. Uvicorn has no header
+    # timeout; a proxy in front provides one (docs/web.md, Security).
     options: dict[str, Any] = dict(host=host, port=port, log_config=LOG_CONFIG,
                                    server_header=False, proxy_headers=True,
-                                   forwarded_allow_ips="127.0.0.1")
+                                   forwarded_allow_ips="127.0.0.1", timeout_keep_alive=5,
+                                   limit_concurrency=200, h11_max_incomplete_event_size=16_384)
     if workers == 1:
         uvicorn.run(application, **options)
         return

@@ -20,10 +20,10 @@ from engine.models import Assessment
 from explain.models import Explanation
 from groundwork.web import api, cds_hooks, errors, outcomes, pages, plans
 from groundwork.web.middleware import AuthGate, BodyLimit, Guard, SecurityHeaders, StrictJson
-from groundwork.web.models import Health
+from groundwork.web.models import Health, Readiness
 from groundwork.web.plans import Contexts
 from groundwork.web.cds_auth import KeySets
-from groundwork.web.security import SESSION_COOKIE, Sessions
+from groundwork.web.security import SESSION_COOKIE, Sessions, Throttle
 from groundwork.web.settings import Settings
 
 DESCRIPTION = ("Explainable, bottom-up intervention planning (regulate -> relate -> reason). "
@@ -47,14 +47,20 @@ def create_app(settings: Settings) -> FastAPI:
     state.settings = settings
     state.kb = knowledge_base.load_for_plans(settings.kb)  # refused with lint errors
     state.sessions = Sessions(settings)
+    state.throttle = Throttle()
     state.key_sets = KeySets(settings.cds_clients)
     state.contexts = Contexts()
     state.keeper = None
     errors.install(app)
 
-    @app.get("/healthz", response_model=Health, tags=["health"], summary="Open: is the server up")
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Open: is the process up")
     def healthz() -> Health:
         return Health()
+
+    @app.get("/readyz", response_model=Readiness, tags=["health"],
+             summary="Open: can it serve (knowledge base loaded, audit store writable and intact)")
+    def readyz() -> Readiness:
+        return readiness(state)
 
     app.include_router(api.router)
     app.include_router(cds_hooks.router)
@@ -74,6 +80,37 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way
     return app
+
+
+def readiness(state) -> Readiness:
+    """Ready when the knowledge base is loaded and the audit store can take a record now: it
+    opens for writing and passes the checks a writer makes before appending (a damaged,
+    truncated or replaced store is not ready), without writing anything. 503 (E812) otherwise."""
+    from dsl.errors import GroundworkError
+    from engine.audit import integrity
+    from groundwork.web.errors import ApiError
+    from groundwork.web.plans import open_store
+
+    kb = state.kb
+    try:
+        with open_store(state.settings, mode="create") as store:
+            conn = store.conn
+            conn.execute("BEGIN IMMEDIATE")  # writable: the write lock can be taken
+            try:
+                integrity.check_before_append(conn, store.display,
+                                              full=integrity.changed_since_closed(store.display))
+                records = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+            finally:
+                conn.execute("ROLLBACK")
+    except (GroundworkError, ApiError) as error:
+        message = error.first.message if isinstance(error, GroundworkError) else error.entries[0].message
+        raise ApiError(503, "E812", f"not ready: the audit store cannot take a record ({message})",
+                       path="(audit store)", headers={"Retry-After": "30"}) from None
+    except Exception as error:  # noqa: BLE001 - any failure here means "not ready", said plainly
+        raise ApiError(503, "E812", f"not ready: the audit store cannot be checked "
+                                    f"({type(error).__name__})", path="(audit store)") from None
+    return Readiness(knowledge_base=f"{kb.name} {kb.version} ({kb.content_hash[:12]})",
+                     records=records)
 
 
 def openapi(app: FastAPI) -> dict:

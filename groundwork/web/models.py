@@ -101,3 +101,10 @@ class KnowledgeBaseInfo(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = Field("ok", title="Status", description="ok when the server answers")
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"] = Field("ready", title="Status",
+                                     description="ready when an assessment can be made and recorded")
+    knowledge_base: str = Field(title="Knowledge base", description="Name, version and content hash")
+    records: int = Field(title="Records", description="Records in the audit store")

@@ -28,8 +28,8 @@ from explain.plain import DISCLAIMER
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
 from engine.audit import accounts
-from groundwork.web.security import (OPERATOR, SESSION_COOKIE, acting_user, forbidden,
-                                       identity_of, page_session, same)
+from groundwork.web.security import (OPERATOR, SESSION_COOKIE, acting_user, client_address,
+                                       forbidden, identity_of, page_session, same)
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
 router = APIRouter(include_in_schema=False)
@@ -64,21 +64,36 @@ def login_form(request: Request):
 @router.post("/login")
 async def login(request: Request):
     """Sign in with a personal token (its user id, if typed, must be the token's) or, as before
-    personal accounts, with the server's shared operator token and no user id."""
+    personal accounts, with the server's shared operator token and no user id. Failures count
+    against the address and the account (the typed user id, else the token's): past the limit,
+    429 with Retry-After, even for the right token."""
     form = await request.form()
     token, user_id = str(form.get("token") or ""), str(form.get("user") or "").strip()
+    personal = accounts.TOKEN.fullmatch(token)
+    account = user_id or (personal.group(1) if personal else "token")
+    throttle, address = request.app.state.throttle, client_address(request)
+    wait = throttle.retry_after(address, account)
+    if wait:
+        refused = _page(request, "login.html", 429, user=user_id,
+                        error=f"Too many failed sign-ins: try again in {wait} seconds.")
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     if not user_id and same(request.app.state.settings.token, token):
         identity = OPERATOR
     elif accounts.is_personal(token):
         try:
             identity = request.app.state.sessions.identify(token)
         except ApiError as error:
+            if error.status == 401:
+                throttle.failed(address, account)
             return _page(request, "login.html", error.status, user=user_id,
                          error=f"{error.entries[0].message}.")
         if user_id and user_id != identity.user_id:
+            throttle.failed(address, account)
             return _page(request, "login.html", 401, user=user_id,
                          error="That token is not this user's token.")
     else:
+        throttle.failed(address, account)
         return _page(request, "login.html", 401, user=user_id,
                      error="That is not this server's token." if not user_id else
                      "That is not a valid token for this user.")

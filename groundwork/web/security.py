@@ -12,6 +12,8 @@ and limits every response and request gets.
 from __future__ import annotations
 
 import hmac
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +92,42 @@ class Sessions:
         return Path(self._settings.db or default_db_path()).exists()
 
 
+class Throttle:
+    """Failed sign-ins counted per client address and per account, in a sliding window: past
+    the limit, every attempt is refused (429 with Retry-After) until the window has moved on,
+    even one with the right credentials, so guessing costs the window, not a round trip."""
+
+    def __init__(self, per_address: int = 10, per_account: int = 50, window: float = 300.0):
+        self.per_address, self.per_account, self.window = per_address, per_account, window
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str, account: str = "token") -> int:
+        """Seconds until `address` (or `account`) may try again; 0 when it may now."""
+        now = time.time()
+        with self._lock:
+            waits = [self._wait(("address", address), self.per_address, now),
+                     self._wait(("account", account), self.per_account, now)]
+        return max(waits)
+
+    def failed(self, address: str, account: str = "token") -> None:
+        now = time.time()
+        with self._lock:
+            for key in (("address", address), ("account", account)):
+                self._failures.setdefault(key, []).append(now)
+            if len(self._failures) > 10_000:  # bounded: forget the oldest keys first
+                for key in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:
+                    del self._failures[key]
+
+    def _wait(self, key, limit: int, now: float) -> int:
+        times = [t for t in self._failures.get(key, []) if t > now - self.window]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return 0 if len(times) < limit else int(times[-limit] + self.window - now) + 1
+
+
 def same(secret: str, given: str | None) -> bool:
     return given is not None and hmac.compare_digest(secret.encode(), given.encode())
 
@@ -110,13 +148,33 @@ def identity_of(session: accounts.Session) -> Identity:
     return Identity(session.user_id, session.role)
 
 
-def credentials(request: Request, token: str) -> Identity:
-    """The operator token, or a user's personal token (401 otherwise)."""
-    settings: Settings = request.app.state.settings
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def bearer_identity(app, token: str, address: str) -> Identity:
+    """Who a bearer token is: the operator token, or a user's personal token. 401 otherwise
+    (E803 wrong, E854 disabled), counted against the address and the account by the sign-in
+    throttle; 429 E811 with Retry-After once either has failed too often, even for a right token."""
+    settings: Settings = app.state.settings
+    personal = accounts.TOKEN.fullmatch(token)
+    account = personal.group(1) if personal else "token"
+    wait = app.state.throttle.retry_after(address, account)
+    if wait:
+        raise ApiError(429, "E811", f"too many failed sign-ins from this address or for this "
+                                    f"account: try again in {wait} s", path="Authorization",
+                       headers={"Retry-After": str(wait)})
     if same(settings.token, token):
         return OPERATOR
     if accounts.is_personal(token):
-        return request.app.state.sessions.identify(token)
+        try:
+            return app.state.sessions.identify(token)
+        except ApiError as error:
+            if error.status == 401:
+                app.state.throttle.failed(address, account)
+                error.headers.setdefault("WWW-Authenticate", 'Bearer error="invalid_token"')
+            raise
+    app.state.throttle.failed(address)
     raise ApiError(401, "E803", "the bearer token is neither this server's API token nor a user's "
                                 "token", path="Authorization",
                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -133,7 +191,7 @@ def require_api(request: Request) -> Identity:
     a change also needs a role that may write. The identity is kept in request.state.identity."""
     token = bearer(request)
     if token is not None:
-        identity = credentials(request, token)
+        identity = bearer_identity(request.app, token, client_address(request))
     else:
         session = page_session(request)
         if session is None:

@@ -65,7 +65,18 @@ def token_from(environ) -> tuple[str, bool]:
         raise settings_error(f"the token must be at least {MIN_TOKEN} characters, without "
                              "surrounding spaces", TOKEN_ENV,
                              hint="e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+    if guessable(given):
+        raise settings_error("the token is too easy to guess: it repeats a few characters (a "
+                             "random token of 16 characters uses at least 10 different ones)",
+                             TOKEN_ENV, hint="e.g. `python -c 'import secrets; "
+                                             "print(secrets.token_urlsafe(32))'`")
     return given, False
+
+
+def guessable(token: str) -> bool:
+    """`aaaaaaaaaaaaaaaa`, `abababab…`, `1234123412341234`: too few different characters for the
+    length (a random 16-character URL-safe token has 13 on average, rarely under 10)."""
+    return len(set(token)) < min(10, len(token) // 2)
 
 
 def cds_clients_from(environ) -> dict[str, CdsClient]:
