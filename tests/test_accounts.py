@@ -325,3 +325,26 @@ def test_wrong_personal_tokens_are_rate_limited_per_address_and_per_account(tmp_
         assert http.get("/api/knowledge-base", headers=_bearer(team["qa-reviewer"])).status_code == 429
         assert http.get("/api/knowledge-base", headers=_bearer(team["clinician"])).status_code == 200
     assert records_in(tmp_path) == 0
+
+
+def test_a_sign_in_does_not_make_the_next_append_walk_the_whole_chain(tmp_path, team, monkeypatch):
+    import json
+
+    from engine.audit import integrity
+    checks = []
+    real = integrity.check_before_append
+    monkeypatch.setattr(integrity, "check_before_append",
+                        lambda conn, store, full=True: checks.append(full) or real(conn, store, full))
+
+    def assess(http, n):
+        case = json.loads(example_text()) | {"client_id": f"X-{n}"}
+        assert http.post("/api/assessments", content=json.dumps(case),
+                         headers=_bearer(team["clinician"])).status_code == 201
+
+    with client(tmp_path) as http:
+        assess(http, 1)
+        assess(http, 2)  # the server's idle connection opened the log after record 1
+        assess(http, 3)
+        assert _sign_in(http, "clin-07", team["clinician"]).status_code == 303  # writes a session
+        assess(http, 4)
+    assert checks[2:] == [False, False]  # the last record only, before and after the sign-in

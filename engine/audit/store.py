@@ -156,6 +156,7 @@ class AuditStore:
         self.display = display  # the store's path, as given
         self._checked = False  # engine/audit/integrity.py's checks, made before the first append
         self._appended = False
+        self._renew_on_close = False  # see operational()
 
     @classmethod
     def open(cls, path: Path | str | None = None, mode: str = "read") -> "AuditStore":
@@ -169,8 +170,33 @@ class AuditStore:
         conn = _connect(path, mode, make_parents)
         return cls(conn, str(path))
 
+    @contextmanager
+    def operational(self):
+        """For a write to the operational tables (users, sessions): not a record, but it changes
+        the file. Made as the only writer; when the file was exactly as the last writer left it
+        before, the head's fingerprint is renewed after (and at close), so that the next append
+        does not take this write for someone else's and walk the whole chain. A file that had
+        changed already is left for the next append to check in full."""
+        with _one_writer(self.display):
+            try:
+                clean = not integrity.changed_since_closed(self.display)
+            except GroundworkError:
+                clean = False  # an unreadable head file: the next append says so
+            yield self.conn
+            if clean:
+                self._renew_head()
+                self._renew_on_close = True
+
+    def _renew_head(self) -> None:
+        head = self.head_after_close()
+        if head is not None:
+            try:
+                integrity.write_head(self.display, head)
+            except OSError:
+                pass
+
     def close(self) -> None:
-        if not self._appended:
+        if not (self._appended or self._renew_on_close):
             self.conn.close()
             return
         with _one_writer(self.display):  # closing may checkpoint: the next writer must see it

@@ -38,7 +38,8 @@ def add(user_id: str = IdArgument,
     accounts.check_id(user_id)  # checked before the store is opened: bad input writes nothing
     accounts.check_role(role)
     with AuditStore.open(db, mode="create") as store:
-        token = accounts.add_user(store.conn, user_id, role)
+        with store.operational() as conn:
+            token = accounts.add_user(conn, user_id, role)
     print(_SHOWN_ONCE.format(id=user_id), file=sys.stderr)
     typer.echo(token)
 
@@ -62,7 +63,8 @@ def disable(user_id: str = IdArgument, db: Optional[Path] = DbOption) -> None:
     """Disable a user: their token and sessions stop working at once (records keep their id)."""
     accounts.check_id(user_id)
     with AuditStore.open(db, mode="append") as store:
-        changed = accounts.disable_user(store.conn, user_id)
+        with store.operational() as conn:
+            changed = accounts.disable_user(conn, user_id)
     typer.echo(f"user {user_id} disabled" if changed else f"user {user_id} was disabled already")
 
 
@@ -71,6 +73,7 @@ def token(user_id: str = IdArgument, db: Optional[Path] = DbOption) -> None:
     """Give a user a new token (print it once); the old one and their sessions stop working."""
     accounts.check_id(user_id)
     with AuditStore.open(db, mode="append") as store:
-        issued = accounts.new_token(store.conn, user_id)
+        with store.operational() as conn:
+            issued = accounts.new_token(conn, user_id)
     print(_SHOWN_ONCE.format(id=user_id), file=sys.stderr)
     typer.echo(issued)

@@ -61,8 +61,8 @@ class Sessions:
             raise from_groundwork(error, 503, "(audit store)") from None
 
     def create(self, identity: Identity) -> tuple[str, accounts.Session]:
-        with self._store("create") as store:
-            return accounts.create_session(store.conn, identity.user_id, identity.role, self._ttl)
+        with self._store("create") as store, store.operational() as conn:
+            return accounts.create_session(conn, identity.user_id, identity.role, self._ttl)
 
     def get(self, key: str | None) -> accounts.Session | None:
         if not key or not self._exists():
@@ -72,8 +72,8 @@ class Sessions:
 
     def drop(self, key: str | None) -> None:
         if key and self._exists():
-            with self._store("append") as store:
-                accounts.drop_session(store.conn, key)
+            with self._store("append") as store, store.operational() as conn:
+                accounts.drop_session(conn, key)
 
     def identify(self, token: str) -> Identity:
         """The user a personal token belongs to (401 E803 wrong, 401 E854 disabled)."""
