@@ -57,7 +57,7 @@ def test_explain_refuses_a_knowledge_base_with_a_lint_error(bad_kb):
 
 def test_serve_refuses_a_knowledge_base_with_a_lint_error(bad_kb):
     result = run_cli("serve", "--kb", "kb", "--db", "audit.sqlite", cwd=bad_kb,
-                     env={"GROUNDWORK_TOKEN": "t" * 24})
+                     env={"GROUNDWORK_TOKEN": "Xq3-vT9_pL2mZ8wK7rN4bY6c"})
     _refused(result, bad_kb)
 
 
