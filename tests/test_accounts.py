@@ -282,6 +282,7 @@ def test_a_qa_reviewer_signed_in_on_the_page_cannot_assess(tmp_path, team):
                                                       "client_id": "C-1", "event": "restraint",
                                                       "date": "2026-03-04", "setting": "residential",
                                                       "code": "INC-1"})
+    assert "assessing and recording need a clinician" in upload.text  # said on every page
     assert upload.status_code == 403 and "qa-reviewer may read but not assess" in upload.text
     assert api.status_code == 403 and api.json()["errors"][0]["code"] == "E855"
     assert outcome.status_code == 403 and "qa-reviewer may read" in outcome.text
