@@ -74,14 +74,11 @@ def test_bad_input_to_users_exits_2_with_one_message_and_writes_nothing(tmp_path
                                                                         where, message):
     db = tmp_path / "audit.sqlite"
     _add(db, "admin-1", "admin")
-    before = db.read_bytes() if db.exists() else None
+    before = _users(db)
     exit_code, out, err = run_here("users", *args, "--db", str(db))
-    assert exit_code == 2 and out == ""
+    assert exit_code == 2 and out == ""  # no token printed
     assert f"{where}: error: {code}: " in err and message in err and "Traceback" not in err
-    assert [u[:3] for u in _users(db)] == [("admin-1", "admin", _users(db)[0][2])]
-    assert _users(db)[0][3] is None
-    assert "gw_" not in err
-    assert before is not None
+    assert _users(db) == before  # no user added, disabled or given a new token
 
 
 def test_bad_input_on_a_missing_store_creates_no_store(tmp_path):
