@@ -221,6 +221,8 @@ def migrate(conn: sqlite3.Connection) -> int:
 
     The connection must be in autocommit mode (isolation_level=None): transactions are explicit.
     """
+    if user_version(conn) >= CURRENT_VERSION:  # the usual case: no write lock taken at all (a
+        return 0                               # server opens the store per request, in N workers)
     applied = 0
     for version, statements in MIGRATIONS:
         conn.execute("BEGIN IMMEDIATE")
