@@ -15,21 +15,22 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench import audit, frontend as fe, memory, process, report, throughput as tp
+from bench import audit, frontend as fe, memory, process, report, serve, throughput as tp
 from bench.generate import LARGE, SMALL, Shape, write_knowledge_base
 from bench.measure import load_average, machine, peak_rss_mb
 from dsl.kb import load_knowledge_base
 import knowledge_base
 
-SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask", "diff", "audit")
+SUITES = ("throughput", "stages", "frontend", "memory", "cold", "batch", "dask", "diff", "audit",
+          "serve")
 FULL = {"cases": {"shipped": 2000, "small": 1000, "large": 200},
         "shapes": {"small": SMALL, "large": LARGE}, "frontend": LARGE,
         "memory": 100_000, "memory_generated": 20_000, "batch": 10_000, "invalid_every": 50, "cold_reps": 5, "batch_reps": 5,
-        "diff": 100_000, "diff_full": 2_000, "audit": 5_000}
+        "diff": 100_000, "diff_full": 2_000, "audit": 5_000, "serve": 400}
 QUICK = {"cases": {"shipped": 60, "small": 30, "large": 10},
          "shapes": {"small": Shape(40, 12), "large": Shape(240, 40)},
          "frontend": Shape(240, 40), "memory": 500, "memory_generated": 200, "batch": 200, "invalid_every": 10,
-         "cold_reps": 1, "batch_reps": 1, "diff": 400, "diff_full": 100, "audit": 50}
+         "cold_reps": 1, "batch_reps": 1, "diff": 400, "diff_full": 100, "audit": 50, "serve": 40}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +101,9 @@ def run_suites(results: dict, only: list[str], sizes: dict, reps: int, scratch: 
     if "audit" in only:
         results["audit"] = audit.audit_store(scratch, sizes["audit"], reps)
         _progress("audit")
+    if "serve" in only:
+        results["serve"] = serve.serving(scratch, sizes["serve"], reps)
+        _progress("serve")
 
 
 def _load() -> str:

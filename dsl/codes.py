@@ -201,9 +201,6 @@ CODES: tuple[Code, ...] = (
          AUDIT),
     Code("E744", "audit anchor: the key cannot be read, is not Ed25519, or would be overwritten",
          AUDIT),
-    Code("E745", "users: unknown role", AUDIT),
-    Code("E746", "users: the user exists already", AUDIT),
-    Code("E747", "users: no such user", AUDIT),
     # ---- the HTTP API, the web page and CDS Hooks (docs/web.md) ----
     Code("E800", "the HTTP request was refused (method, route)", WEB, http_status=405),
     Code("E801", "the stored plan cannot be rebuilt exactly here", WEB, http_status=409),
@@ -218,13 +215,18 @@ CODES: tuple[Code, ...] = (
          WEB, http_status=429),
     Code("E812", "the server is not ready: its knowledge base or audit store cannot serve", WEB,
          http_status=503),
-    Code("E813", "the user's role may read and verify, not assess or record (a qa-reviewer, a "
-                 "trainer)", WEB, http_status=403),
-    Code("E814", "a signed-in user's assessment names another assessor", WEB, http_status=403),
     Code("E810", "the server's settings are invalid", WEB),
     Code("E831", "CDS Hooks: the client's FHIR server refused or failed the read", WEB,
          http_status=412),
     Code("E832", "CDS Hooks: the response is about another patient", WEB, http_status=400),
+    # ---- personal accounts and roles (docs/web.md, "Personal accounts") ----
+    Code("E850", "users: unknown role (clinician, qa-reviewer, trainer, admin)", WEB),
+    Code("E851", "users: the user id is not pseudonymous", WEB),
+    Code("E852", "users: the user exists already", WEB, http_status=409),
+    Code("E853", "users: no such user", WEB, http_status=404),
+    Code("E854", "the user's account is disabled", WEB, http_status=401),
+    Code("E855", "the signed-in user's role may not do this (a qa-reviewer cannot assess or write)",
+         WEB, http_status=403),
 )
 
 BY_CODE = {c.code: c for c in CODES}

@@ -51,10 +51,11 @@ def with_previous(ctx: Context, db: Path | str | None) -> Context:
     return Context(ctx.kb, replace(ctx.outcome, plan=plan))
 
 
-def record_plan(ctx: Context, raw: dict, db: Path | str | None) -> Appended:
-    """Append the plan to the audit store (created if missing): no plan reaches a clinician unrecorded."""
+def record_plan(ctx: Context, raw: dict, db: Path | str | None, actor: str | None = None) -> Appended:
+    """Append the plan to the audit store (created if missing): no plan reaches a clinician unrecorded.
+    `actor`: the signed-in user the record names (the server); None keeps the assessment's own."""
     with AuditStore.open(db, mode="create") as store:
-        return store.append_assessment(ctx.outcome, raw, ctx.kb)
+        return store.append_assessment(ctx.outcome, raw, ctx.kb, actor)
 
 
 def explanation(ctx: Context, intervention: str) -> Why | WhyNot:

@@ -11,7 +11,7 @@ from tests.scale_helpers import REPO
 
 def test_quick_benchmark_reports_every_figure(tmp_path):
     run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path),
-                          "--only", "throughput,stages,frontend,memory,cold,batch,diff,audit"],
+                          "--only", "throughput,stages,frontend,memory,cold,batch,diff,audit,serve"],
                          capture_output=True, text=True, cwd=REPO)
     assert run.returncode == 0, run.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text())
@@ -31,4 +31,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
     assert results["diff"]["assessed"] < results["diff"]["cases"]
     audit = results["audit"]
     assert audit["records"] == 50 and audit["kb_per_record"] > 0 and audit["verify_rate"] > 0
+    serve = results["serve"]
+    assert serve["requests"] > 0 and serve["chain_intact"]
+    assert serve["workers_1"]["per_second"] > 0 and serve["workers_2"]["p99_ms"] >= serve["workers_2"]["p50_ms"]
     assert (tmp_path / "report.md").read_text().startswith("# Groundwork benchmark")

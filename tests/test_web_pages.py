@@ -18,7 +18,7 @@ from groundwork.web import forms, plans
 from groundwork.web.logs import AccessFormatter
 from groundwork.web.middleware import CSP
 from tests.helpers import example_paths
-from tests.web_support import AUTH, TOKEN, assessed, client, example, example_text
+from tests.web_support import AUTH, TOKEN, assessed, client, example, example_text, records_in
 
 
 def _form_data(case: dict) -> FormData:
@@ -149,7 +149,7 @@ def test_form_errors_are_listed_with_links_and_the_values_kept(tmp_path):
     assert '<a href="#client_id"><code>client_id</code>' in response.text
     assert '<a href="#arousal_current"><code>arousal.current</code>' in response.text
     assert 'value="has space"' in response.text  # kept for correcting
-    assert _records(tmp_path) == 0  # the sign-in's session is kept in the store; no record is
+    assert records_in(tmp_path) == 0
 
 
 def test_json_upload_with_an_error_names_the_line(tmp_path):
@@ -168,7 +168,7 @@ def test_a_form_post_without_the_csrf_token_is_refused(tmp_path):
     with client(tmp_path) as test_client:
         test_client.post("/login", data={"token": TOKEN})
         response = test_client.post("/assess", data=_posted(_form_data(example()).multi_items()))
-    assert response.status_code == 403 and _records(tmp_path) == 0
+    assert response.status_code == 403 and records_in(tmp_path) == 0
 
 
 def test_security_headers_on_pages_and_api(tmp_path):
@@ -263,12 +263,3 @@ def test_access_log_lines_have_no_query_string():
                                ("127.0.0.1:5000", "GET", "/api/plans/1?client=SECRET", "1.1", 200), None)
     line = AccessFormatter("%(message)s").format(record)
     assert line == "GET /api/plans/1 200"
-
-
-def _records(tmp_path) -> int:
-    import sqlite3
-    db = tmp_path / "audit.sqlite"
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM records").fetchone()[0]

@@ -89,3 +89,15 @@ def assessed(test_client: TestClient, name: str = "school-age-child.json") -> di
     response = test_client.post("/api/assessments", content=example_text(name), headers=AUTH)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def records_in(tmp_path: Path) -> int:
+    """How many audit records the test's store holds (0 when there is no store). Signing in
+    creates the store (sessions live in it), so "nothing was written" means no records."""
+    from engine.audit.store import AuditStore
+
+    path = tmp_path / "audit.sqlite"
+    if not path.exists():
+        return 0
+    with AuditStore.open(path) as store:
+        return store.head()[0]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from engine.audit import summaries, users
+from engine.audit import accounts, summaries
 
 APPLICATION_ID = 0x4757_4155  # "GWAU"
 
@@ -195,8 +195,7 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     # recorded again when its plan is rendered another way (issue #18)
     (4, ("CREATE INDEX records_by_input ON records (input_hash, kb_hash, engine_version, drafts) "
          "WHERE kind = 'assessment'",)),
-    (5, (users.TABLE,)),  # personal accounts for `groundwork serve` (engine/audit/users.py)
-    (6, (users.SESSIONS,)),  # the web page's sessions, shared by every worker of the server
+    (5, accounts.MIGRATION),  # personal accounts and web sessions: operational, not chained
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
@@ -222,6 +221,8 @@ def migrate(conn: sqlite3.Connection) -> int:
 
     The connection must be in autocommit mode (isolation_level=None): transactions are explicit.
     """
+    if user_version(conn) >= CURRENT_VERSION:  # the usual case: no write lock taken at all (a
+        return 0                               # server opens the store per request, in N workers)
     applied = 0
     for version, statements in MIGRATIONS:
         conn.execute("BEGIN IMMEDIATE")

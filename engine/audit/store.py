@@ -8,10 +8,12 @@ as it was before that record. Reading commands open an existing store and never 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import inspect
 import json
 import os
 import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import wraps
@@ -21,7 +23,7 @@ from pathlib import Path
 from dsl.errors import GroundworkError
 from dsl.kb import INSTRUMENT_FILE, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit import chain, integrity, schema, summaries, users as accounts
+from engine.audit import chain, integrity, schema, summaries
 from engine.audit.errors import audit_error
 from engine.audit.trace import trace_of
 from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_hash, plan_json
@@ -29,6 +31,7 @@ from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_ha
 DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
 SQLITE_HEADER = b"SQLite format 3\x00"
+NOT_A_DATABASE = 26  # SQLITE_NOTADB: the file does not start with SQLITE_HEADER
 _PLAN_REGIONS = ("SELECT json_extract(j.value, '$.region') AS region, json_extract(j.value, '$.phase') "
                  "AS phase, json_extract(j.value, '$.band') AS band, json_extract(j.value, '$.score') "
                  "AS score FROM json_each(r.plan_json, '$.regions') AS j")
@@ -153,6 +156,7 @@ class AuditStore:
         self.display = display  # the store's path, as given
         self._checked = False  # engine/audit/integrity.py's checks, made before the first append
         self._appended = False
+        self._renew_on_close = False  # see operational()
 
     @classmethod
     def open(cls, path: Path | str | None = None, mode: str = "read") -> "AuditStore":
@@ -166,11 +170,39 @@ class AuditStore:
         conn = _connect(path, mode, make_parents)
         return cls(conn, str(path))
 
+    @contextmanager
+    def operational(self):
+        """For a write to the operational tables (users, sessions): not a record, but it changes
+        the file. Made as the only writer; when the file was exactly as the last writer left it
+        before, the head's fingerprint is renewed after (and at close), so that the next append
+        does not take this write for someone else's and walk the whole chain. A file that had
+        changed already is left for the next append to check in full."""
+        with _one_writer(self.display):
+            try:
+                clean = not integrity.changed_since_closed(self.display)
+            except GroundworkError:
+                clean = False  # an unreadable head file: the next append says so
+            yield self.conn
+            if clean:
+                self._renew_head()
+                self._renew_on_close = True
+
+    def _renew_head(self) -> None:
+        head = self.head_after_close()
+        if head is not None:
+            try:
+                integrity.write_head(self.display, head)
+            except OSError:
+                pass
+
     def close(self) -> None:
-        self.conn.close()
-        if self._appended:  # the file as this writer leaves it: the next one can trust it as is
-            head = self.head_after_close()
-            if head is not None:
+        if not (self._appended or self._renew_on_close):
+            self.conn.close()
+            return
+        with _one_writer(self.display):  # closing may checkpoint: the next writer must see it
+            self.conn.close()
+            head = self.head_after_close()  # the file as this writer leaves it: the next one
+            if head is not None:           # can trust it as is
                 try:
                     integrity.write_head(self.display, head)
                 except OSError:
@@ -295,24 +327,10 @@ class AuditStore:
     def missing_guards(self) -> list[str]:
         return schema.missing_guards(self.conn)
 
-    # ---- accounts (engine/audit/users.py): not records, so not chained ----
-    @_guarded
-    def users(self) -> list[accounts.User]:
-        return accounts.listed(self.conn)
-
-    @_guarded
-    def signed_in(self, token: str) -> accounts.User | None:
-        return accounts.signed_in(self.conn, token)
-
-    @_guarded
-    def transaction(self, change):
-        """Run `change(conn)` in one write transaction; returns what it returns."""
-        with self._transaction() as conn:
-            return change(conn)
-
     # ---- writing: one transaction per record, or per batch chunk ----
-    def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase) -> Appended:
-        return self.append_assessments([assessment_fields(outcome, raw)], kb)[0]
+    def append_assessment(self, outcome: Outcome, raw: dict, kb: CheckedKnowledgeBase,
+                          actor: str | None = None) -> Appended:
+        return self.append_assessments([assessment_fields(outcome, raw, actor)], kb)[0]
 
     def append_assessments(self, entries: list[dict], kb: CheckedKnowledgeBase) -> list[Appended]:
         """Several assessments under one knowledge base, in ONE transaction (all or nothing).
@@ -339,39 +357,41 @@ class AuditStore:
     def _append(self, entries: list[dict], kb: CheckedKnowledgeBase | None,
                 source: dict | None) -> list[Appended]:
         appended = []
-        with self._transaction() as conn:
-            if not self._checked:
-                integrity.check_before_append(conn, self.display,
-                                              full=integrity.changed_since_closed(self.display))
-                self._checked = True
-            if source is not None and kb is not None:
-                conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
-                             (kb.content_hash, kb.name, kb.version, utc_now()))
-                conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
-                                 [(kb.content_hash, p, data) for p, data in sorted(source.items())])
-            last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
-            last_id, last_hash = last if last else (0, chain.GENESIS)
-            for fields in entries:
-                recorded = _recorded_already(conn, fields)
-                if recorded is not None:
-                    appended.append(recorded)
-                    continue
-                row: dict[str, Any] = {name: None for name in chain.FIELDS}
-                row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
-                           recorded_at=utc_now(), prev_hash=last_hash)
-                row["record_hash"] = chain.record_hash(row)
-                columns = ", ".join(chain.FIELDS)
-                marks = ", ".join("?" for _ in chain.FIELDS)
-                conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
-                             [row[name] for name in chain.FIELDS])
-                appended.append(Appended(row["id"], row["record_hash"]))
-                last_id, last_hash = row["id"], row["record_hash"]
-        self._appended = True
-        if last_id:
-            try:
-                integrity.write_head(self.display, integrity.Head(last_id, last_hash))
-            except OSError:
-                pass  # the records are committed; the next writer's check is weaker, not wrong
+        with _one_writer(self.display):
+            with self._transaction() as conn:
+                if not self._checked:
+                    integrity.check_before_append(conn, self.display,
+                                                  full=integrity.changed_since_closed(self.display))
+                    self._checked = True
+                if source is not None and kb is not None:
+                    conn.execute("INSERT OR IGNORE INTO kb_sources VALUES (?, ?, ?, ?)",
+                                 (kb.content_hash, kb.name, kb.version, utc_now()))
+                    conn.executemany("INSERT OR IGNORE INTO kb_files VALUES (?, ?, ?)",
+                                     [(kb.content_hash, p, data) for p, data in sorted(source.items())])
+                last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
+                last_id, last_hash = last if last else (0, chain.GENESIS)
+                for fields in entries:
+                    recorded = _recorded_already(conn, fields)
+                    if recorded is not None:
+                        appended.append(recorded)
+                        continue
+                    row: dict[str, Any] = {name: None for name in chain.FIELDS}
+                    row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
+                               recorded_at=utc_now(), prev_hash=last_hash)
+                    row["record_hash"] = chain.record_hash(row)
+                    columns = ", ".join(chain.FIELDS)
+                    marks = ", ".join("?" for _ in chain.FIELDS)
+                    conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
+                                 [row[name] for name in chain.FIELDS])
+                    appended.append(Appended(row["id"], row["record_hash"]))
+                    last_id, last_hash = row["id"], row["record_hash"]
+            self._appended = True
+            if last_id:  # still the only writer: the file is exactly as this commit left it
+                try:
+                    integrity.write_head(self.display, integrity.Head(
+                        last_id, last_hash, integrity.fingerprint(self.display)))
+                except OSError:
+                    pass  # the records are committed; the next writer's check is weaker, not wrong
         return appended
 
     @contextmanager
@@ -383,6 +403,34 @@ class AuditStore:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_LOCKS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_writer(display: str):
+    """One writer at a time per store, from its append to its head written: across threads (a
+    lock) and processes (flock on FILE-lock, a file of its own: never the database, whose POSIX
+    locks a close would drop). Without it, a writer that commits between another's commit and
+    that one's head write finds the file changed and re-verifies the whole chain (0.4 ms a
+    record), which made the server's tail latency grow with the store (issue #20)."""
+    key = os.path.abspath(display)
+    with _WRITER_LOCKS_LOCK:
+        lock = _WRITER_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            descriptor = os.open(f"{display}-lock", os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            descriptor = None  # a directory we may not write to: threads are still serialised
+        try:
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)  # releases the flock
 
 
 def _recorded_already(conn: sqlite3.Connection, fields: dict) -> Appended | None:
@@ -397,12 +445,15 @@ def _recorded_already(conn: sqlite3.Connection, fields: dict) -> Appended | None
     return Appended(row[0], row[1]) if row else None
 
 
-def assessment_fields(outcome: Outcome, raw: dict) -> dict:
-    """The fields of one assessment record (computed where the plan is made, even in a worker)."""
+def assessment_fields(outcome: Outcome, raw: dict, actor: str | None = None) -> dict:
+    """The fields of one assessment record (computed where the plan is made, even in a worker).
+
+    `assessor_id` names who acted: the user signed in to the server when there is one (`actor`),
+    else the assessment's own assessor_id; the latter stays in the hashed input either way."""
     plan, assessment = outcome.plan, outcome.assessment
     return {
         "kind": "assessment", "client_id": assessment.client_id,
-        "assessor_id": assessment.assessor_id,
+        "assessor_id": actor or assessment.assessor_id,
         "assessment_date": assessment.assessment_date.isoformat(),
         "input_hash": input_hash(raw), "input_json": canonical_json(raw),
         "kb_hash": plan.provenance.kb_hash, "kb_name": plan.provenance.kb_name,
@@ -462,20 +513,21 @@ def _connect(path: Path, mode: str, make_parents: bool) -> sqlite3.Connection:
 
 
 def _check_header(path: Path, create: bool) -> None:
+    """Refuse an empty file (unless it is ours to initialise). Only its size is read: opening and
+    closing the file here would silently drop the POSIX locks that any SQLite connection of this
+    process holds on it (https://sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a
+    _separate_thread_doing_close_), which let two server workers write over each other. A file
+    that is not SQLite is found by SQLite itself, on the first read (see _prepare)."""
     try:
-        with path.open("rb") as stream:
-            head = stream.read(len(SQLITE_HEADER))
+        size = path.stat().st_size
     except OSError as error:
         raise audit_error("E702", f"cannot read the audit store: {error.strerror}", str(path)) from None
-    if head == b"" and create:
+    if size == 0 and create:
         integrity.refuse_empty_file(path)  # unless the head file says it held records
         return  # an empty file: ours to initialise
-    if head == b"":
+    if size == 0:
         integrity.refuse_empty_file(path)  # truncated, if the head file says it held records
         raise audit_error("E703", "is an empty file, not an audit store", str(path))
-    if head != SQLITE_HEADER:
-        raise audit_error("E702", "is not an SQLite database (or it is damaged)", str(path),
-                          hint="pass --db with the path of a Groundwork audit store")
 
 
 def _create_file(path: Path, make_parents: bool) -> None:
@@ -514,5 +566,8 @@ def _prepare(conn: sqlite3.Connection, display: str, mode: str) -> None:
             conn.execute("PRAGMA journal_mode = WAL")
             schema.migrate(conn)
     except sqlite3.Error as error:
+        if getattr(error, "sqlite_errorcode", None) == NOT_A_DATABASE:
+            raise audit_error("E702", "is not an SQLite database (or it is damaged)", display,
+                              hint="pass --db with the path of a Groundwork audit store") from None
         raise audit_error("E702", f"is not a readable SQLite database ({error})", display,
                           hint=integrity.RECOVER) from None

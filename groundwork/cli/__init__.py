@@ -54,8 +54,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                                           "placement stability (observational, uncontrolled)."),
     "export": ("groundwork.cli.program", "One row per assessment, pseudonymous, for analysts: "
                                          "bands, plan size, feedback, events."),
-    "users": ("groundwork.cli.users", "Personal accounts for the server: add, list, disable, new "
-                                      "token."),
+    "users": ("groundwork.cli.users", "Personal accounts for `groundwork serve`: add, list, "
+                                      "disable, and issue a new token (roles: clinician, "
+                                      "qa-reviewer, trainer, admin)."),
     "fhir": ("groundwork.cli.fhir", "FHIR R4: the instrument as a Questionnaire; assessments as "
                                     "QuestionnaireResponses."),
 }

@@ -1,21 +1,22 @@
 """`groundwork serve`: the HTTP API, the CDS Hooks service and the clinician's web page.
 
-Binds to loopback unless told otherwise. The API token comes from $GROUNDWORK_TOKEN, or a new one
-is generated and printed once, here, at start. Access logs show method, path and status only:
-never a request body, a query string or a header.
+Binds to loopback unless told otherwise. `--workers N` runs N processes (uvicorn's supervisor
+restarts one that dies); everything they share (accounts, sessions, the JWT replay cache, the
+audit chain) is in the audit store, so a request may land on any of them. The API token comes
+from $GROUNDWORK_TOKEN, or a new one is generated and printed once, here, at start. Access logs
+show method, path and status only: never a request body, a query string or a header.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
-from engine.audit.store import DB_ENV, AuditStore
+from engine.audit.store import AuditStore
 from groundwork.cli import app
 from groundwork.cli.common import DbOption, KbOption
 
@@ -23,7 +24,7 @@ LOG_CONFIG = {
     "version": 1, "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
                    "access": {"()": "groundwork.web.logs.AccessFormatter",
-                              "format": "%(asctime)s access: %(message)s"}},
+                              "format": "%(asctime)s [%(process)d] access: %(message)s"}},
     "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
                  "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stderr"}},
     "loggers": {"uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
@@ -50,14 +51,14 @@ def serve(
     db: Optional[Path] = DbOption,
     kb: Optional[Path] = KbOption,
     workers: int = typer.Option(1, "--workers", min=1, max=64, metavar="N",
-                                help="Worker processes (sessions live in the audit store, so any "
-                                     "worker serves any signed-in user)."),
+                                help="Worker processes (one per core is usual); sessions and "
+                                     "accounts are shared through the audit store."),
 ) -> None:
     """Serve the HTTP API, CDS Hooks and the web page (see docs/web.md)."""
     import uvicorn
 
     from groundwork.web.app import create_app
-    from groundwork.web.settings import KB_ENV, TOKEN_ENV, from_environment
+    from groundwork.web.settings import from_environment
 
     settings, generated = from_environment(db, kb)
     application = create_app(settings)  # loads the knowledge base: a bad --kb stops here, exit 2
@@ -72,20 +73,20 @@ def serve(
               file=sys.stderr)
     print(f"audit store {where}; knowledge base {application.state.kb.name} "
           f"{application.state.kb.version}; open http://{host}:{port}/", file=sys.stderr)
-    # An idle keep-alive connection is closed after 5 s and at most 200 are served at once (503
-    # beyond): slow or idle clients cannot hold the server. Uvicorn has no header timeout; a
-    # proxy in front provides one (docs/web.md, Security).
-    options = dict(host=host, port=port, log_config=LOG_CONFIG, server_header=False,
-                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", timeout_keep_alive=5,
-                   limit_concurrency=200, h11_max_incomplete_event_size=16_384)
+    # An idle keep-alive connection is closed after 5 s and at most 200 are served at once by each
+    # worker (503 beyond): slow or idle clients cannot hold the server. Uvicorn has no header
+    # timeout; a proxy in front provides one (docs/web.md, Security).
+    options: dict[str, Any] = dict(host=host, port=port, log_config=LOG_CONFIG,
+                                   server_header=False, proxy_headers=True,
+                                   forwarded_allow_ips="127.0.0.1", timeout_keep_alive=5,
+                                   limit_concurrency=200, h11_max_incomplete_event_size=16_384)
     if workers == 1:
-        uvicorn.run(application, **options)  # type: ignore[arg-type]
+        uvicorn.run(application, **options)
         return
-    # Each worker builds the same app from the environment: the same token (the one printed
-    # above, if it was generated), store and knowledge base.
-    os.environ[TOKEN_ENV] = settings.token
-    os.environ[DB_ENV] = where
-    if kb is not None:
-        os.environ[KB_ENV] = str(kb)
-    uvicorn.run("groundwork.web.app:from_environment_app", factory=True, workers=workers,
-                **options)  # type: ignore[arg-type]
+    # Several processes: uvicorn starts each from an import string, and each builds its app from
+    # the environment exactly as this one did (settings were checked above, before any worker).
+    from groundwork.web.workers import hand_over
+
+    hand_over(settings, where)
+    print(f"{workers} worker processes", file=sys.stderr)
+    uvicorn.run("groundwork.web.workers:app", factory=True, workers=workers, **options)

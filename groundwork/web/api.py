@@ -129,9 +129,8 @@ def feedback(plan_id: PlanId, body: FeedbackIn, request: Request) -> FeedbackOut
     with plans.open_store(request.app.state.settings, mode="append") as store:
         plans.assessment_record(store, plan_id)
         try:
-            user = acting_user(request)  # a signed-in user gives feedback as themselves
             appended = record_feedback(store, plan_id, body.intervention, body.outcome, body.reason,
-                                       body.comment, user.id if user is not None else body.by,
+                                       body.comment, acting_user(request) or body.by,
                                        __version__)
         except GroundworkError as error:
             raise feedback_error(error) from None

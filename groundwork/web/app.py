@@ -7,6 +7,7 @@ body-size limit, optional CORS (off unless origins are configured), then the rou
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
@@ -17,7 +18,7 @@ import knowledge_base
 from engine import __version__
 from engine.models import Assessment
 from explain.models import Explanation
-from groundwork.web import api, cds_hooks, errors, outcomes, pages
+from groundwork.web import api, cds_hooks, errors, outcomes, pages, plans
 from groundwork.web.middleware import AuthGate, BodyLimit, Guard, SecurityHeaders, StrictJson
 from groundwork.web.models import Health, Readiness
 from groundwork.web.plans import Contexts
@@ -31,8 +32,17 @@ DESCRIPTION = ("Explainable, bottom-up intervention planning (regulate -> relate
 
 
 def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        plans.hold_open(app.state)  # see plans.hold_open: one idle connection while serving
+        try:
+            yield
+        finally:
+            plans.release(app.state)
+
     app = FastAPI(title="Groundwork", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None)  # the interactive docs load scripts from a CDN
+                  docs_url=None, redoc_url=None,  # the interactive docs load scripts from a CDN
+                  lifespan=lifespan)
     state = app.state
     state.settings = settings
     state.kb = knowledge_base.load_for_plans(settings.kb)  # refused with lint errors
@@ -40,6 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
     state.throttle = Throttle()
     state.key_sets = KeySets(settings.cds_clients)
     state.contexts = Contexts()
+    state.keeper = None
     errors.install(app)
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Open: is the process up")
@@ -69,18 +80,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.openapi = lambda: openapi(app)  # type: ignore[method-assign]  # FastAPI's documented way
     return app
-
-
-def from_environment_app() -> FastAPI:
-    """The app of one worker of `groundwork serve --workers N` (uvicorn's factory): settings from
-    the environment the parent set (its token, store and knowledge base)."""
-    import os
-    from pathlib import Path
-
-    from groundwork.web.settings import KB_ENV, from_environment
-    kb = os.environ.get(KB_ENV)
-    settings, _ = from_environment(None, Path(kb) if kb else None)
-    return create_app(settings)
 
 
 def readiness(state) -> Readiness:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 
+from starlette.concurrency import run_in_threadpool
+
 from groundwork.web.errors import TITLES, ApiError
 
 log = logging.getLogger("groundwork.web")
@@ -179,7 +181,9 @@ class AuthGate:
     change something must show its credentials in its headers first, and an unauthenticated
     upload costs the server its headers only, never its body.
 
-    - /api/*: this server's bearer token or a live session cookie (the route checks CSRF);
+    - /api/*: this server's bearer token, a user's personal token (checked against the store)
+      or a live session cookie, of a role that may write (403 E855 otherwise; the route checks
+      CSRF);
     - /cds-services/*: a bearer JWT whose header names an allowed algorithm and a key, and whose
       issuer is a configured client (the route verifies its signature, audience and jti);
     - /login: no credentials, but at most LOGIN_BODY_LIMIT bytes;
@@ -192,8 +196,8 @@ class AuthGate:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH", "DELETE"):
             return await self.app(scope, receive, send)
-        try:
-            refused = _refusal(scope)
+        try:  # off the event loop: sessions and personal tokens are read from the audit store
+            refused = await run_in_threadpool(_refusal, scope)
         except ApiError as error:  # the CDS Hooks JWT's own precise refusal
             refused = (error.status, error.entries[0].code, error.entries[0].message)
         if refused is not None:
@@ -204,44 +208,16 @@ class AuthGate:
             challenge = b'Bearer error="invalid_token"' if b"authorization" in dict(scope["headers"]) \
                 else b"Bearer"
             return await _send_error(send, status, code, message, "Authorization",
-                                     ((b"www-authenticate", challenge),))
+                                     ((b"www-authenticate", challenge),) if status == 401 else ())
         if scope["path"] == "/login":
             return await BodyLimit(self.app, LOGIN_BODY_LIMIT)(scope, receive, send)
         await self.app(scope, receive, send)
 
 
-def bearer_refusal(app, token: str, address: str, state: dict | None = None,
-                   changes: bool = False) -> tuple[int, str, str] | None:
-    """None for this server's token or an enabled user's (put in `state["user"]`); else 401, or
-    429 once the address has failed too often, or 403 when the user's role may not change this."""
-    from groundwork.web.accounts import user_for
-    from groundwork.web.security import same
-    account = token.partition(".")[0] if "." in token else "token"
-    wait = app.state.throttle.retry_after(address, account)
-    if wait:
-        return (429, "E811", f"too many failed sign-ins from this address: try again in {wait} s")
-    if same(app.state.settings.token, token):
-        return None
-    user = user_for(app.state.settings, token)
-    if user is None:
-        app.state.throttle.failed(address, account)
-        return (401, "E803", "the bearer token is not this server's API token or a user's")
-    if state is not None:
-        state["user"] = user
-    return role_refusal(user, changes)
-
-
-def role_refusal(user, changes: bool) -> tuple[int, str, str] | None:
-    if changes and not user.may_record:
-        return (403, "E813", f"{user.id} is a {user.role}: a {user.role} may read and verify, "
-                             "not assess or record")
-    return None
-
-
 def _refusal(scope) -> tuple[int, str, str] | None:
     from http.cookies import SimpleCookie
 
-    from groundwork.web.security import SESSION_COOKIE
+    from groundwork.web.security import SESSION_COOKIE, bearer_identity, forbidden, identity_of
 
     app = scope["app"]
     headers = dict(scope["headers"])
@@ -254,7 +230,9 @@ def _refusal(scope) -> tuple[int, str, str] | None:
     except Exception:  # noqa: BLE001 - a malformed cookie header is no session
         pass
     session = cookie.get(SESSION_COOKIE)
-    signed_in = session is not None and app.state.sessions.get(session.value) is not None
+    found = app.state.sessions.get(session.value) if session is not None else None
+    scope.setdefault("state", {})["session"] = found  # the route's page_session reads it, once
+    signed_in = found is not None
     if path.startswith("/cds-services"):
         from groundwork.web.cds_auth import unverified
         settings = app.state.settings
@@ -265,12 +243,12 @@ def _refusal(scope) -> tuple[int, str, str] | None:
         return None
     if path.startswith("/api/"):
         if token:
-            return bearer_refusal(app, token, (scope.get("client") or ("unknown",))[0],
-                                  scope.setdefault("state", {}), changes=True)
-        if not signed_in:
-            return (401, "E803", "authentication required: send `Authorization: Bearer <token>` or "
-                                 "sign in")
-    elif not signed_in:
-        return (401, "E803", "sign in first (the session has ended)")
-    user = app.state.sessions.get(session.value).user if session is not None else None
-    return role_refusal(user, changes=path != "/logout") if user is not None else None
+            who = bearer_identity(app, token, (scope.get("client") or ("unknown",))[0])
+            if not who.may_write:  # a qa-reviewer's upload is refused before it is read too
+                raise forbidden(who)
+            return None
+        if found is not None and not identity_of(found).may_write:
+            raise forbidden(identity_of(found))
+        return None if signed_in else (401, "E803", "authentication required: send "
+                                                    "`Authorization: Bearer <token>` or sign in")
+    return None if signed_in else (401, "E803", "sign in first (the session has ended)")

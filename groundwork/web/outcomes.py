@@ -29,7 +29,8 @@ from groundwork.web.api import ERRORS
 from groundwork.web.errors import ApiError, ErrorEntry, from_groundwork
 from groundwork.web.models import Recorded
 from groundwork.web.pages import _page, _to_login
-from groundwork.web.security import acting_user, page_session, require_api, same
+from groundwork.web.security import (acting_user, forbidden, identity_of, page_session,
+                                       require_api, same)
 
 api = APIRouter(prefix="/api", dependencies=[Depends(require_api)], responses=ERRORS, tags=["outcomes"])
 pages = APIRouter(include_in_schema=False)
@@ -39,14 +40,11 @@ To = Annotated[str | None, Query(alias="to", max_length=10, description="Last da
 SettingQuery = Annotated[str | None, Query(max_length=40, description="Only this setting")]
 
 
-def _as_user(request: Request, data: dict) -> dict:
-    """A signed-in user records events as themselves (the record names who recorded it)."""
-    user = acting_user(request)
-    return data | {"recorded_by": user.id} if user is not None else data
-
-
-def _record(state, kind: str, data: dict) -> Recorded:
-    """Validate and append; GroundworkError becomes 422 naming the field, nothing written."""
+def _record(state, kind: str, data: dict, actor: str | None) -> Recorded:
+    """Validate and append; GroundworkError becomes 422 naming the field, nothing written.
+    `actor`: the signed-in user, who the record names as recorded_by (None: the operator token)."""
+    if actor is not None:
+        data = {**data, "recorded_by": actor}
     try:  # validated before the store is opened: bad input writes nothing
         event = outcomes.parse(outcomes.OutcomeEventIn, data, "request body") \
             if kind == "outcome" else None
@@ -67,13 +65,14 @@ def _record(state, kind: str, data: dict) -> Recorded:
 @api.post("/outcomes", response_model=Recorded, status_code=201,
           summary="Record an outcome event (restraint, placement move …) in the audit chain")
 def record_outcome(body: outcomes.OutcomeEventIn, request: Request) -> Recorded:
-    return _record(request.app.state, "outcome", _as_user(request, body.model_dump(mode="json")))
+    return _record(request.app.state, "outcome", body.model_dump(mode="json"), acting_user(request))
 
 
 @api.post("/exposures", response_model=Recorded, status_code=201,
           summary="Record days in placement (bed-days), the denominator of the program's rates")
 def record_exposure(body: outcomes.ExposureIn, request: Request) -> Recorded:
-    return _record(request.app.state, "exposure", _as_user(request, body.model_dump(mode="json")))
+    return _record(request.app.state, "exposure", body.model_dump(mode="json"),
+                   acting_user(request))
 
 
 def _progress(state, client: str) -> Progress:
@@ -129,14 +128,17 @@ async def outcome_post(request: Request):
     if not same(session.csrf, str(form.get("csrf") or "")):
         return _outcome_page(request, 403, problems=[{"path": "(form)", "message":
                                                       "the form is out of date; reload the page"}])
+    if not identity_of(session).may_write:
+        return _outcome_page(request, 403, problems=[{"path": "(role)",
+                                                      "message": forbidden(identity_of(session))
+                                                      .entries[0].message}])
     kind = "exposure" if form.get("kind") == "exposure" else "outcome"
     fields = ("client_id", "setting", "start", "end", "recorded_by") if kind == "exposure" \
         else ("client_id", "event", "date", "setting", "code", "recorded_by")
     data = {f: str(form.get(f) or "").strip() or None for f in fields}
-    if session.user is not None:  # a signed-in user records as themselves
-        data["recorded_by"] = session.user.id
     try:
-        recorded = await run_in_threadpool(_record, request.app.state, kind, data)
+        recorded = await run_in_threadpool(_record, request.app.state, kind, data,
+                                           acting_user(request))
     except ApiError as error:
         return _outcome_page(request, error.status, kind=kind, values=data,
                              problems=[{"path": e.path, "message": e.message} for e in error.entries])

@@ -28,8 +28,9 @@ from explain.plain import DISCLAIMER
 from explain.text import nothing_active
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
-from groundwork.web.accounts import user_for
-from groundwork.web.security import SESSION_COOKIE, client_address, page_session, same
+from engine.audit import accounts
+from groundwork.web.security import (OPERATOR, SESSION_COOKIE, acting_user, client_address,
+                                       forbidden, identity_of, page_session, same)
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
 router = APIRouter(include_in_schema=False)
@@ -38,7 +39,10 @@ router = APIRouter(include_in_schema=False)
 def _page(request: Request, name: str, status: int = 200, **values) -> HTMLResponse:
     session = page_session(request)
     values |= {"disclaimer": DISCLAIMER, "csrf": session.csrf if session else "",
-               "signed_in": session is not None}
+               "signed_in": session is not None,
+               "signed_in_as": (session.user_id or "operator token") if session else None,
+               "role": session.role if session else None,
+               "may_write": session is not None and identity_of(session).may_write}
     return TEMPLATES.TemplateResponse(request, name, values, status_code=status)
 
 
@@ -60,28 +64,53 @@ def login_form(request: Request):
 
 @router.post("/login")
 async def login(request: Request):
+    """Sign in with a personal token (its user id, if typed, must be the token's) or, as before
+    personal accounts, with the server's shared operator token and no user id. Failures count
+    against the address and the account (the typed user id, else the token's): past the limit,
+    429 with Retry-After, even for the right token."""
+    form = await request.form()
+    token, user_id = str(form.get("token") or ""), str(form.get("user") or "").strip()
+    personal = accounts.TOKEN.fullmatch(token)
+    account = user_id or (personal.group(1) if personal else "token")
     throttle, address = request.app.state.throttle, client_address(request)
-    wait = throttle.retry_after(address)
+    wait = throttle.retry_after(address, account)
     if wait:
-        refused = _page(request, "login.html", 429, error=f"Too many failed sign-ins: try again "
-                                                          f"in {wait} seconds.")
+        refused = _page(request, "login.html", 429, user=user_id,
+                        error=f"Too many failed sign-ins: try again in {wait} seconds.")
         refused.headers["Retry-After"] = str(wait)
         return refused
-    form = await request.form()
-    given = str(form.get("token") or "")
-    user = None
-    if not same(request.app.state.settings.token, given):
-        user = await run_in_threadpool(user_for, request.app.state.settings, given) if given else None
-        if user is None:
-            throttle.failed(address, given.partition(".")[0] if "." in given else "token")
-            return _page(request, "login.html", 401, error="That is not this server's token or "
-                                                           "a user's.")
-    key, _ = request.app.state.sessions.create(user)
+    if not user_id and same(request.app.state.settings.token, token):
+        identity = OPERATOR
+    elif accounts.is_personal(token):
+        try:
+            identity = request.app.state.sessions.identify(token)
+        except ApiError as error:
+            if error.status == 401:
+                throttle.failed(address, account)
+            return _page(request, "login.html", error.status, user=user_id,
+                         error=f"{error.entries[0].message}.")
+        if user_id and user_id != identity.user_id:
+            throttle.failed(address, account)
+            return _page(request, "login.html", 401, user=user_id,
+                         error="That token is not this user's token.")
+    else:
+        throttle.failed(address, account)
+        return _page(request, "login.html", 401, user=user_id,
+                     error="That is not this server's token." if not user_id else
+                     "That is not a valid token for this user.")
+    key, _ = request.app.state.sessions.create(identity)
     response = RedirectResponse("/assess", status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https",
                         max_age=request.app.state.settings.session_hours * 3600)
     return response
+
+
+def _may_not_write(request: Request) -> ApiError | None:
+    """The 403 for a signed-in role that may not assess or record (a qa-reviewer), else None."""
+    session = page_session(request)
+    identity = identity_of(session) if session else None
+    return forbidden(identity) if identity is not None and not identity.may_write else None
 
 
 @router.post("/logout")
@@ -121,6 +150,10 @@ async def assess(request: Request):
     if not same(session.csrf, str(form.get("csrf") or "")):
         return _form_page(request, 403, problems=[{"path": "(form)", "anchor": None, "message":
                                                    "the form is out of date; reload the page"}])
+    refused = _may_not_write(request)
+    if refused is not None:
+        return _form_page(request, 403, problems=[{"path": "(role)", "anchor": None,
+                                                   "message": refused.entries[0].message}])
     upload = form.get("case_file")
     built = None
     if upload is not None and not isinstance(upload, str) and upload.filename:
@@ -130,9 +163,8 @@ async def assess(request: Request):
         built = forms.from_form(form, request.app.state.kb)
         text, display = canonical_json(built.raw), "form"
     try:
-        session = page_session(request)
-        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text,
-                                              display, session.user if session else None)
+        _, appended = await run_in_threadpool(plans.assess_and_record, request.app.state, text, display,
+                                              acting_user(request))
     except GroundworkError as error:
         problems = [{"path": d.field_path or (f"line {d.line}" if d.line else "(file)"),
                      "anchor": built.anchor(d.field_path) if built else "case_file",

@@ -59,7 +59,7 @@ def running_server(db: Path, token: str):
 
 def sign_in(page, base: str, token: str) -> None:
     page.goto(base + "/")
-    page.get_by_label("API token").fill(token)
+    page.get_by_label("Token", exact=True).fill(token)  # the operator token; no user id
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/assess")
 

@@ -19,7 +19,6 @@ CDS_CLIENTS_ENV = "GROUNDWORK_CDS_CLIENTS"
 CDS_CLIENTS_FILE_ENV = "GROUNDWORK_CDS_CLIENTS_FILE"
 PUBLIC_URL_ENV = "GROUNDWORK_PUBLIC_URL"
 CORS_ENV = "GROUNDWORK_CORS_ORIGINS"
-KB_ENV = "GROUNDWORK_SERVE_KB"  # set by `groundwork serve --workers N --kb DIR` for its workers
 MIN_TOKEN = 16
 MAX_BODY = 1_000_000  # bytes; an assessment is a few kilobytes
 # Asymmetric algorithms only: CDS Hooks 2.0 requires ES384 and RS384 and forbids shared secrets.
