@@ -78,3 +78,13 @@ def test_a_cold_json_assess_imports_only_what_it_uses(tmp_path):
     modules = set(json.loads(runs[1].stderr.strip().splitlines()[-1]))
     assert sorted(m for m in modules if m.split(".")[0] in
                   ("networkx", "jinja2", "graphviz", "fastapi", "uvicorn", "rich")) == []
+
+
+def test_importing_the_store_computes_no_password_hash():
+    """The constant-time stand-in hash (scrypt, about 50 ms) is made when a token is checked, not
+    when every command imports the audit store."""
+    script = ("import engine.audit.store, engine.audit.accounts as a; "
+              "print(a._dummy.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "0", done.stderr

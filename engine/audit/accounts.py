@@ -20,6 +20,7 @@ a signed-in user carries that user's id in its hashed `assessor_id` (docs/audit.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -230,7 +231,7 @@ def identify(conn: sqlite3.Connection, token: str, cache: VerifiedTokens) -> Use
     wrong = audit_error("E803", "the token is not a valid token of a user of this server",
                         "Authorization", hint="ask an admin for a new one (`groundwork users token ID`)")
     if match is None or row is None:
-        _matches(secrets.token_hex(32), _DUMMY)  # the same time as a wrong token of a real user
+        _matches(secrets.token_hex(32), _dummy())  # the same time as a wrong token of a real user
         raise wrong
     found, stored = User(*row[:4]), row[4]
     key = VerifiedTokens.key(token, stored)
@@ -244,7 +245,11 @@ def identify(conn: sqlite3.Connection, token: str, cache: VerifiedTokens) -> Use
     return found
 
 
-_DUMMY = _hash("0" * 64, b"\x00" * 16)
+@functools.cache
+def _dummy() -> str:
+    """A stored hash to check an unknown user's token against, made on first use: scrypt costs
+    about 50 ms, which every command would otherwise pay at import."""
+    return _hash("0" * 64, b"\x00" * 16)
 
 
 # ---- sessions ----
