@@ -262,8 +262,16 @@ def test_the_handout_and_the_printed_report_show_what_they_should(tmp_path):
         pdf = page.pdf(format="A4")
         browser.close()
     assert pdf.startswith(b"%PDF") and len(pdf) > 10000
-    # printed, every recommendation's reasons are expanded: each rule's title is in the text
+    # printed, every recommendation's reasons are expanded: each rule's title is in the text, in
+    # the print rendering and in the PDF Chromium made of it (text read back with pypdf)
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+    text = " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    in_pdf = " ".join(unicodedata.normalize("NFKC", text).split())  # the fonts' ligatures: ﬁ → fi
     for rec in _recs(plan):
         for reason in rec["because"]:
             assert reason["title"] in printed, reason["title"]
+            assert " ".join(reason["title"].split()) in in_pdf, reason["title"]
     assert len(printed) > len(hidden_on_screen)
