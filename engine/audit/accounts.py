@@ -32,6 +32,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from engine.audit.errors import audit_error
+from engine.audit.transaction import immediate
 from engine.models import PSEUDONYM
 
 # role -> what it may do; the server allows writes (assess, feedback, outcomes) to WRITERS only
@@ -165,14 +166,9 @@ def new_token(conn: sqlite3.Connection, user_id: str) -> str:
         raise audit_error("E854", f"user '{user_id}' is disabled", "ID",
                           hint="a disabled account stays disabled; add a new user id")
     token, stored = _new_token(user_id)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         conn.execute("UPDATE users SET token_hash = ? WHERE id = ?", (stored, user_id))
         conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return token
 
 
@@ -181,14 +177,9 @@ def disable_user(conn: sqlite3.Connection, user_id: str) -> bool:
     found = _existing(conn, user_id)
     if found.disabled_at is not None:
         return False
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         conn.execute("UPDATE users SET disabled_at = ? WHERE id = ?", (_now(), user_id))
         conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return True
 
 
@@ -261,15 +252,10 @@ def create_session(conn: sqlite3.Connection, user_id: str | None, role: str,
                    seconds: float) -> tuple[str, Session]:
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     now = time.time()
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(conn):
         conn.execute("DELETE FROM sessions WHERE expires <= ?", (now,))
         conn.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
                      (_key_hash(key), user_id, role, csrf, now + seconds))
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return key, Session(user_id, role, csrf)
 
 

@@ -25,6 +25,7 @@ from dsl.kb import INSTRUMENT_FILE, rule_files
 from dsl.checked import CheckedKnowledgeBase
 from engine.audit import chain, integrity, schema, summaries
 from engine.audit.errors import audit_error
+from engine.audit.transaction import immediate
 from engine.audit.trace import trace_of
 from engine.pipeline import Outcome, canonical_json, canonical_json_v1, input_hash, plan_json
 
@@ -394,15 +395,8 @@ class AuditStore:
                     pass  # the records are committed; the next writer's check is weaker, not wrong
         return appended
 
-    @contextmanager
     def _transaction(self):
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
+        return immediate(self.conn)
 
 
 _WRITER_LOCKS: dict[str, threading.Lock] = {}
