@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from dsl.vocabulary import SEVERITY_OF_FLAG
 
@@ -342,15 +342,10 @@ class Plan(_Out):
         "Activities, sessions and minutes a day per deliverer and setting, against the budget"))
     state_guidance: tuple[StateGuidance, ...] = Field((), title="State guidance", description=(
         "What the adults do and avoid in each state, and which planned activities fit it"))
+    # A plan that names no previous assessment is exactly the plan it always was: the field is
+    # left out rather than written as null (a field-level rule, so pydantic's serialiser stays in
+    # Rust; a model-level wrap serialiser built the whole plan as Python dicts first).
     since_previous: SincePrevious | None = Field(
         None, title="Since the previous assessment",
         description="What changed since the assessment this one names (`previous_record`); "
-                    "absent when it names none")
-
-    @model_serializer(mode="wrap")
-    def _absent_when_none(self, handler):
-        """A plan that names no previous assessment is exactly the plan it always was."""
-        data = handler(self)
-        if isinstance(data, dict) and data.get("since_previous", 0) is None:
-            del data["since_previous"]
-        return data
+                    "absent when it names none", exclude_if=lambda value: value is None)
