@@ -70,10 +70,7 @@ class CheckedKnowledgeBase(KnowledgeBase):
         """The active rules as durable-rules rulesets, compiled once per knowledge base. The
         knowledge-base cache stores the approved rules' form with the rest, so that a cold
         process neither compiles nor imports the graph library compiling needs."""
-        forms = self.__dict__.get("_compiled_forms")
-        if forms is None:
-            forms = {}
-            object.__setattr__(self, "_compiled_forms", forms)
+        forms: dict[bool, CompiledKnowledgeBase] = self.kept("_compiled_forms", lambda _: {})
         if drafts not in forms:
             from dsl.compile import compile_knowledge_base  # compile imports this module
             forms[drafts] = compile_knowledge_base(self, drafts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Self, TypeVar
 
 from dsl import ast
 from dsl.errors import Collector, Diagnostic, GroundworkError, read_utf8
@@ -24,6 +24,7 @@ DEFAULT_REACHABLE = {
     "alarm": ("regulate", "relate"), "fear": ("regulate",), "terror": ("regulate",),
 }
 INSTRUMENT_FILE = "instrument.toml"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,7 @@ class KnowledgeBase:
 
     def phase_of_region(self, name: str) -> Phase:
         # asked for every intervention of every plan: the enum built once per region
-        phases = self.__dict__.get("_phase_index")
-        if phases is None:
-            phases = {r.name: Phase(r.phase) for r in self.regions}
-            object.__setattr__(self, "_phase_index", phases)
+        phases = self.kept("_phase_index", lambda kb: {r.name: Phase(r.phase) for r in kb.regions})
         found = phases.get(name)
         return found if found is not None else Phase(self.region(name).phase)
 
@@ -80,15 +78,23 @@ class KnowledgeBase:
         return self._index("_rule_index", self.rules, "id").get(rule_id)
 
     def _index(self, attribute: str, items, key: str) -> dict:
-        """Items by key, built on first use (asked for on every assessment; the knowledge base
-        never changes once built). The first of duplicates wins, as a scan would find it."""
-        index = self.__dict__.get(attribute)
-        if index is None:
-            index = {}
+        """Items by key (asked for on every assessment). The first of duplicates wins, as a scan
+        would find it."""
+        def build(_) -> dict:
+            index: dict = {}
             for item in items:
                 index.setdefault(getattr(item, key), item)
-            object.__setattr__(self, attribute, index)
-        return index
+            return index
+        return self.kept(attribute, build)
+
+    def kept(self, attribute: str, build: Callable[[Self], T]) -> T:
+        """What is worked out from the knowledge base alone, built on first use and kept with it:
+        it never changes once built (a copy made with `dataclasses.replace` builds its own)."""
+        found = self.__dict__.get(attribute)
+        if found is None:
+            found = build(self)
+            object.__setattr__(self, attribute, found)
+        return found
 
     def active_rules(self, drafts: bool = False) -> tuple[ast.Rule, ...]:
         allowed = {"approved", "draft"} if drafts else {"approved"}

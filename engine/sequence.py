@@ -23,15 +23,15 @@ from dataclasses import replace
 from dsl import ast
 from dsl.evaluate import Evaluation, evaluate, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path, touch_settings
-from dsl.plain import plain
-from dsl.vocabulary import (AROUSAL_STATES, BANDS, GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT,
-                            PHASE_ORDER, SEVERITY_OF_FLAG, ArousalState, Phase)
+from dsl.vocabulary import (GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT, PHASE_ORDER,
+                            SEVERITY_OF_FLAG, Phase)
 from dsl.checked import CheckedKnowledgeBase
 from engine import plan as p
 from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
 from engine.carry import Budget, budget_for, delivery
 from engine.dosing import choose_dose
+from engine.sequence_index import stage_domain, sequence_index
 from engine.facts import ClientFacts
 from engine.graph import start_order
 from engine.item_flags import informant_flags, item_flags
@@ -41,34 +41,30 @@ from engine.models import Assessment
 from engine.runtime import Firing
 
 DEFAULT_PRIORITY = 5
-FLAG_PRIORITY = 1  # what a flag brings comes first
 GATE_POS = ast.Pos("<sequencer>", 0, 0)  # position of the gate conditions the sequencer builds
 SEVERITY_ORDER = {s: -i for i, s in enumerate(SEVERITY_OF_FLAG)}  # most urgent first
 
 
 def gather(kb: CheckedKnowledgeBase, firings: tuple[Firing, ...]) -> Findings:
+    """What the fired rules said, rule by rule in id order (a flag's `brings` are its rule's
+    recommendations: engine/sequence_index.py)."""
     findings = Findings()
-    fired = sorted({f.rule_id for f in firings})
-    for rule_id in fired:
-        rule = kb.fired_rule(rule_id)
-        for action in rule.actions:
-            if isinstance(action, ast.Recommend):
-                findings.recommends.setdefault(action.intervention, []).append((rule, action))
-            elif isinstance(action, ast.Avoid):
-                findings.avoids.setdefault(action.intervention, []).append((rule, action))
-            elif isinstance(action, ast.Defer):
-                findings.defers.setdefault(action.intervention, []).append((rule, action))
-            elif isinstance(action, ast.Flag):
-                findings.flags.setdefault(action.code, []).append((rule, action))
-                for brought in action.actions:  # a flag's actions are its rule's recommendations
-                    findings.recommends.setdefault(brought, []).append(
-                        (rule, ast.Recommend(brought, action.pos, priority=FLAG_PRIORITY)))
-            elif isinstance(action, ast.NoAction):
-                findings.no_action.append((rule, action))
-            elif isinstance(action, ast.ScaleDose):
-                findings.scales.setdefault(action.phase, []).append((rule.id, action))
-            elif isinstance(action, ast.Guide):
-                findings.guides.append((rule, action))
+    contributions = sequence_index(kb).rules
+    for rule_id in sorted({f.rule_id for f in firings}):
+        said = contributions[rule_id]
+        rule = said.rule
+        for intervention, recommend in said.recommends:
+            findings.recommends.setdefault(intervention, []).append((rule, recommend))
+        for avoid in said.avoids:
+            findings.avoids.setdefault(avoid.intervention, []).append((rule, avoid))
+        for defer in said.defers:
+            findings.defers.setdefault(defer.intervention, []).append((rule, defer))
+        for flag in said.flags:
+            findings.flags.setdefault(flag.code, []).append((rule, flag))
+        findings.no_action.extend((rule, n) for n in said.no_action)
+        for scale in said.scales:
+            findings.scales.setdefault(scale.phase, []).append((rule.id, scale))
+        findings.guides.extend((rule, g) for g in said.guides)
     return findings
 
 
@@ -76,31 +72,43 @@ class Sequencer:
     def __init__(self, kb: CheckedKnowledgeBase, assessment: Assessment, facts: ClientFacts,
                  derived: dict[str, tuple[str, ...]]):
         self.kb = kb
+        self.index = sequence_index(kb)  # what depends on the knowledge base alone
         self.assessment = assessment
         self.facts = facts
         self.derived = frozenset(derived)
         self.types = kb.fact_types()
         self._evaluations: dict[int, Evaluation] = {}
+        self._reasons: dict[str, p.Reason] = {}
         self.bands = {s.name: s.band for s in facts.regions}
+        self.client_settings = frozenset(assessment.settings)
         self.in_place_of: dict[str, tuple[str, ...]] = {}  # no-touch alternative → held work
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
-        # for once per proposed intervention: remember each answer.
+        # for once per proposed intervention; a dose and a delivery, for each base dose and
+        # setting list, once per plan: remember each answer.
         self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
         self.arousal_gate = functools.cache(self.arousal_gate)  # type: ignore[method-assign]
+        self._scales: dict[str, list] = {}  # the fired rules' dose scaling per phase (decide)
+        self.dose = functools.cache(
+            lambda base, phase: choose_dose(base, assessment, self._scales.get(phase, [])))
+        self.delivery = functools.cache(
+            lambda by, settings, period: delivery(by, settings, period, assessment))
+
+    @functools.cached_property
+    def touch_settings(self) -> frozenset[str]:
+        return frozenset(touch_settings(self.assessment))
 
     # ---- gates ----
     def region_gate(self, phase: Phase) -> Gate | None:
         """Closed when a region of an earlier phase is compromised: its band is one the
         knowledge base's gate policy lists (`compromised bands …`, which may list `insufficient`:
         too few known ratings then hold the work above exactly as a compromised band does)."""
-        blocking = [r for r in self.kb.regions
-                    if PHASE_ORDER[Phase(r.phase)] < PHASE_ORDER[phase]
-                    and self.bands[r.name] in self.kb.compromised]
+        blocking = [r for r in self.index.phases[phase].earlier_regions
+                    if self.bands[r.name] in self.kb.compromised]
         if not blocking:
             return None
         names = " and ".join(r.name for r in blocking)
         verb = "is" if len(blocking) == 1 else "are"
-        healthy = [b for b in BANDS if b not in self.kb.compromised][-1]
+        healthy = self.index.healthy_band
         tests = tuple(ast.Comparison(band_path(r.name), "<=", healthy, GATE_POS, GATE_POS)
                       for r in blocking)
         unrated = [r.name for r in blocking if self.bands[r.name] == INSUFFICIENT]
@@ -126,9 +134,9 @@ class Sequencer:
         raises flags and chooses the state guidance to lead with, and the guidance says which
         activities fit each state (CLINICAL.md section 2)."""
         current = self.assessment.arousal.current
-        reaching = [s for s in AROUSAL_STATES if phase.value in self.kb.reachable.get(s, ())]
-        high = AROUSAL_STATES[AROUSAL_STATES.index(ArousalState.ALARM.value):]
-        if current in reaching or any(s in reaching for s in high):
+        reach = self.index.phases[phase]
+        reaching = reach.reached_by
+        if current in reaching or reach.reached_in_alarm:
             return None
         return Gate(kind="arousal", needs=f"the client is {' or '.join(reaching)}",
                     condition=ast.Membership(AROUSAL_CURRENT, tuple(reaching), GATE_POS),
@@ -153,7 +161,9 @@ class Sequencer:
             result = self.evaluated(action.until)
             if not result.value:
                 holding = _holding(result)
-                return Gate(kind="rule", needs=_plain_once(self.kb, action.until, self.types),
+                said = self.index.rules[rule.id]
+                wording = said.gate_wording[next(i for i, d in enumerate(said.defers) if d is action)]
+                return Gate(kind="rule", needs=wording,
                             condition=action.until, holding=holding,
                             holding_text=", ".join(f"{path} = {value}" for path, value in holding)
                             or describe(action.until), rules=(rule.id,))
@@ -165,15 +175,20 @@ class Sequencer:
 
     # ---- the plan ----
     def reasons(self, rules: list[CheckedRule]) -> tuple[p.Reason, ...]:
-        out = []
-        for rule in rules:
+        return tuple(self._reason(rule) for rule in rules)
+
+    def _reason(self, rule: CheckedRule) -> p.Reason:
+        """Why a rule fired, with the client's values: one per rule and plan, however many
+        recommendations the rule makes."""
+        found = self._reasons.get(rule.id)
+        if found is None:
             result = self.evaluated(rule.when)
             conditions = tuple(
-                p.ConditionValue(condition=describe(leaf.node), actual=show_value(leaf.actual),
-                                 holds=leaf.value) for leaf in result.leaves())
-            out.append(p.Reason(rule=rule.id, version=rule.version, title=rule.title,
-                                conditions=conditions))
-        return tuple(out)
+                p.ConditionValue(condition=text, actual=show_value(leaf.actual), holds=leaf.value)
+                for text, leaf in zip(self.index.rules[rule.id].condition_texts, result.leaves()))
+            found = self._reasons[rule.id] = p.Reason(rule=rule.id, version=rule.version,
+                                                      title=rule.title, conditions=conditions)
+        return found
 
     def build(self, findings: Findings, provenance: p.Provenance) -> p.Plan:
         return self.decide(findings, provenance)[0]
@@ -181,6 +196,7 @@ class Sequencer:
     def decide(self, findings: Findings, provenance: p.Provenance) -> tuple[p.Plan, Decisions]:
         """The plan, and the decision behind every intervention it considered."""
         proposed = sorted(set(findings.recommends) | set(findings.avoids) | set(findings.defers))
+        self._scales = findings.scales
         decisions = {iv_id: self._decide(iv_id, findings) for iv_id in proposed}
         self.in_place_of = self._offer_no_touch_alternatives(findings, decisions)
         candidates = {iv_id: [self.kb.interventions[iv_id], findings.recommends[iv_id], d.settings]
@@ -198,18 +214,19 @@ class Sequencer:
     def _decide(self, iv_id: str, findings: Findings) -> Decision:
         """Avoided, not suitable, deferred or active, in that order of precedence."""
         iv = self.kb.interventions[iv_id]
+        traits = self.index.activities[iv_id]
         recs = findings.recommends.get(iv_id, [])
         defers = findings.defers.get(iv_id, [])
         rec_rules = tuple(sorted({r.id for r, _ in recs}))
         rule_gate = self.rule_gate(defers)
-        settings = self._settings(iv, recs, set(self.assessment.settings))
+        settings = self._settings(iv, recs)
         decided = functools.partial(Decision, iv_id, proposed_by=rec_rules, rule_gate=rule_gate,
                                     settings=settings)
         if findings.avoids.get(iv_id):
             pairs = findings.avoids[iv_id]
             return decided(Status.AVOIDED, "avoid", tuple(sorted({r.id for r, _ in pairs})),
                            reason=join_reasons(a.reason for _, a in pairs))
-        hit = sorted(set(self.assessment.sensitivities) & set(iv.contraindicated))
+        hit = sorted(traits.contraindicated.intersection(self.assessment.sensitivities))
         if hit and recs:
             return decided(Status.AVOIDED, "contraindication", (), reason=(
                 "contraindicated for a client with "
@@ -219,11 +236,11 @@ class Sequencer:
                            tuple(sorted({r.id for r, _ in defers})))
         # Work for the adults around the client is never held by the client's developmental
         # profile, bands or arousal state (CLINICAL.md sections 1 and 6); only a rule's own gate.
-        support = iv.track == "support"
+        support = traits.support
         age_reason = outside_ages(iv, self.assessment.age.total_months)
         if age_reason is not None:
             return decided(Status.NOT_SUITABLE, "age_range", rec_rules, reason=age_reason)
-        stage_reason = None if support else self._below_stage(iv)
+        stage_reason = None if support else self._below_stage(iv, traits.stage_domain)
         if stage_reason is not None:
             return decided(Status.NOT_SUITABLE, "developmental_age", rec_rules, reason=stage_reason)
         if not settings:
@@ -233,7 +250,7 @@ class Sequencer:
         if rule_gate is not None:
             return decided(Status.DEFERRED, "rule", tuple(sorted(set(rec_rules + rule_gate.rules))),
                            gate=rule_gate)
-        phase = self.kb.phase_of_region(iv.region)
+        phase = traits.phase
         for gate in (() if support else (self.region_gate(phase), self.arousal_gate(phase))):
             if gate is not None:
                 return decided(Status.DEFERRED, gate.kind, rec_rules, gate=gate)
@@ -285,12 +302,11 @@ class Sequencer:
             provenance=provenance,
         )
 
-    def _below_stage(self, iv) -> str | None:
+    def _below_stage(self, iv, domain: str | None) -> str | None:
         """Why the client's functional stage in the domain the activity names is below the
         stage it states (`min_developmental_age N months in DOMAIN`), or None. No estimate (too
         few items known): not excluded on that account; the profile says why it is missing."""
         needed = iv.min_developmental_age_months
-        domain = stage_domain(self.kb, iv)
         stage = self.facts.domain_stage(domain) if domain else None
         if not needed or not domain or stage is None or stage.months is None \
                 or stage.months >= needed:
@@ -303,17 +319,18 @@ class Sequencer:
     def _touch_note(self, iv) -> str:
         if "body_contact" not in iv.marks:
             return ""
-        allowed = sorted(touch_settings(self.assessment))
+        allowed = sorted(self.touch_settings)
         return ("; body contact is allowed by the touch policy of "
                 + (", ".join(allowed) if allowed else "none of the client's settings")
                 + " (a setting's policy not recorded is not allowed, except home)")
 
-    def _settings(self, iv, recs, client_settings) -> tuple[str, ...]:
+    def _settings(self, iv, recs) -> tuple[str, ...]:
         """Where to deliver it: every setting some recommending rule asks for (a rule without
         `in` asks for all of the catalog's), that the catalog allows and the client lives in."""
-        wanted = set().union(*(set(action.settings or iv.settings) for _, action in recs))
-        if "body_contact" in iv.marks:  # only where the setting's touch policy allows it
-            client_settings = set(client_settings) & touch_settings(self.assessment)
+        wanted = set().union(*(action.settings or iv.settings for _, action in recs))
+        client_settings = self.client_settings
+        if self.index.activities[iv.id].body_contact:  # only where the touch policy allows it
+            client_settings = client_settings & self.touch_settings
         return tuple(s for s in iv.settings if s in wanted and s in client_settings)
 
     def _offer_no_touch_alternatives(self, findings: Findings,
@@ -361,13 +378,13 @@ class Sequencer:
         """At most one trauma-processing protocol at a time: the first in the sequence (lowest
         priority, then region, then id) is active; the others wait until it is established."""
         protocols = [iv_id for iv_id in candidates
-                     if "trauma_processing" in self.kb.interventions[iv_id].marks]
+                     if self.index.activities[iv_id].trauma_processing]
         if len(protocols) < 2:
             return
         def key(iv_id: str) -> tuple[int, int, str]:
             priority = min((a.priority for _, a in findings.recommends[iv_id]
                             if a.priority is not None), default=DEFAULT_PRIORITY)
-            return (priority, self.kb.region(self.kb.interventions[iv_id].region).order, iv_id)
+            return (priority, self.index.activities[iv_id].region_order, iv_id)
         first, *rest = sorted(protocols, key=key)
         name = self.kb.interventions[first].name
         for iv_id in rest:
@@ -380,40 +397,39 @@ class Sequencer:
 
     def _phases(self, candidates, findings: Findings):
         """The active phases, the menu (over the load budget) and the load (engine/carry.py)."""
+        activities = self.index.activities
         keys = {}
         for iv_id, (iv, recs, _) in candidates.items():
             priority = min((a.priority for _, a in recs if a.priority is not None),
                            default=DEFAULT_PRIORITY)
-            keys[iv_id] = (self.kb.region(iv.region).order, priority, iv_id)
+            keys[iv_id] = (activities[iv_id].region_order, priority, iv_id)
         built: dict[str, p.Recommendation] = {}
         order = start_order(keys, self.kb)
         for iv_id in order:
             iv, recs, settings = candidates[iv_id]
-            phase = self.kb.phase_of_region(iv.region)
+            traits = activities[iv_id]
             recs = sorted(recs, key=lambda x: (x[1].priority or DEFAULT_PRIORITY, x[0].id))
             base = next((a.dose for _, a in recs if a.dose is not None), iv.dose)
-            dose, notes = choose_dose(base, self.assessment, findings.scales.get(phase.value, []))
+            dose, notes = self.dose(base, traits.phase.value)
             built[iv_id] = p.Recommendation(
                 intervention=iv_id, name=iv.name, target_region=iv.region, modality=iv.modality,
                 dose=dose, settings=settings, priority=keys[iv_id][1], prerequisites=iv.requires,
                 rules=tuple(sorted({r.id for r, _ in recs})),
                 because=self.reasons(sorted({r.id: r for r, _ in recs}.values(), key=lambda r: r.id)),
-                dose_notes=notes, track=cast(p.TrackName, iv.track), once="one_off" in iv.marks,
+                dose_notes=notes, track=cast(p.TrackName, iv.track), once=traits.one_off,
                 in_place_of=self.in_place_of.get(iv_id, ()),
                 # the rule's deliverers first, then the catalog's: a rule that names residential
                 # staff does not take a teacher away from the school day
-                delivery=delivery(tuple(dict.fromkeys(base.delivered_by + iv.dose.delivered_by)),
-                                  settings, dose.period, self.assessment),
+                delivery=self.delivery(tuple(dict.fromkeys(base.delivered_by + iv.dose.delivered_by)),
+                                       settings, dose.period),
                 routines=iv.routines if dose.period == "day" else ())
         placed, menu, load = self._fit_budget(built, keys, findings)
         recommendations: dict[Phase, list[p.Recommendation]] = {}
         for iv_id in order:
             if iv_id in placed:
-                phase = self.kb.phase_of_region(built[iv_id].target_region)
-                recommendations.setdefault(phase, []).append(built[iv_id])
+                recommendations.setdefault(activities[iv_id].phase, []).append(built[iv_id])
         phases = tuple(
-            p.PhasePlan(name=phase.value,
-                        regions=tuple(r.name for r in self.kb.regions if r.phase == phase.value),
+            p.PhasePlan(name=phase.value, regions=self.index.phases[phase].regions,
                         recommendations=tuple(recommendations[phase]),
                         move_on_when=self._move_on_when(phase))
             for phase in sorted(recommendations, key=PHASE_ORDER.__getitem__))
@@ -445,7 +461,7 @@ class Sequencer:
             if iv_id in placed or iv_id in menu_ids:
                 return
             rec = built[iv_id]
-            if "one_off" in self.kb.interventions[iv_id].marks:  # done once: not a daily load
+            if self.index.activities[iv_id].one_off:  # done once: not a daily load
                 placed.add(iv_id)
                 return
             if iv_id in brought:  # counted in the load, never displaced by it
@@ -465,7 +481,7 @@ class Sequencer:
             menu_ids.add(iv_id)
             menu.append(p.MenuItem(
                 intervention=iv_id, name=rec.name, track=rec.track, priority=rec.priority,
-                phase=self.kb.phase_of_region(rec.target_region).value,
+                phase=self.index.activities[iv_id].phase.value,
                 dose=rec.dose, delivery=rec.delivery, rules=rec.rules,
                 reason=f"Over the load budget: {reason}. Swap it in for a planned activity if it "
                        "fits this client better."))
@@ -487,7 +503,7 @@ class Sequencer:
                           key=lambda x: x[0])
             activities = tuple(
                 rec.intervention for phase in phases for rec in phase.recommendations
-                if rec.track == "client" and self._fits(self.kb.interventions[rec.intervention], state))
+                if rec.track == "client" and state in self.index.activities[rec.intervention].fits)
             out.append(p.StateGuidance(
                 state=cast(p.GuidanceState, state), arousal_states=GUIDANCE_AROUSAL[state],
                 lead=state == lead,
@@ -496,24 +512,18 @@ class Sequencer:
                 activities=activities, rules=tuple(dict.fromkeys(r for r, _ in said))))
         return tuple(out)
 
-    def _fits(self, iv, state: str) -> bool:
-        if iv.fits:
-            return state in iv.fits
-        phase = self.kb.phase_of_region(iv.region).value
-        return any(phase in self.kb.reachable.get(s, ()) for s in GUIDANCE_AROUSAL[state])
-
     def _move_on_when(self, phase: Phase) -> tuple[str, ...]:
-        later = [ph for ph in Phase if PHASE_ORDER[ph] == PHASE_ORDER[phase] + 1]
-        if not later:
+        later = self.index.phases[phase].next_phase
+        if later is None:
             return ("review progress at each review; this is the last phase",)
         needs = []
-        region_gate = self.region_gate(later[0])
+        region_gate = self.region_gate(later)
         if region_gate:
             needs.append(f"{region_gate.needs} (now {region_gate.holding_text})")
-        arousal_gate = self.arousal_gate(later[0])
+        arousal_gate = self.arousal_gate(later)
         if arousal_gate:
             needs.append(f"{arousal_gate.needs} (now {self.assessment.arousal.current})")
-        return tuple(needs) or (f"nothing holds back {later[0].value} work",)
+        return tuple(needs) or (f"nothing holds back {later.value} work",)
 
     def _flags(self, findings: Findings) -> tuple[p.Flag, ...]:
         flags = []
@@ -573,14 +583,6 @@ def outside_ages(iv: ast.Intervention, age_months: int) -> str | None:
             f"{age_words(age_months)} old")
 
 
-def stage_domain(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> str | None:
-    """The domain whose stage an activity needs: the one it names, else the domain whose primary
-    region is its target region."""
-    if iv.stage_domain:
-        return iv.stage_domain
-    return next((d.name for d in kb.domains if d.primary_region == iv.region), None)
-
-
 def _holding(result) -> tuple[tuple[str, str], ...]:
     """The client's values that keep a gate shut: every fact whose test is false, once each."""
     values: dict[str, str] = {}
@@ -611,16 +613,3 @@ def join_reasons(reasons) -> str:
     sentences = {r.strip() if r.strip().endswith((".", "!", "?")) else r.strip() + "." for r in reasons}
     return " ".join(sorted(sentences))
 
-
-def _plain_once(kb: CheckedKnowledgeBase, condition: ast.Condition, types) -> str:
-    """A gate's wording depends on the knowledge base alone: made once per condition node and
-    kept with the knowledge base (which never changes once built)."""
-    cache = kb.__dict__.get("_gate_wording")
-    if cache is None:
-        cache = {}
-        object.__setattr__(kb, "_gate_wording", cache)
-    key = id(condition)
-    found = cache.get(key)
-    if found is None or found[0] is not condition:  # (a copy of the knowledge base: new ids)
-        found = cache[key] = (condition, plain(condition, types))  # holding the node keeps its id
-    return found[1]

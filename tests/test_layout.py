@@ -7,9 +7,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # strict_json is the intake stage's reader: the limits every interface's case JSON is read under
+# sequence_index is the sequencer's knowledge-base-only half, built once per knowledge base
 PIPELINE = {"__init__", "models", "intake", "strict_json", "scoring", "ratings", "profile", "item_flags",
             "facts", "carry",
-            "runtime", "graph", "dosing", "sequence", "decisions", "plan", "pipeline"}
+            "runtime", "graph", "dosing", "sequence", "sequence_index", "decisions", "plan", "pipeline"}
 PACKAGES = {"audit", "batch", "reports", "synthetic"}
 
 
