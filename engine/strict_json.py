@@ -136,29 +136,34 @@ def loads(text: str, display: str, limits: Limits = LIMITS) -> Any:
 
 
 def _within(value: Any, limits: Limits) -> bool:
-    """Whether `_walk` would find nothing: the same checks, in one loop, without the paths the
-    messages need (every case of a batch passes here; only a bad one is walked again)."""
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
+    """Whether `_walk` would find nothing: the same checks, level by level, without the paths
+    the messages need (every case of a batch passes here; only a bad one is walked again). The
+    value is what `loads` decoded, so its types are exactly these: compared by identity."""
+    level, depth = [value], 0
+    max_string, max_list = limits.max_string, limits.max_list
+    while level:
         if depth > limits.max_depth:
             return False
-        if isinstance(item, dict):
-            if getattr(item, "duplicates", ()):
-                return False
-            for key, inner in item.items():
-                if len(key) > limits.max_string:
+        below: list[Any] = []
+        for item in level:
+            kind = type(item)
+            if kind is str:
+                if len(item) > max_string:
                     return False
-                stack.append((inner, depth + 1))
-        elif isinstance(item, list):
-            if len(item) > limits.max_list:
+            elif kind is _Object:
+                if item.duplicates:
+                    return False
+                for key in item:
+                    if len(key) > max_string:
+                        return False
+                below.extend(item.values())
+            elif kind is list:
+                if len(item) > max_list:
+                    return False
+                below.extend(item)
+            elif kind is _TooLarge:
                 return False
-            stack.extend((inner, depth + 1) for inner in item)
-        elif isinstance(item, str):
-            if len(item) > limits.max_string:
-                return False
-        elif isinstance(item, _TooLarge):
-            return False
+        level, depth = below, depth + 1
     return True
 
 
