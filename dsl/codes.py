@@ -227,6 +227,21 @@ CODES: tuple[Code, ...] = (
     Code("E854", "the user's account is disabled", WEB, http_status=401),
     Code("E855", "the signed-in user's role may not do this (a qa-reviewer cannot assess or write)",
          WEB, http_status=403),
+    # ---- sign-in with the agency's identity provider, OpenID Connect (docs/web.md) ----
+    Code("E856", "OpenID Connect sign-in: the state is unknown, used already, expired or from "
+                 "another browser", WEB, http_status=400),
+    Code("E857", "OpenID Connect sign-in: the identity provider refused (an error answer, or the "
+                 "code was not accepted)", WEB, http_status=401),
+    Code("E858", "OpenID Connect sign-in: the ID token does not check (signature, issuer, "
+                 "audience, nonce or expiry)", WEB, http_status=401),
+    Code("E859", "OpenID Connect sign-in: the user claim is missing or not a pseudonymous id",
+         WEB, http_status=403),
+    Code("E860", "OpenID Connect sign-in: the provider's user is not a user of this server", WEB,
+         http_status=403),
+    Code("E861", "OpenID Connect sign-in: the role claim does not name the user's role", WEB,
+         http_status=403),
+    Code("E862", "OpenID Connect sign-in: the identity provider cannot be reached or answers "
+                 "wrongly", WEB, http_status=502),
 )
 
 BY_CODE = {c.code: c for c in CODES}

@@ -2,7 +2,8 @@
 
 Layers, outermost first: security headers, the error guard (no request content in logs), the
 body-size limit, optional CORS (off unless origins are configured), then the routes: /healthz
-(open), /api (token or session), /cds-services (CDS Hooks JWT), the web pages and /static.
+(open), /api (token or session), /cds-services (CDS Hooks JWT), the web pages, /login/oidc (only
+when an OpenID Connect provider is configured) and /static.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ def create_app(settings: Settings) -> FastAPI:
     def readyz() -> Readiness:
         return readiness(state)
 
+    state.oidc = None
+    if settings.oidc is not None:  # imported only when configured: Authlib costs a server without it nothing
+        from groundwork.web import oidc
+        state.oidc = oidc.Provider(settings.oidc)
+        app.include_router(oidc.router)
     app.include_router(api.router)
     app.include_router(cds_hooks.router)
     app.include_router(pages.router)

@@ -1,9 +1,9 @@
 """The clinician's web page: server-rendered Jinja2 templates, a little vanilla JavaScript in
 static/app.js (no build step), no inline script or style.
 
-Sign in (token -> session cookie) -> assessment form or JSON upload -> the recorded plan: region
-map, phases with doses, why / why not (fetched from the API), deferred and avoided lists,
-feedback buttons, and a printable report.
+Sign in (a token, or the agency's identity provider through oidc.py -> session cookie) ->
+assessment form or JSON upload -> the recorded plan: region map, phases with doses, why / why not
+(fetched from the API), deferred and avoided lists, feedback buttons, and a printable report.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from explain.text import nothing_active
 from groundwork.web import forms, plans
 from groundwork.web.errors import ApiError
 from engine.audit import accounts
-from groundwork.web.security import (OPERATOR, SESSION_COOKIE, acting_user, client_address,
-                                       forbidden, identity_of, page_session, same)
+from groundwork.web.security import (OPERATOR, SESSION_COOKIE, Identity, acting_user,
+                                       client_address, forbidden, identity_of, page_session, same)
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("groundwork.web").joinpath("templates")))
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,8 @@ def _page(request: Request, name: str, status: int = 200, **values) -> HTMLRespo
                "signed_in": session is not None,
                "signed_in_as": (session.user_id or "operator token") if session else None,
                "role": session.role if session else None,
-               "may_write": session is not None and identity_of(session).may_write}
+               "may_write": session is not None and identity_of(session).may_write,
+               "oidc": request.app.state.settings.oidc is not None}
     return TEMPLATES.TemplateResponse(request, name, values, status_code=status)
 
 
@@ -98,8 +99,13 @@ async def login(request: Request):
         return _page(request, "login.html", 401, user=user_id,
                      error="That is not this server's token." if not user_id else
                      "That is not a valid token for this user.")
+    return with_session(request, identity, RedirectResponse("/assess", status_code=303))
+
+
+def with_session(request: Request, identity: Identity, response: Response) -> Response:
+    """A new session for `identity` in the store, and its cookie on `response`: the one way in,
+    for a token and for the identity provider alike."""
     key, _ = request.app.state.sessions.create(identity)
-    response = RedirectResponse("/assess", status_code=303)
     response.set_cookie(SESSION_COOKIE, key, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https",
                         max_age=request.app.state.settings.session_hours * 3600)

@@ -102,18 +102,21 @@ class Throttle:
         self._failures: dict[tuple[str, str], list[float]] = {}
         self._lock = threading.Lock()
 
-    def retry_after(self, address: str, account: str = "token") -> int:
-        """Seconds until `address` (or `account`) may try again; 0 when it may now."""
+    def retry_after(self, address: str, account: str | None = "token") -> int:
+        """Seconds until `address` (or `account`) may try again; 0 when it may now. No account
+        (None): the address alone, for a sign-in that has not yet named one (OpenID Connect)."""
         now = time.time()
         with self._lock:
-            waits = [self._wait(("address", address), self.per_address, now),
-                     self._wait(("account", account), self.per_account, now)]
+            waits = [self._wait(("address", address), self.per_address, now)]
+            if account is not None:
+                waits.append(self._wait(("account", account), self.per_account, now))
         return max(waits)
 
-    def failed(self, address: str, account: str = "token") -> None:
+    def failed(self, address: str, account: str | None = "token") -> None:
         now = time.time()
         with self._lock:
-            for key in (("address", address), ("account", account)):
+            keys = [("address", address)] + ([("account", account)] if account is not None else [])
+            for key in keys:
                 self._failures.setdefault(key, []).append(now)
             if len(self._failures) > 10_000:  # bounded: forget the oldest keys first
                 for key in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:

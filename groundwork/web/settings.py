@@ -1,4 +1,5 @@
-"""How one server runs: its token, audit store, knowledge base, CDS Hooks clients and limits.
+"""How one server runs: its token, audit store, knowledge base, CDS Hooks clients, OpenID Connect
+provider and limits.
 
 Read once at start (`groundwork serve` builds it from its options and the environment); the app
 never reads the environment itself, so a test builds a Settings and gets exactly that server.
@@ -6,11 +7,13 @@ never reads the environment itself, so a test builds a Settings and gets exactly
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dsl.errors import Diagnostic, GroundworkError
 
@@ -19,6 +22,16 @@ CDS_CLIENTS_ENV = "GROUNDWORK_CDS_CLIENTS"
 CDS_CLIENTS_FILE_ENV = "GROUNDWORK_CDS_CLIENTS_FILE"
 PUBLIC_URL_ENV = "GROUNDWORK_PUBLIC_URL"
 CORS_ENV = "GROUNDWORK_CORS_ORIGINS"
+OIDC_ISSUER_ENV = "GROUNDWORK_OIDC_ISSUER"
+OIDC_CLIENT_ID_ENV = "GROUNDWORK_OIDC_CLIENT_ID"
+OIDC_CLIENT_SECRET_ENV = "GROUNDWORK_OIDC_CLIENT_SECRET"
+OIDC_USER_CLAIM_ENV = "GROUNDWORK_OIDC_USER_CLAIM"
+OIDC_ROLE_CLAIM_ENV = "GROUNDWORK_OIDC_ROLE_CLAIM"
+OIDC_ENVS = (OIDC_ISSUER_ENV, OIDC_CLIENT_ID_ENV, OIDC_CLIENT_SECRET_ENV, OIDC_USER_CLAIM_ENV,
+             OIDC_ROLE_CLAIM_ENV)
+# Standard OpenID Connect claims that hold a person's name or contact details: never a user id.
+PERSONAL_CLAIMS = frozenset({"name", "given_name", "family_name", "middle_name", "nickname",
+                             "email", "phone_number", "address", "birthdate"})
 MIN_TOKEN = 16
 MAX_BODY = 1_000_000  # bytes; an assessment is a few kilobytes
 # Asymmetric algorithms only: CDS Hooks 2.0 requires ES384 and RS384 and forbids shared secrets.
@@ -41,6 +54,22 @@ class CdsClient:
 
 
 @dataclass(frozen=True)
+class OidcProvider:
+    """The agency's OpenID Connect provider (sign-in with an agency account; docs/web.md)."""
+
+    issuer: str  # exactly as the provider's ID tokens name it (`iss`)
+    client_id: str
+    redirect_uri: str  # <public URL>/login/oidc, registered at the provider
+    client_secret: str | None = None  # None: a public client, PKCE alone
+    user_claim: str = "preferred_username"  # holds the user's pseudonymous id in `groundwork users`
+    role_claim: str | None = None  # when set, must name the user's role (docs/web.md)
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
 class Settings:
     token: str
     db: Path | None = None  # None: the default audit store ($GROUNDWORK_DB, else the data dir)
@@ -50,6 +79,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # empty: CORS off
     max_body: int = MAX_BODY
     session_hours: int = 8
+    oidc: OidcProvider | None = None  # None: sign-in with the agency's identity provider is off
 
 
 def settings_error(message: str, where: str, hint: str | None = None) -> GroundworkError:
@@ -137,6 +167,56 @@ def _client(issuer: str, entry, where: str) -> CdsClient:
                      max_lifetime=lifetime, cache_seconds=cache)
 
 
+def oidc_from(environ, public_url: str | None) -> OidcProvider | None:
+    """The OpenID Connect provider from $GROUNDWORK_OIDC_*; None when no issuer is set (and no
+    other OIDC setting: one given without the issuer is a mistake, said at start)."""
+    given = {name: environ.get(name, "").strip() for name in OIDC_ENVS}
+    issuer = given[OIDC_ISSUER_ENV]
+    if not issuer:
+        stray = [name for name, value in given.items() if value]
+        if stray:
+            raise settings_error(f"{stray[0]} is set but {OIDC_ISSUER_ENV} is not: OpenID Connect "
+                                 "sign-in is on only with an issuer", OIDC_ISSUER_ENV,
+                                 hint="e.g. GROUNDWORK_OIDC_ISSUER=https://login.example.org/realms/agency")
+        return None
+    _check_issuer(issuer)
+    if not given[OIDC_CLIENT_ID_ENV]:
+        raise settings_error("the OpenID Connect issuer is set but the client id is not",
+                             OIDC_CLIENT_ID_ENV, hint="the client id registered for Groundwork at "
+                                                      "the identity provider")
+    if public_url is None:
+        raise settings_error("OpenID Connect needs the public URL: the redirect URI registered at "
+                             "the provider is <public URL>/login/oidc", PUBLIC_URL_ENV,
+                             hint="e.g. GROUNDWORK_PUBLIC_URL=https://cds.example.org")
+    user_claim = given[OIDC_USER_CLAIM_ENV] or "preferred_username"
+    if user_claim in PERSONAL_CLAIMS:
+        raise settings_error(f"the claim '{user_claim}' holds a name or contact details, not a "
+                             "pseudonymous user id", OIDC_USER_CLAIM_ENV,
+                             hint="a claim that holds the id given to `groundwork users add` "
+                                  "(e.g. preferred_username, or sub)")
+    return OidcProvider(issuer=issuer, client_id=given[OIDC_CLIENT_ID_ENV],
+                        redirect_uri=public_url + "/login/oidc",
+                        client_secret=given[OIDC_CLIENT_SECRET_ENV] or None,
+                        user_claim=user_claim, role_claim=given[OIDC_ROLE_CLAIM_ENV] or None)
+
+
+def _check_issuer(issuer: str) -> None:
+    """An https URL (http only on this machine, for a test provider), without query or fragment."""
+    parts = urlsplit(issuer)
+    local = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+    if not (parts.scheme == "https" or local) or not parts.hostname or parts.query or parts.fragment:
+        raise settings_error("the issuer must be the provider's https URL, without query or "
+                             "fragment (http only on this machine)", OIDC_ISSUER_ENV,
+                             hint="e.g. https://login.example.org/realms/agency")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def from_environment(db: Path | None, kb: Path | None, environ=None) -> tuple[Settings, bool]:
     """Settings for `groundwork serve`; True when the token was generated (print it once)."""
     env = os.environ if environ is None else environ
@@ -150,5 +230,5 @@ def from_environment(db: Path | None, kb: Path | None, environ=None) -> tuple[Se
         raise settings_error("CDS Hooks clients are configured but the public URL is not: the "
                              "JWT audience is built only from configuration", PUBLIC_URL_ENV,
                              hint="e.g. GROUNDWORK_PUBLIC_URL=https://cds.example.org")
-    return Settings(token=token, db=db, kb=kb, cds_clients=clients,
-                    public_url=public_url, cors_origins=origins), generated
+    return Settings(token=token, db=db, kb=kb, cds_clients=clients, public_url=public_url,
+                    cors_origins=origins, oidc=oidc_from(env, public_url)), generated
