@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsl.errors import Diagnostic, GroundworkError
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit.replay import ReplayFailure, rerun, restore_since_previous, stored_kb
 from engine.audit.store import Appended, AuditStore, Record
 from engine.intake import parse_assessment, validate_assessment
 from engine.models import Assessment
 from engine.pipeline import assess, plan_json
-from engine.reports.progress import since_previous
 from explain.context import Context
-from explain.models import Why, WhyNot
-from explain.why import explain_why
-from explain.why_not import explain_why_not
+
+if TYPE_CHECKING:
+    from explain.models import Why, WhyNot
+
+# Replaying a stored plan, the progress since a previous one and the explanations of a single
+# activity are imported where they are used: a plain `groundwork assess` (the README's first
+# command, a cold process every time) needs none of them.
 
 
 def assessed(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: bool = False) -> Context:
@@ -46,6 +49,7 @@ def with_previous(ctx: Context, db: Path | str | None) -> Context:
     previous = ctx.outcome.assessment.previous_record
     if previous is None:
         return ctx
+    from engine.reports.progress import since_previous
     with AuditStore.open(db) as store:
         plan = since_previous(store, ctx.plan, previous)
     return Context(ctx.kb, replace(ctx.outcome, plan=plan))
@@ -60,6 +64,8 @@ def record_plan(ctx: Context, raw: dict, db: Path | str | None, actor: str | Non
 
 def explanation(ctx: Context, intervention: str) -> Why | WhyNot:
     """why, for an active recommendation; otherwise why not (`intervention` is a catalog id)."""
+    from explain.why import explain_why
+    from explain.why_not import explain_why_not
     why = explain_why(ctx, intervention)
     return why if why is not None else explain_why_not(ctx, intervention)
 
@@ -75,6 +81,7 @@ def stored_context(store: AuditStore, record: Record, current: CheckedKnowledgeB
     stored with the record (the replay machinery). The rebuilt plan must be byte-identical to the
     stored one: an explanation is only ever of the plan as the clinician received it.
     """
+    from engine.audit.replay import ReplayFailure, rerun, restore_since_previous, stored_kb
     try:
         kb = current if current.content_hash == record.kb_hash else stored_kb(store, record)
         outcome = rerun(record, kb)

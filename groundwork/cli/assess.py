@@ -18,9 +18,7 @@ import typer
 
 from engine.pipeline import plan_json
 from explain.context import Context
-from explain.plain import trace_lines
 from explain.text import render_plan
-from explain.trace import build_trace
 from groundwork.cli import app
 from groundwork.cli.common import CaseArgument, DbOption, KbOption, load_kb, read_case, write_output
 from groundwork.service import assessed, record_plan, with_previous
@@ -66,7 +64,10 @@ def assess(
 
 def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
     plan = ctx.plan
-    firings = build_trace(ctx) if trace else None
+    firings = None
+    if trace:  # the trace brings the explanation models: imported only when asked for
+        from explain.trace import build_trace
+        firings = build_trace(ctx)
     if format is PlanFormat.json:
         if firings is None:
             return plan_json(plan)
@@ -96,4 +97,5 @@ def render(ctx: Context, format: PlanFormat, trace: bool) -> str:
         return text
     # The trace goes before the closing disclaimer line, which stays last.
     body, _, disclaimer = text.rstrip("\n").rpartition("\n")
+    from explain.plain import trace_lines
     return "\n".join([body, "", *trace_lines(firings), "", disclaimer]) + "\n"
