@@ -41,7 +41,9 @@ def cold_start(workdir: Path, repetitions: int) -> dict:
     floor, miss, hit, helps, lints = [], [], [], [], []
     for repetition in range(repetitions):
         cache = workdir / f"cold-cache-{repetition}"
-        env = _env(GROUNDWORK_CACHE_DIR=str(cache))
+        # its own audit store, not the user's: the second assess appends to the one the first made
+        env = _env(GROUNDWORK_CACHE_DIR=str(cache),
+                   GROUNDWORK_DB=str(workdir / f"cold-store-{repetition}.sqlite"))
         floor.append(_timed([sys.executable, "-c", FLOOR], env)[0])
         helps.append(_command(["--help"], env, "Commands:"))
         for runs in (miss, hit):  # the first run fills the cache, the second reads it
