@@ -9,9 +9,7 @@ clinician's feedback.
 from __future__ import annotations
 
 import json
-import re
 
-from markupsafe import Markup
 from pydantic import ValidationError
 
 from engine.audit.feedback import OVERRIDE_REASONS
@@ -173,31 +171,11 @@ def record_json(record: Record, feedback: list[Record]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _plan_html(record: Record) -> str | None:
-    """The plan through explain/html.py when there is one; None: fall back to escaped text."""
-    try:
-        from explain import html as plan_html
-    except ImportError:
-        return None
-    render = getattr(plan_html, "render_plan", None)
-    if render is None:
-        return None
-    plan = stored_plan(record)
-    if plan is None:
-        return None
-    page = render(plan)
-    body = re.search(r"<body[^>]*>(.*)</body>", page, re.S | re.I)
-    return body.group(1) if body else page
-
-
 def record_html(record: Record, feedback: list[Record], target: Record | None = None) -> str:
-    text = record_text(record, feedback, target)
-    sections = text.split("THE PLAN AS GIVEN TO THE CLINICIAN\n")
-    plan_part = _plan_html(record) if record.kind == "assessment" and len(sections) == 2 else None
-    notes = sections[1].split("\nCLINICIAN FEEDBACK\n")[-1] if plan_part is not None else ""
+    """The record as a page: its text, escaped. The plan is shown as stored (its text form); the
+    full HTML report needs the plan's explanation context, which `groundwork explain` rebuilds."""
     return ENV.get_template("audit_record.html").render(
-        title=f"Groundwork audit record {record.id}", text=text, head=sections[0],
-        plan=Markup(plan_part) if plan_part is not None else None, feedback=notes)
+        title=f"Groundwork audit record {record.id}", text=record_text(record, feedback, target))
 
 
 def list_line(record: Record) -> str:
