@@ -154,6 +154,7 @@ CODES: tuple[Code, ...] = (
     Code("E501", "a scenario file is not valid (the message names the field)", TRAINERS),
     Code("E502", "a scenario gives both a profile and an assessment", TRAINERS),
     Code("E503", "a scenario name is used twice", TRAINERS),
+    Code("E504", "no scenario found in the knowledge base, or `-k` matched none", TRAINERS),
     Code("E505", "a scenario's assessment is not a .json file inside the knowledge base directory",
          TRAINERS),
     Code("E510", "no ratings give the band a scenario asks for", ERRORS),
