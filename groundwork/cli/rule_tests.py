@@ -18,6 +18,8 @@ from groundwork.trainer import locate
 from groundwork.trainer.runner import coverage, render, run_scenario, select
 from groundwork.trainer.scenarios import display_path, load_scenarios, scenario_files
 
+NO_SCENARIO = "E504"  # dsl/codes.py: nothing to run is an error, not a pass
+
 
 class TestFormat(str, Enum):
     text = "text"
@@ -62,7 +64,7 @@ def test_command(
     if not chosen:
         where = ", ".join(str(p) for p in paths) or locate.display(root)
         what = f"matches -k '{keyword}'" if scenarios else f"(*.scenario.toml) found in {where}"
-        typer.echo(f"error: E504: no scenario {what}", err=True)
+        typer.echo(f"error: {NO_SCENARIO}: no scenario {what}", err=True)
         raise typer.Exit(2)
     results = [run_scenario(s, knowledge, drafts) for s in chosen]
     cover = coverage(results, knowledge, drafts) if show_coverage else None
