@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from dsl.errors import GroundworkError
-from dsl.kb import load_knowledge_base
+from dsl.kb import content_hash, load_knowledge_base
 from dsl.checked import CheckedKnowledgeBase
 from engine import __version__
 from engine.audit import chain
@@ -23,6 +23,7 @@ from engine.audit.store import AuditStore, Record
 from engine.audit.trace import trace_of
 from engine.intake import validate_assessment
 from engine.pipeline import Outcome, assess, plan_json
+from knowledge_base import cache
 
 
 @dataclass
@@ -117,7 +118,10 @@ def _stored_once(store: AuditStore, record: Record,
 
 
 def stored_kb(store: AuditStore, record: Record) -> CheckedKnowledgeBase:
-    """The knowledge base stored with `record`, loaded by the ordinary loader (or ReplayFailure)."""
+    """The knowledge base stored with `record`, loaded by the ordinary loader (or ReplayFailure).
+    Its files are checked against the record's hash every time; the loaded knowledge base comes
+    from the knowledge-base cache under that hash when a replay loaded it before (a cold
+    `groundwork audit replay ID` otherwise parses and checks every rule again)."""
     files = store.kb_files(record.kb_hash)
     if not files:
         raise ReplayFailure("the record's knowledge-base source is missing from the store "
@@ -128,11 +132,12 @@ def stored_kb(store: AuditStore, record: Record) -> CheckedKnowledgeBase:
         except ValueError:
             raise ReplayFailure("the stored knowledge base has an unsafe file path "
                                 "(run `groundwork audit verify`)") from None
-        if chain.files_hash(files) != record.kb_hash:
+        if content_hash(Path(directory)) != record.kb_hash:
             raise ReplayFailure("the stored knowledge-base source does not match its hash "
                                 "(run `groundwork audit verify`)")
         try:  # the loader reads every file into memory: the directory may go afterwards
-            return load_knowledge_base(directory, f"audit-kb-{record.kb_hash[:12]}")
+            return cache.load(f"audit-kb:{record.kb_hash}", f"audit-kb-{record.kb_hash[:12]}",
+                              record.kb_hash, lambda _, shown: load_knowledge_base(directory, shown))
         except GroundworkError as error:
             raise ReplayFailure("the stored knowledge base no longer loads with this engine:\n"
                                 + error.render()) from None
