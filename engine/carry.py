@@ -32,9 +32,12 @@ from engine.models import Assessment
 
 
 def delivery(by: tuple[str, ...], settings: tuple[str, ...], period: str,
-             assessment: Assessment) -> tuple[p.Delivery, ...]:
-    """One entry per setting: who delivers it there."""
-    unstaffed = settings_without_adult(assessment)
+             assessment: Assessment, unstaffed: frozenset[str] | None = None
+             ) -> tuple[p.Delivery, ...]:
+    """One entry per setting: who delivers it there. `unstaffed`: the client's
+    settings_without_adult, when the caller has it already (the sequencer, once per plan)."""
+    if unstaffed is None:
+        unstaffed = settings_without_adult(assessment)
     return tuple(_deliver(by, setting, period == "day" and setting in unstaffed, assessment)
                  for setting in settings)
 

@@ -29,11 +29,11 @@ def available_deliverers(assessment: Assessment) -> set[str]:
     return {"therapist", "self"} | staff | {who for who, fits in ROLES_FOR.items() if roles & fits}
 
 
-def choose_dose(base: ast.Dose, assessment: Assessment,
+def choose_dose(base: ast.Dose, available: set[str],
                 scales: list[tuple[str, ast.ScaleDose]]) -> tuple[Dose, tuple[str, ...]]:
-    """The dose to give, with a note for each change made to the catalog's default."""
+    """The dose to give, with a note for each change made to the catalog's default.
+    `available`: the client's available_deliverers (worked out once per plan)."""
     notes = []
-    available = available_deliverers(assessment)
     who = next((w for w in base.delivered_by if w in available), "therapist")
     if who != base.delivered_by[0]:
         notes.append(f"delivered by {who.replace('_', ' ')}: the client has no "

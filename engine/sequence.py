@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from dsl import ast
 from dsl.evaluate import Evaluation, evaluate, describe, show_value
-from dsl.facts import AROUSAL_CURRENT, band_path, touch_settings
+from dsl.facts import AROUSAL_CURRENT, band_path, settings_without_adult, touch_settings
 from dsl.vocabulary import (GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT, PHASE_ORDER,
                             SEVERITY_OF_FLAG, Phase)
 from dsl.checked import CheckedKnowledgeBase
@@ -30,8 +30,8 @@ from engine import plan as p
 from dsl.checked import CheckedRule
 from engine.decisions import Decision, Decisions, Findings, Gate, PhaseGates, Status
 from engine.carry import Budget, budget_for, delivery
-from engine.dosing import choose_dose
-from engine.sequence_index import stage_domain, sequence_index
+from engine.dosing import available_deliverers, choose_dose
+from engine.sequence_index import sequence_index
 from engine.facts import ClientFacts
 from engine.graph import start_order
 from engine.item_flags import informant_flags, item_flags
@@ -83,15 +83,34 @@ class Sequencer:
         self.client_settings = frozenset(assessment.settings)
         self.in_place_of: dict[str, tuple[str, ...]] = {}  # no-touch alternative → held work
         # A gate depends only on the phase (the rest is fixed for this assessment) and is asked
-        # for once per proposed intervention; a dose and a delivery, for each base dose and
-        # setting list, once per plan: remember each answer.
+        # for once per proposed intervention: remember each answer.
         self.region_gate = functools.cache(self.region_gate)  # type: ignore[method-assign]
         self.arousal_gate = functools.cache(self.arousal_gate)  # type: ignore[method-assign]
         self._scales: dict[str, list] = {}  # the fired rules' dose scaling per phase (decide)
-        self.dose = functools.cache(
-            lambda base, phase: choose_dose(base, assessment, self._scales.get(phase, [])))
-        self.delivery = functools.cache(
-            lambda by, settings, period: delivery(by, settings, period, assessment))
+        # A dose, and who delivers it where, for each base dose (a catalog or rule node, alive
+        # as long as the knowledge base: known by identity) and phase, and each list of
+        # deliverers and settings, once per plan.
+        self.available = available_deliverers(assessment)
+        self.unstaffed = settings_without_adult(assessment)
+        self._doses: dict[tuple[int, str], tuple[p.Dose, tuple[str, ...]]] = {}
+        self._deliveries: dict[tuple, tuple[p.Delivery, ...]] = {}
+
+    def dose(self, base: ast.Dose, phase: str) -> tuple[p.Dose, tuple[str, ...]]:
+        key = (id(base), phase)
+        found = self._doses.get(key)
+        if found is None:
+            found = self._doses[key] = choose_dose(base, self.available,
+                                                   self._scales.get(phase, []))
+        return found
+
+    def delivery(self, by: tuple[str, ...], settings: tuple[str, ...],
+                 period: str) -> tuple[p.Delivery, ...]:
+        key = (by, settings, period)
+        found = self._deliveries.get(key)
+        if found is None:
+            found = self._deliveries[key] = delivery(by, settings, period, self.assessment,
+                                                     self.unstaffed)
+        return found
 
     @functools.cached_property
     def touch_settings(self) -> frozenset[str]:
@@ -399,7 +418,7 @@ class Sequencer:
         """The active phases, the menu (over the load budget) and the load (engine/carry.py)."""
         activities = self.index.activities
         keys = {}
-        for iv_id, (iv, recs, _) in candidates.items():
+        for iv_id, (_, recs, _) in candidates.items():
             priority = min((a.priority for _, a in recs if a.priority is not None),
                            default=DEFAULT_PRIORITY)
             keys[iv_id] = (activities[iv_id].region_order, priority, iv_id)

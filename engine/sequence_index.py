@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsl import ast
-from dsl.checked import CheckedKnowledgeBase, CheckedRule
+from dsl.checked import CheckedIntervention, CheckedKnowledgeBase, CheckedRule
 from dsl.evaluate import describe
 from dsl.plain import plain
 from dsl.vocabulary import (AROUSAL_STATES, BANDS, GUIDANCE_AROUSAL, GUIDANCE_STATES,
@@ -88,7 +88,7 @@ def _build(kb: CheckedKnowledgeBase) -> SequenceIndex:
         healthy_band=[b for b in BANDS if b not in kb.compromised][-1])
 
 
-def _activity(kb: CheckedKnowledgeBase, iv: ast.Intervention) -> Activity:
+def _activity(kb: CheckedKnowledgeBase, iv: CheckedIntervention) -> Activity:
     phase = kb.phase_of_region(iv.region)
     reach = {s for s, phases in kb.reachable.items() if phase.value in phases}
     fits = tuple(state for state in GUIDANCE_STATES

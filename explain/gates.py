@@ -12,7 +12,8 @@ from dsl.evaluate import show_value
 from dsl.facts import AROUSAL_CURRENT, SENSITIVITIES_PATH
 from dsl.plain import plain
 from dsl.vocabulary import PHASE_ORDER, Phase
-from engine.sequence import age_range_words, age_words, join_reasons, outside_ages, stage_domain
+from engine.sequence import age_range_words, age_words, join_reasons, outside_ages
+from engine.sequence_index import stage_domain
 from explain.context import Context
 from explain.evidence import rule_miss
 from explain.models import Gate
