@@ -20,7 +20,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path):
         assert {"raw", "reference", "pipeline", "pipeline_over_raw", "raw_over_reference"} <= set(figures)
         assert figures["pipeline"]["p99_ms"] >= figures["pipeline"]["p50_ms"] > 0
     assert set(results["stages"]["us_per_case"]) == {
-        "validate", "facts", "match", "sequence", "explain", "serialise"}
+        "validate", "facts", "match", "hash", "sequence", "explain", "serialise"}
     assert set(results["memory"]) == {"shipped", "generated-40"}
     assert results["batch"]["identical_results"]
     check = results["batch"]["check"]
