@@ -21,7 +21,7 @@ from typing import cast
 from dataclasses import replace
 
 from dsl import ast
-from dsl.evaluate import Evaluation, evaluate, describe, show_value
+from dsl.evaluate import Evaluation, describe, show_value
 from dsl.facts import AROUSAL_CURRENT, band_path, settings_without_adult, touch_settings
 from dsl.vocabulary import (GUIDANCE_AROUSAL, GUIDANCE_STATES, INSUFFICIENT, PHASE_ORDER,
                             SEVERITY_OF_FLAG, Phase)
@@ -162,27 +162,26 @@ class Sequencer:
                     holding=((AROUSAL_CURRENT, current),),
                     holding_text=f"{AROUSAL_CURRENT} = {current}")
 
-    def evaluated(self, condition: ast.Condition):
-        """The condition's evaluation for this client. A gate written once for a whole set of
-        interventions, and a rule that recommends several, are asked about again and again in
-        one run: each node is evaluated once (by identity: the knowledge base's nodes live as
-        long as it does)."""
+    def evaluated(self, condition: ast.Condition, compiled) -> Evaluation:
+        """The condition's evaluation for this client, by its compiled form (the sequence
+        index's). A gate written once for a whole set of interventions, and a rule that
+        recommends several, are asked about again and again in one run: each node is evaluated
+        once (by identity: the knowledge base's nodes live as long as it does)."""
         key = id(condition)
         found = self._evaluations.get(key)
         if found is None:
-            found = self._evaluations[key] = evaluate(condition, self.facts.values, self.derived,
-                                                      self.types)
+            found = self._evaluations[key] = compiled(self.facts.values, self.derived)
         return found
 
     def rule_gate(self, defers) -> Gate | None:
         """The first `defer … until` whose condition is false for this client, or None."""
         for rule, action in defers:
-            result = self.evaluated(action.until)
+            said = self.index.rules[rule.id]
+            position = next(i for i, d in enumerate(said.defers) if d is action)
+            result = self.evaluated(action.until, said.untils[position])
             if not result.value:
                 holding = _holding(result)
-                said = self.index.rules[rule.id]
-                wording = said.gate_wording[next(i for i, d in enumerate(said.defers) if d is action)]
-                return Gate(kind="rule", needs=wording,
+                return Gate(kind="rule", needs=said.gate_wording[position],
                             condition=action.until, holding=holding,
                             holding_text=", ".join(f"{path} = {value}" for path, value in holding)
                             or describe(action.until), rules=(rule.id,))
@@ -201,10 +200,11 @@ class Sequencer:
         recommendations the rule makes."""
         found = self._reasons.get(rule.id)
         if found is None:
-            result = self.evaluated(rule.when)
+            said = self.index.rules[rule.id]
+            result = self.evaluated(rule.when, said.when)
             conditions = tuple(
                 p.ConditionValue(condition=text, actual=show_value(leaf.actual), holds=leaf.value)
-                for text, leaf in zip(self.index.rules[rule.id].condition_texts, result.leaves()))
+                for text, leaf in zip(said.condition_texts, result.leaves()))
             found = self._reasons[rule.id] = p.Reason(rule=rule.id, version=rule.version,
                                                       title=rule.title, conditions=conditions)
         return found

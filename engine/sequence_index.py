@@ -2,9 +2,10 @@
 
 Every plan asks the same questions of the catalog and the rules: which phase an activity belongs
 to, whether it touches, which states it fits, what a fired rule contributes, how a gate is worded,
-how each condition of a rule reads. None of it depends on the client, so it is built on first use
-and kept with the knowledge base (which never changes once built, and whose copies each build
-their own); per assessment the sequencer does only the client's part (issue #20).
+how each condition of a rule reads; and it evaluates the same conditions (compiled here once,
+dsl/evaluate.py's `compiled`). None of it depends on the client, so it is built on first use and
+kept with the knowledge base (which never changes once built, and whose copies each build their
+own); per assessment the sequencer does only the client's part (issue #20).
 
 Nothing here is keyed by object identity, so the index can travel with a pickled knowledge base.
 """
@@ -12,10 +13,11 @@ Nothing here is keyed by object identity, so the index can travel with a pickled
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from dsl import ast
 from dsl.checked import CheckedIntervention, CheckedKnowledgeBase, CheckedRule
-from dsl.evaluate import describe
+from dsl.evaluate import Evaluation, compiled, describe
 from dsl.plain import plain
 from dsl.vocabulary import (AROUSAL_STATES, BANDS, GUIDANCE_AROUSAL, GUIDANCE_STATES,
                             PHASE_ORDER, ArousalState, Phase)
@@ -53,6 +55,8 @@ class RuleContribution:
     guides: tuple[ast.Guide, ...]
     condition_texts: tuple[str, ...]  # each leaf of `when` as written, in evaluation order
     gate_wording: tuple[str, ...]  # each defer's `until` in plain words, as `defers`
+    when: Callable[..., Evaluation]  # `when`, compiled (dsl/evaluate.py)
+    untils: tuple[Callable[..., Evaluation], ...]  # each defer's `until`, compiled, as `defers`
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,8 @@ def _contribution(rule: CheckedRule, types) -> RuleContribution:
         rule=rule, recommends=tuple(recommends), avoids=of(ast.Avoid), defers=defers,
         flags=of(ast.Flag), no_action=of(ast.NoAction), scales=of(ast.ScaleDose),
         guides=of(ast.Guide), condition_texts=tuple(describe(leaf) for leaf in leaves(rule.when)),
-        gate_wording=tuple(plain(d.until, types) for d in defers))
+        gate_wording=tuple(plain(d.until, types) for d in defers), when=compiled(rule.when, types),
+        untils=tuple(compiled(d.until, types) for d in defers))
 
 
 def leaves(condition: ast.Condition):
