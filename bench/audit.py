@@ -1,6 +1,6 @@
-"""The audit store at work: bytes a record on the bundled examples' mix, `audit verify` and
-`audit replay --all` in records a second, each against reading the same records back (the floor
-of the same run).
+"""The audit store at work: bytes a record on the bundled examples' mix (and what the packed
+input, plan and trace take of it against their text), `audit verify` and `audit replay --all` in
+records a second, each against reading the same records back (the floor of the same run).
 
 The store is written the way an agency writes one: `groundwork batch --audit` over a JSON-lines
 caseload of the five bundled examples in turn, each line with its own client id.
@@ -19,6 +19,7 @@ from bench.measure import median
 from bench.process import REPO, MAIN, _env
 
 EXAMPLES = ("adult", "adolescent", "child-in-crisis", "school-age-child", "young-child")
+FIELDS = ("input_json", "plan_json", "trace_json")
 
 
 def write_mix(path: Path, count: int) -> Path:
@@ -48,6 +49,11 @@ def audit_store(workdir: Path, count: int, repetitions: int) -> dict:
     with sqlite3.connect(db) as conn:  # fold the write-ahead log in, so the file is the store
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = db.stat().st_size
+    with AuditStore.open(db) as store:  # what the three JSON fields take, packed and as text
+        packed, text = store.conn.execute(
+            "SELECT " + " + ".join(f"sum(length(CAST({c} AS BLOB)))" for c in FIELDS) + ", "
+            + " + ".join(f"sum(length(CAST(audit_text({c}) AS BLOB)))" for c in FIELDS)
+            + " FROM records").fetchone()
     floors, verifies, replays = [], [], []
     for _ in range(repetitions):
         with AuditStore.open(db) as store:
@@ -66,6 +72,8 @@ def audit_store(workdir: Path, count: int, repetitions: int) -> dict:
                 raise RuntimeError("a benchmark record did not replay")
     records = read
     return {"records": records, "store_bytes": size, "kb_per_record": size / records / 1024,
+            "packed_kb_per_record": packed / records / 1024,
+            "text_kb_per_record": text / records / 1024,
             "read_s": median(floors), "verify_s": median(verifies), "replay_s": median(replays),
             "read_rate": records / median(floors), "verify_rate": records / median(verifies),
             "replay_rate": records / median(replays),

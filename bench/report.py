@@ -154,7 +154,10 @@ def _audit(results: dict) -> list[str]:
     a = results["audit"]
     return ["## Audit store: `groundwork batch --audit` of the bundled examples' mix", "",
             f"{a['records']:,} records in {a['store_bytes'] / 2**20:,.1f} MB: **{a['kb_per_record']:.1f} "
-            f"KB a record**. Reading every record back (the floor) {a['read_rate']:,.0f}/s; `audit "
+            f"KB a record**, of which the input, plan and trace take {a['packed_kb_per_record']:.1f} KB "
+            f"packed ({a['text_kb_per_record']:.1f} KB as text, "
+            f"{a['text_kb_per_record'] / a['packed_kb_per_record']:.0f}x). "
+            f"Reading every record back, unpacked (the floor) {a['read_rate']:,.0f}/s; `audit "
             f"verify` {a['verify_rate']:,.0f} records/s ({a['verify_over_read']:.1f}x the read); "
             f"`audit replay --all` {a['replay_rate']:,.0f} records/s "
             f"({a['replay_over_read']:.0f}x the read).", ""]

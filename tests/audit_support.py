@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import knowledge_base
+from engine.audit import chain, packing
 from engine.audit.schema import GUARD_TRIGGERS
 from engine.audit.store import AuditStore
 from engine.intake import read_assessment_file
@@ -47,6 +48,12 @@ def small_store(path: Path) -> Path:
 def file_digest(path: Path) -> str:
     """The store file's bytes (after every connection closed, the WAL is folded into it)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def unpacked(fields: dict) -> dict:
+    """A record's fields read with a raw connection, its input, plan and trace as text: the
+    record hash covers the text, not the packed bytes (engine/audit/packing.py)."""
+    return fields | {name: packing.unpack(fields[name]) for name in chain.TEXT_COLUMNS}
 
 
 def unguarded(path: Path) -> sqlite3.Connection:

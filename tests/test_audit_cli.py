@@ -12,6 +12,7 @@ import pytest
 
 from engine.audit import chain
 from engine.audit.export import check_bundle
+from engine.audit.store import AuditStore
 from groundwork.cli import main
 from tests.audit_support import FIXTURES, file_digest, small_store, unguarded
 from tests.helpers import ROOT, run_cli
@@ -121,9 +122,8 @@ def test_list_filters_by_client_and_date(gw, db):
 def test_feedback_is_its_own_chained_record_and_never_echoes_the_comment(gw, db):
     code, out, err = gw("audit", "feedback", 2, "--db", db, "x", "accepted")
     assert code == 2  # 'x' is not in the plan of record 2
-    with sqlite3.connect(db) as conn:
-        intervention = json.loads(conn.execute("SELECT plan_json FROM records WHERE id = 2").fetchone()[0]
-                                  )["deferred"][0]["intervention"]
+    with AuditStore.open(db) as store:
+        intervention = store.record(2).plan["deferred"][0]["intervention"]
     code, out, err = gw("audit", "feedback", 2, intervention, "overridden", "--reason",
                         "not_appropriate_now", "--comment", "Ms Example said no", "--by", "clin-09",
                         "--db", db)

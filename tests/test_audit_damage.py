@@ -12,7 +12,7 @@ import pytest
 
 from engine.audit import integrity
 from engine.audit.store import AuditStore
-from tests.audit_support import FIXTURES, record_case
+from tests.audit_support import FIXTURES, record_case, unpacked
 from tests.helpers import EXAMPLES, run_here
 
 CASE = str(EXAMPLES / "school-age-child.json")
@@ -112,8 +112,8 @@ def test_a_record_rewritten_with_its_hash_recomputed_is_caught_by_the_head_file(
     db = _store(tmp_path / "audit.sqlite")
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TRIGGER records_no_update")
-        row = dict(zip(chain.FIELDS, conn.execute(
-            f"SELECT {', '.join(chain.FIELDS)} FROM records WHERE id = 4").fetchone()))
+        row = unpacked(dict(zip(chain.FIELDS, conn.execute(
+            f"SELECT {', '.join(chain.FIELDS)} FROM records WHERE id = 4").fetchone())))
         row["client_id"] = "SOMEONE-ELSE"
         row["record_hash"] = chain.record_hash(row)
         conn.execute("UPDATE records SET client_id = ?, record_hash = ? WHERE id = 4",
@@ -179,7 +179,7 @@ def _rewrite_history(db, record_id: int) -> None:
     from engine.audit import chain
     with sqlite3.connect(db) as conn:
         conn.execute("DROP TRIGGER records_no_update")
-        rows = [dict(zip(chain.FIELDS, row)) for row in conn.execute(
+        rows = [unpacked(dict(zip(chain.FIELDS, row))) for row in conn.execute(
             f"SELECT {', '.join(chain.FIELDS)} FROM records ORDER BY id")]
         prev = chain.GENESIS
         for row in rows:

@@ -39,6 +39,9 @@ def _tampered_value(field, value, kind):
         return 1 if value is None else value + 1000
     if field in ("record_hash", "prev_hash"):
         return ("f" if value[0] != "f" else "e") + value[1:]
+    if isinstance(value, bytes):  # an assessment's packed input, plan or trace: one bit flipped
+        middle = len(value) // 2
+        return value[:middle] + bytes([value[middle] ^ 1]) + value[middle + 1:]
     return "x" if value is None else value + " "
 
 

@@ -15,6 +15,12 @@ verifiable:
 
 A clinician's free-text comment enters the hash only as its own SHA-256 (`comment_sha256`): an
 exported bundle can leave the comment out and still let anyone recompute every record hash.
+
+The hash covers the JSON texts themselves, however they are stored: an assessment record's texts
+are stored packed since schema 6 (engine/audit/packing.py) and are unpacked before hashing. The
+walks over the whole chain (`audit verify`, the check before an append) pass them here as UTF-8
+bytes, which spares decoding 70 KB a record to text and encoding it back; a packed frame passed
+by mistake is refused (ValueError), never hashed as if it were the text.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from dsl.kb import content_hash
+from engine.audit.packing import MAGIC as PACKED_MAGIC
 from engine.pipeline import HASH_FORMAT as INPUT_HASH_FORMAT, canonical_json, canonical_json_v1
 
 GENESIS = "0" * 64
@@ -41,7 +48,12 @@ FIELDS = (
 )
 
 
-def sha256_text(text: str) -> str:
+def sha256_text(text: str | bytes) -> str:
+    """SHA-256 of a text (str, or its UTF-8 bytes)."""
+    if isinstance(text, bytes):
+        if text.startswith(PACKED_MAGIC):
+            raise ValueError("a packed field: unpack it first (engine/audit/packing.py)")
+        return hashlib.sha256(text).hexdigest()
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -57,9 +69,15 @@ def preimage(fields: dict) -> dict:
 
 
 def record_hash(fields: dict) -> str:
-    """The hash of a record under its own `hash_format` (HASH_FORMAT for a new record)."""
+    """The hash of a record under its own `hash_format` (HASH_FORMAT for a new record). The JSON
+    texts are str or UTF-8 bytes, never packed."""
     if fields.get("hash_format", HASH_FORMAT) == 1:
-        return sha256_text(canonical_json_v1(preimage(fields)))
+        image = preimage(fields)
+        for column in TEXT_COLUMNS:
+            if isinstance(image[column], bytes):
+                sha256_text(image[column])  # refuses a packed frame
+                image[column] = image[column].decode("utf-8")
+        return sha256_text(canonical_json_v1(image))
     image = preimage(fields)
     for column in TEXT_COLUMNS:
         text = image.pop(column)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from engine.audit import accounts, summaries
+from engine.audit import accounts, packing, summaries
 
 APPLICATION_ID = 0x4757_4155  # "GWAU"
 
@@ -93,7 +93,9 @@ _REGION_BANDS = (
     "INSERT INTO region_bands SELECT r.id, r.client_id, r.assessment_date, "
     "json_extract(j.value, '$.region'), json_extract(j.value, '$.phase'), "
     "json_extract(j.value, '$.band'), json_extract(j.value, '$.score') "
-    "FROM {source}, json_each(r.plan_json, '$.regions') AS j")
+    "FROM {source}, json_each({plan}, '$.regions') AS j")
+_NEW_RECORD = ("(SELECT NEW.id AS id, NEW.client_id AS client_id, NEW.assessment_date AS "
+               "assessment_date, NEW.plan_json AS plan_json) AS r")
 _V2 = (
     _admit_outcome_kinds,
     # Outcome events and exposure periods are records too (same chain, fields in the hashed
@@ -176,13 +178,32 @@ _V2 = (
     "record_id, band)",
     "CREATE INDEX region_bands_by_date ON region_bands (assessment_date)",
     f"""CREATE TRIGGER records_region_bands AFTER INSERT ON records WHEN NEW.kind = 'assessment'
-        BEGIN {_REGION_BANDS.format(source="(SELECT NEW.id AS id, NEW.client_id AS client_id, "
-                                           "NEW.assessment_date AS assessment_date, "
-                                           "NEW.plan_json AS plan_json) AS r")}; END""",
-    _REGION_BANDS.format(source="records AS r") + " WHERE r.kind = 'assessment'",
+        BEGIN {_REGION_BANDS.format(source=_NEW_RECORD, plan="r.plan_json")}; END""",
+    _REGION_BANDS.format(source="records AS r", plan="r.plan_json") + " WHERE r.kind = 'assessment'",
     *(f"""CREATE TRIGGER region_bands_no_{verb.lower()} BEFORE {verb} ON region_bands
          BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
       for verb in ("UPDATE", "DELETE")),
+)
+
+# An assessment's input, plan and trace are stored packed (engine/audit/packing.py, issue #20).
+# The records already stored keep their text: no row is rewritten, the append-only triggers stay
+# in place throughout, and every reader takes either form. The store keeps its own copy of the
+# compression dictionary (so that it can be read without Groundwork), and region_bands are derived
+# from the plan as before, through audit_text(), which every connection the store opens has.
+_V6 = (
+    """CREATE TABLE compression_dictionaries (
+        dict_id INTEGER PRIMARY KEY,
+        data    BLOB NOT NULL,
+        sha256  TEXT NOT NULL
+    )""",
+    packing.store_dictionaries,
+    *(f"""CREATE TRIGGER compression_dictionaries_no_{verb.lower()} BEFORE {verb}
+         ON compression_dictionaries
+         BEGIN SELECT RAISE(ABORT, 'the audit store is append-only'); END"""
+      for verb in ("UPDATE", "DELETE")),
+    "DROP TRIGGER records_region_bands",
+    f"""CREATE TRIGGER records_region_bands AFTER INSERT ON records WHEN NEW.kind = 'assessment'
+        BEGIN {_REGION_BANDS.format(source=_NEW_RECORD, plan="audit_text(r.plan_json)")}; END""",
 )
 
 # (version, statements): append new versions; never edit a released one. A statement is SQL, or
@@ -196,11 +217,13 @@ MIGRATIONS: tuple[tuple[int, tuple], ...] = (
     (4, ("CREATE INDEX records_by_input ON records (input_hash, kb_hash, engine_version, drafts) "
          "WHERE kind = 'assessment'",)),
     (5, accounts.MIGRATION),  # personal accounts and web sessions: operational, not chained
+    (packing.PACKED_SINCE, _V6),  # an assessment's large fields packed
 )
 CURRENT_VERSION = MIGRATIONS[-1][0]
 GUARD_TRIGGERS = tuple(f"{table}_no_{verb}"
                        for table in ("records", "kb_sources", "kb_files", "region_bands",
-                                     "outcome_events", "exposure_months", "calendar_months")
+                                     "outcome_events", "exposure_months", "calendar_months",
+                                     "compression_dictionaries")
                        for verb in ("update", "delete"))
 
 

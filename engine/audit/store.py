@@ -23,7 +23,7 @@ from pathlib import Path
 from dsl.errors import GroundworkError
 from dsl.kb import INSTRUMENT_FILE, rule_files
 from dsl.checked import CheckedKnowledgeBase
-from engine.audit import chain, integrity, schema, summaries
+from engine.audit import chain, integrity, packing, schema, summaries
 from engine.audit.errors import audit_error
 from engine.audit.transaction import immediate
 from engine.audit.trace import trace_of
@@ -33,22 +33,28 @@ DB_ENV = "GROUNDWORK_DB"
 RECORD_COLUMNS = ", ".join(chain.FIELDS)  # named, in Record's order: a later column cannot shift them
 SQLITE_HEADER = b"SQLite format 3\x00"
 NOT_A_DATABASE = 26  # SQLITE_NOTADB: the file does not start with SQLITE_HEADER
-_PLAN_REGIONS = ("SELECT json_extract(j.value, '$.region') AS region, json_extract(j.value, '$.phase') "
-                 "AS phase, json_extract(j.value, '$.band') AS band, json_extract(j.value, '$.score') "
-                 "AS score FROM json_each(r.plan_json, '$.regions') AS j")
-REGION_BAND_MISMATCHES = f"""
-    SELECT r.id FROM records AS r WHERE r.kind = 'assessment' AND EXISTS (
-        SELECT * FROM ({_PLAN_REGIONS}) EXCEPT SELECT region, phase, band, score FROM region_bands
-        WHERE record_id = r.id AND client_id = r.client_id AND assessment_date = r.assessment_date)
+# region_bands against the plans' regions, set against set. `audit verify` reads each plan's
+# regions as it walks the chain (the plan is packed: SQL alone cannot read it fast) and stages
+# their JSON text in a temporary table of its own connection (the store itself is not written);
+# SQLite reads them as the trigger that derived the rows did.
+_PLAN_REGIONS_TABLE = ("CREATE TEMP TABLE IF NOT EXISTS plan_regions (record_id INTEGER NOT NULL, "
+                       "client_id TEXT, assessment_date TEXT, regions TEXT, path TEXT NOT NULL)")
+REGION_BAND_MISMATCHES = """
+    WITH expected AS MATERIALIZED (
+        SELECT p.record_id, p.client_id, p.assessment_date, json_extract(j.value, '$.region'),
+               json_extract(j.value, '$.phase'), json_extract(j.value, '$.band'),
+               json_extract(j.value, '$.score')
+        FROM temp.plan_regions AS p, json_each(p.regions, p.path) AS j WHERE json_valid(p.regions)),
+    stored AS (SELECT record_id, client_id, assessment_date, region, phase, band, score
+               FROM main.region_bands)
+    SELECT record_id FROM (SELECT * FROM expected EXCEPT SELECT * FROM stored)
+    WHERE record_id <= :upto
     UNION
-    SELECT b.record_id FROM region_bands AS b LEFT JOIN records AS r ON r.id = b.record_id
-    WHERE r.id IS NULL OR r.kind != 'assessment' OR NOT EXISTS (
-        SELECT 1 FROM ({_PLAN_REGIONS}) AS p WHERE p.region = b.region AND p.phase IS b.phase
-        AND p.band = b.band AND p.score IS b.score AND r.client_id = b.client_id
-        AND r.assessment_date = b.assessment_date)
+    SELECT record_id FROM (SELECT * FROM stored EXCEPT SELECT * FROM expected)
+    WHERE record_id <= :upto
     ORDER BY 1"""
 _EVENT_COLUMNS = (("kind", "r.kind"), ("client_id", "r.client_id"),
-                  *((column, f"json_extract(r.input_json, '$.{key}')") for column, key in (
+                  *((column, f"json_extract(audit_text(r.input_json), '$.{key}')") for column, key in (
                       ("event", "event"), ("event_date", "date"), ("period_end", "to"),
                       ("days", "days"), ("setting", "setting"))))
 OUTCOME_EVENT_MISMATCHES = f"""
@@ -124,21 +130,22 @@ def default_db_path(environ: dict | None = None) -> Path:
     return Path(data_home) / "groundwork" / "audit.sqlite"
 
 
-def _store_error(error: sqlite3.Error, display: str):
+def _store_error(error: Exception, display: str):
     return audit_error("E709", f"the audit store could not be used: {error}", display,
                        hint="run `groundwork audit verify`; restore the file from a backup "
                             "if it is damaged")
 
 
 def _guarded(method):
-    """SQLite failures (locked, disk full, damaged file) become one clear message, exit 2 —
-    in a generator too, where they happen while the caller iterates, not when it calls."""
+    """SQLite failures (locked, disk full, damaged file) and packed fields that cannot be
+    unpacked become one clear message, exit 2 — in a generator too, where they happen while the
+    caller iterates, not when it calls."""
     if inspect.isgeneratorfunction(method):
         @wraps(method)
         def iterate(self, *args, **kwargs):
             try:
                 yield from method(self, *args, **kwargs)
-            except sqlite3.Error as error:
+            except (sqlite3.Error, packing.PackingError) as error:
                 raise _store_error(error, self.display) from None
         return iterate
 
@@ -146,7 +153,7 @@ def _guarded(method):
     def call(self, *args, **kwargs):
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, packing.PackingError) as error:
             raise _store_error(error, self.display) from None
     return call
 
@@ -234,7 +241,7 @@ class AuditStore:
     def get(self, record_id: int) -> Record | None:
         row = self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records WHERE id = ?",
                                 (record_id,)).fetchone()
-        return Record(*row) if row else None
+        return _record(row) if row else None
 
     def record(self, record_id: int, kind: str | None = None) -> Record:
         """The record with this id, or exit 2 naming the store and the known range."""
@@ -259,7 +266,7 @@ class AuditStore:
             if value is not None:
                 query += f" AND {column} {op} ?"
                 args.append(value)
-        return [Record(*row) for row in self.conn.execute(query + " ORDER BY id", args)]
+        return [_record(row) for row in self.conn.execute(query + " ORDER BY id", args)]
 
     @_guarded
     def iter_records(self, first: int = 1, last: int | None = None, kind: str | None = None):
@@ -272,13 +279,21 @@ class AuditStore:
         if kind is not None:
             query, args = query + " AND kind = ?", args + [kind]
         for row in self.conn.execute(query + " ORDER BY id", args):
-            yield Record(*row)
+            yield _record(row)
+
+    @_guarded
+    def iter_stored(self):
+        """Every record in id order as stored: its fields in a dict, the input, plan and trace as
+        the store holds them (text, or packed). For the walks over the whole chain, which unpack
+        and hash them without building a Record (engine/audit/verify.py)."""
+        for row in self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records ORDER BY id"):
+            yield dict(zip(chain.FIELDS, row))
 
     @_guarded
     def feedback_for(self, record_id: int) -> list[Record]:
         rows = self.conn.execute(f"SELECT {RECORD_COLUMNS} FROM records "
                                  "WHERE kind = 'feedback' AND target_id = ? ORDER BY id", (record_id,))
-        return [Record(*row) for row in rows]
+        return [_record(row) for row in rows]
 
     @_guarded
     def clients(self) -> list[str]:
@@ -297,9 +312,25 @@ class AuditStore:
                 for path, data in rows}
 
     @_guarded
-    def region_band_mismatches(self) -> list[int]:
-        """Assessment records whose derived region_bands rows differ from their plan's regions."""
-        return [row[0] for row in self.conn.execute(REGION_BAND_MISMATCHES)]
+    def stage_plan_regions(self, rows: list[tuple]) -> None:
+        """Assessments' regions as read from their plans, for region_band_mismatches(): record
+        id, client, assessment date, a JSON text, and the path of the regions in it ("$" when
+        the text is the plan's `regions` value, "$.regions" when it is the whole plan)."""
+        self.conn.execute(_PLAN_REGIONS_TABLE)
+        self.conn.executemany("INSERT INTO temp.plan_regions VALUES (?, ?, ?, ?, ?)", rows)
+
+    @_guarded
+    def region_band_mismatches(self, upto: int | None = None) -> list[int]:
+        """The records whose region_bands rows differ from the regions staged from their plans
+        (stage_plan_regions: every region of every assessment's plan), both ways: an assessment
+        whose rows are missing or differ, and rows of a record that is not an assessment. `upto`:
+        only records up to that id (the plans after it could not be read)."""
+        self.conn.execute(_PLAN_REGIONS_TABLE)
+        try:
+            return [row[0] for row in self.conn.execute(
+                REGION_BAND_MISMATCHES, {"upto": 2**63 - 1 if upto is None else upto})]
+        finally:
+            self.conn.execute("DROP TABLE temp.plan_regions")
 
     @_guarded
     def outcome_event_mismatches(self) -> list[int]:
@@ -323,6 +354,11 @@ class AuditStore:
         the rows they total."""
         return [table for table, query in summaries.mismatch_queries().items()
                 if self.conn.execute(query).fetchone()[0]]
+
+    @_guarded
+    def dictionary_problems(self) -> list[str]:
+        """The store's copies of the compression dictionaries, checked (engine/audit/packing.py)."""
+        return packing.dictionary_problems(self.conn)
 
     @_guarded
     def missing_guards(self) -> list[str]:
@@ -371,6 +407,7 @@ class AuditStore:
                                      [(kb.content_hash, p, data) for p, data in sorted(source.items())])
                 last = conn.execute("SELECT id, record_hash FROM records ORDER BY id DESC LIMIT 1").fetchone()
                 last_id, last_hash = last if last else (0, chain.GENESIS)
+                packed = schema.user_version(conn) >= packing.PACKED_SINCE
                 for fields in entries:
                     recorded = _recorded_already(conn, fields)
                     if recorded is not None:
@@ -379,7 +416,10 @@ class AuditStore:
                     row: dict[str, Any] = {name: None for name in chain.FIELDS}
                     row.update(fields, id=last_id + 1, hash_format=chain.HASH_FORMAT,
                                recorded_at=utc_now(), prev_hash=last_hash)
-                    row["record_hash"] = chain.record_hash(row)
+                    row["record_hash"] = chain.record_hash(row)  # over the texts, then packed
+                    if packed and packing.packs(row["kind"]):
+                        row.update({name: None if row[name] is None else packing.pack(row[name])
+                                    for name in chain.TEXT_COLUMNS})
                     columns = ", ".join(chain.FIELDS)
                     marks = ", ".join("?" for _ in chain.FIELDS)
                     conn.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",
@@ -397,6 +437,17 @@ class AuditStore:
 
     def _transaction(self):
         return immediate(self.conn)
+
+
+_TEXT_INDEXES = tuple(chain.FIELDS.index(name) for name in chain.TEXT_COLUMNS)
+
+
+def _record(row: tuple) -> Record:
+    """A stored row as a Record, its input, plan and trace as text (unpacked if packed)."""
+    values = list(row)
+    for index in _TEXT_INDEXES:
+        values[index] = packing.unpack(values[index])
+    return Record(*values)
 
 
 _WRITER_LOCKS: dict[str, threading.Lock] = {}
@@ -498,6 +549,7 @@ def _connect(path: Path, mode: str, make_parents: bool) -> sqlite3.Connection:
                                isolation_level=None, timeout=30)
     except sqlite3.Error as error:
         raise audit_error("E702", f"cannot open the audit store: {error}", display) from None
+    packing.register(conn)  # audit_text(), for the triggers and the reports (before any write)
     try:
         _prepare(conn, display, mode)
     except BaseException:

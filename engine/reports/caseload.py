@@ -16,7 +16,8 @@ from engine.audit.store import AuditStore
 
 _QUERY = """
     WITH assessed AS (
-        SELECT id, client_id, assessor_id, assessment_date, kb_name, kb_version, plan_json,
+        SELECT id, client_id, assessor_id, assessment_date, kb_name, kb_version,
+               audit_text(plan_json) AS plan_json,  -- unpacked (engine/audit/packing.py)
                lead(assessment_date) OVER (PARTITION BY client_id ORDER BY assessment_date, id) AS next
         FROM records WHERE kind = 'assessment')
     SELECT a.id, a.client_id, a.assessor_id, a.assessment_date, a.kb_name, a.kb_version,
@@ -46,7 +47,7 @@ TAIL = ("recommended", "deferred", "avoided", "critical_flags", "accepted", "ove
 
 def regions(store: AuditStore) -> list[str]:
     """Region names as the newest plan lists them (lowest first); any others after, by name."""
-    row = store.conn.execute("SELECT plan_json FROM records WHERE kind = 'assessment' "
+    row = store.conn.execute("SELECT audit_text(plan_json) FROM records WHERE kind = 'assessment' "
                              "ORDER BY id DESC LIMIT 1").fetchone()
     ordered = [r[0] for r in store.conn.execute(
         "SELECT json_extract(value, '$.region') FROM json_each(?, '$.regions')", (row[0],))] if row else []
