@@ -76,7 +76,6 @@ class Sequencer:
         self.assessment = assessment
         self.facts = facts
         self.derived = frozenset(derived)
-        self.types = kb.fact_types()
         self._evaluations: dict[int, Evaluation] = {}
         self._reasons: dict[str, p.Reason] = {}
         self.bands = {s.name: s.band for s in facts.regions}
