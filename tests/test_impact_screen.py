@@ -18,12 +18,13 @@ import knowledge_base
 from dsl import ast
 from dsl.evaluate import fire_reference
 from dsl.vocabulary import BANDS
-from engine.facts import build_facts
+from engine.facts import build_facts, some_facts
 from engine.models import Assessment
+from engine.pipeline import assess
 from engine.plan import Provenance
 from engine.runtime import Firing
 from engine.sequence import Sequencer, gather
-from groundwork.trainer.impact import compare_plans
+from groundwork.trainer.impact import _Context, _matched_under_head, compare_plans
 from groundwork.trainer.screen import can_hold, screen
 from tests.helpers import ROOT, run_cli
 from tests.strategies import assessments
@@ -80,6 +81,9 @@ def changes(draw):
         when = _bands_changed(rule.when, draw(st.sampled_from(BANDS)))
         assume(when is not None)
         changed = dataclasses.replace(rule, when=when)
+        if draw(st.booleans()):  # reworded as a trainer would, with the condition
+            changed = dataclasses.replace(changed, version="9.9.9", title="Reworded",
+                                          evidence="expert_consensus", rationale="Reworded.")
         if kind == "copy":
             derives = any(isinstance(a, ast.Derive) for a in rule.actions)
             assume(not derives)
@@ -111,6 +115,64 @@ def test_a_case_the_screen_lets_go_cannot_change(head, clients):
         assert fired_before == fired_after
         assert not compare_plans("c", base_plan, fired_before, head_plan, fired_after,
                                  BASE, head).changes
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(changes(), st.lists(assessments(ITEMS), min_size=2, max_size=2))
+def test_the_heads_firings_worked_out_from_the_bases_are_the_heads_own(head, clients):
+    """When no changed rule derives a fact the diff runs the rule engine once, on the base, and
+    works out what the head fires: it must be what the head's rules fire."""
+    the_screen = screen(BASE, head)
+    assume(the_screen.derive_free)
+    context = _Context(BASE, head, the_screen, False, None)
+    for raw in clients:
+        base = assess(Assessment.model_validate(raw), raw, BASE)
+        firings, derived = _matched_under_head(context, base)
+        fired, derived_after = fire_reference(head.active_rules(), base.facts.values,
+                                              head.fact_types())
+        assert sorted(f.rule_id for f in firings) == sorted(fired)
+        assert set(derived) == derived_after
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(assessments(ITEMS), st.sets(st.sampled_from(sorted(BASE.fact_types())), max_size=6))
+def test_the_screens_few_facts_are_those_of_the_whole_build(raw, paths):
+    assessment = Assessment.model_validate(raw)
+    every = build_facts(assessment, BASE).values
+    assert some_facts(assessment, BASE, paths) == {path: every[path] for path in paths}
+
+
+def test_a_moved_threshold_reassesses_only_the_clients_between_the_old_and_the_new():
+    """feelings-literacy's rule asks `cortex.band >= mild and age.years <= 7`: moved to
+    `>= moderate`, it fires differently only for a young child whose cortical band is mild."""
+    rule = next(r for r in RULES if r.id == "reason-feelings-literacy-young")
+    moved = _bands_changed(rule.when, "moderate")
+    head = dataclasses.replace(BASE, rules=tuple(
+        dataclasses.replace(r, when=moved, version="1.1.0") if r is rule else r for r in RULES),
+        content_hash="head")
+    the_screen = screen(BASE, head)
+    assert [r.condition_only for r in the_screen.rules] == [True]
+
+    def affected(age, cortex):
+        facts = {"age.years": age, "cortex.band": cortex}
+        return the_screen.may_affect(facts, BASE)
+
+    assert affected(5, "mild")
+    assert not affected(5, "moderate") and not affected(5, "severe")  # fires under both
+    assert not affected(5, "typical") and not affected(12, "mild")  # fires under neither
+
+
+def test_a_changed_action_reassesses_wherever_either_version_can_fire():
+    rule = next(r for r in RULES if r.id == "reason-feelings-literacy-young")
+    actions = (dataclasses.replace(rule.actions[0], intervention="social-skills-group"),)
+    head = dataclasses.replace(BASE, rules=tuple(
+        dataclasses.replace(r, actions=actions) if r is rule else r for r in RULES),
+        content_hash="head")
+    the_screen = screen(BASE, head)
+    assert [r.condition_only for r in the_screen.rules] == [False]
+    assert the_screen.may_affect({"age.years": 5, "cortex.band": "severe"}, BASE)
+    assert not the_screen.may_affect({"age.years": 5, "cortex.band": "typical"}, BASE)
 
 
 def test_a_change_beyond_the_rules_screens_nothing():

@@ -53,8 +53,8 @@ def screen_line(run) -> str:
         return (f"{total} case{'s' if total != 1 else ''} assessed under both knowledge bases "
                 "(the change reaches beyond the rules, or --full)")
     return (f"{run.assessed} of {total} case{'s' if total != 1 else ''} assessed again: no "
-            f"changed rule ({', '.join(run.screen.changed_rules) or 'none'}) can fire for the "
-            f"other {run.screened_out}")
+            f"changed rule ({', '.join(run.screen.changed_rules) or 'none'}) can fire, or fire "
+            f"differently, for the other {run.screened_out}")
 
 
 def counts(case: CaseImpact) -> dict[str, int]:

@@ -13,6 +13,13 @@ only a condition that is false whatever is derived rules its rule out. That is c
 case let through may turn out unchanged — and it is exact where it matters: a case screened out
 cannot change (a property test compares screened and full diffs over generated changes).
 
+The commonest change, a condition edited (a threshold moved, a clause added), is screened more
+tightly. When the two versions of a rule differ only in their condition and in wording the plan
+merely quotes (title, version, sources), the rule does the same in both knowledge bases for every
+client on whom it fires in both or in neither; so a case is let go when both conditions are
+decided by the client's own facts and decided alike. The condition is then true (or false)
+whatever is derived, so both runs reach the same firings, whatever stratum the rule sits in.
+
 Any change outside the rules (a threshold, a gate policy, the catalog, the instrument …) can move
 every plan, and the screen then lets every case through.
 """
@@ -28,23 +35,61 @@ from dsl.checked import CheckedKnowledgeBase
 
 
 @dataclass(frozen=True)
-class Screen:
-    """What a change touches: the conditions of the changed rules that can fire (None: the change
-    reaches beyond the rules, so every case must be assessed again)."""
+class ChangedRule:
+    """One changed rule: its condition in each knowledge base (None where it is absent or does not
+    fire there: retired, or a draft without --drafts)."""
 
-    conditions: tuple[ast.Condition, ...] | None
+    id: str
+    before: ast.Condition | None
+    after: ast.Condition | None
+    condition_only: bool  # active in both, and alike in everything the plan acts on
+    derives: bool  # a version that fires derives a fact (other rules may then fire differently)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a change touches: the changed rules that can fire (None: the change reaches beyond the
+    rules, so every case must be assessed again)."""
+
+    rules: tuple[ChangedRule, ...] | None
     changed_rules: tuple[str, ...] = ()
 
     @property
     def everything(self) -> bool:
-        return self.conditions is None
+        return self.rules is None
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """The client's facts the changed rules' conditions test: all `may_affect` needs."""
+        conditions = [c for rule in self.rules or () for c in (rule.before, rule.after) if c]
+        return tuple(sorted({node.path for c in conditions for node in ast.walk(c)
+                             if not isinstance(node, _COMPOUND)}))
+
+    @property
+    def derive_free(self) -> bool:
+        """No changed rule derives a fact: every unchanged rule then fires alike under both
+        knowledge bases, on every case (only derived facts carry one rule's firing to another)."""
+        return self.rules is not None and not any(rule.derives for rule in self.rules)
 
     def may_affect(self, facts: dict, kb: CheckedKnowledgeBase) -> bool:
-        """Whether some changed rule can fire on a client with these (non-derived) facts."""
-        if self.conditions is None:
+        """Whether some changed rule can fire, or fire differently, on a client with these
+        (non-derived) facts."""
+        if self.rules is None:
             return True
         types = kb.fact_types()
-        return any(can_hold(c, facts, types) is not False for c in self.conditions)
+        for rule in self.rules:
+            before = False if rule.before is None else can_hold(rule.before, facts, types)
+            after = False if rule.after is None else can_hold(rule.after, facts, types)
+            if rule.condition_only:
+                if before is None or after is None or before != after:
+                    return True
+            elif before is not False or after is not False:
+                return True
+        return False
+
+
+# What the engine never reads from a rule, or reads only to quote it in a reason's wording.
+_WORDING = ("when", "version", "title", "evidence", "source", "author", "rationale", "field_pos")
 
 
 def screen(base: CheckedKnowledgeBase, head: CheckedKnowledgeBase, drafts: bool = False) -> Screen:
@@ -56,10 +101,26 @@ def screen(base: CheckedKnowledgeBase, head: CheckedKnowledgeBase, drafts: bool 
     changed = sorted(rule_id for rule_id in before.keys() | after.keys()
                      if _shape(before.get(rule_id)) != _shape(after.get(rule_id)))
     active = {"approved", "draft"} if drafts else {"approved"}
-    conditions = tuple(rule.when for rule_id in changed for rule in (before.get(rule_id),
-                                                                     after.get(rule_id))
-                       if rule is not None and rule.status in active)
-    return Screen(conditions, tuple(changed))
+
+    def firing(rule):
+        return rule if rule is not None and rule.status in active else None
+
+    rules = []
+    for rule_id in changed:
+        old, new = firing(before.get(rule_id)), firing(after.get(rule_id))
+        if old is None and new is None:
+            continue  # fires in neither: nothing it does can differ
+        alike = old is not None and new is not None and _effect(old) == _effect(new)
+        derives = any(isinstance(action, ast.Derive) for rule in (old, new) if rule is not None
+                      for action in rule.actions)
+        rules.append(ChangedRule(rule_id, old.when if old else None, new.when if new else None,
+                                 alike, derives))
+    return Screen(tuple(rules), tuple(changed))
+
+
+def _effect(rule) -> tuple:
+    """A rule as the engine acts on it: everything but its condition and its wording."""
+    return _shape(dataclasses.replace(rule, **{name: None for name in _WORDING}))
 
 
 def can_hold(node: ast.Condition, values: dict, types) -> bool | None:
@@ -80,6 +141,9 @@ def can_hold(node: ast.Condition, values: dict, types) -> bool | None:
             return decisive
         return None if None in parts else not decisive
     return None  # a construct this screen does not know: assume it may hold
+
+
+_COMPOUND = (ast.FactRef, ast.Not, ast.And, ast.Or)  # every other condition node tests a fact
 
 
 def _mentions_derived(node) -> bool:
