@@ -104,12 +104,18 @@ def provenance_for(kb: CheckedKnowledgeBase, raw, drafts: bool = False,
                       instrument_version=kb.instrument.version)
 
 
+Matched = tuple[tuple[Firing, ...], dict[str, tuple[str, ...]]]  # firings, derived facts
+
+
 def assess(assessment: Assessment, raw: dict, kb: CheckedKnowledgeBase, drafts: bool = False,
-           hash_format: int = HASH_FORMAT) -> Outcome:
+           hash_format: int = HASH_FORMAT, facts: ClientFacts | None = None,
+           matched: Matched | None = None) -> Outcome:
     """The plan for one assessment. `hash_format`: how its input hash is made (a replay of a
-    record gives the record's own)."""
-    facts = build_facts(assessment, kb)
-    firings, derived = runner_for(kb, drafts).run(facts.values)
+    record gives the record's own). `facts` and `matched`: the client's facts, and what the
+    rules fired on them, where the caller has them already (the impact diff assesses a case
+    under two knowledge bases whose facts agree, groundwork/trainer/impact.py)."""
+    facts = facts if facts is not None else build_facts(assessment, kb)
+    firings, derived = matched if matched is not None else runner_for(kb, drafts).run(facts.values)
     provenance = provenance_for(kb, raw, drafts, hash_format)
     sequencer = Sequencer(kb, assessment, facts, derived)
     plan, decisions = sequencer.decide(gather(kb, firings), provenance)

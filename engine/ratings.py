@@ -48,15 +48,16 @@ class ItemRating:
         return max(values) - min(values) if len(values) > 1 else 0
 
 
-def resolve_ratings(assessment: Assessment, kb: CheckedKnowledgeBase) -> tuple[ItemRating, ...]:
-    """Every item of the instrument, in instrument order."""
+def resolve_ratings(assessment: Assessment, kb: CheckedKnowledgeBase,
+                    items: tuple[Item, ...] | None = None) -> tuple[ItemRating, ...]:
+    """Every item of the instrument, in instrument order (or only `items`, in their order)."""
     instrument = kb.instrument
     age = assessment.age.total_months
     given: dict[str, list[tuple[str, int | None]]] = {}
     for rating in assessment.ratings:
         given.setdefault(rating.item, []).append((rating.informant, rating.value))
     out = []
-    for item in instrument.items:
+    for item in instrument.items if items is None else items:
         recorded = tuple(given.get(item.id, ()))
         due = item.due_at(age)
         known = [(who, v) for who, v in recorded if v is not None]

@@ -243,30 +243,40 @@ def evaluate_local(cases: Sequence[CaseInput], kb: CheckedKnowledgeBase, workers
         for chunk in chunked(cases, chunk_size):
             yield _evaluate_chunk(chunk)
         return
+    try:
+        yield from map_forked(_evaluate_chunk, chunked(cases, chunk_size), workers)
+    except BrokenProcessPool:
+        raise EngineFailure("a batch worker process died; no results were written") from None
+
+
+def map_forked(function: Callable[[list], list], chunks: Iterator[list],
+               workers: int) -> Iterator[list]:
+    """`function` of each chunk, in order, on `workers` forked processes, which inherit what this
+    process holds (set what `function` reads before calling). At most two chunks a worker are
+    queued, so a huge caseload is never all pickled at once; Ctrl-C is left to this process."""
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_ignore_interrupt) as pool:
         pending: deque = deque()
-        chunks = chunked(cases, chunk_size)
-        try:
-            pending.append(_fork_and_submit(pool, next(chunks)))
-            for chunk in chunks:
-                pending.append(pool.submit(_evaluate_chunk, chunk))
-                if len(pending) >= 2 * workers:  # bounded: a huge caseload is never all queued
-                    yield pending.popleft().result()
-            while pending:
+        first = next(chunks, None)
+        if first is None:
+            return
+        pending.append(_fork_and_submit(pool, function, first))
+        for chunk in chunks:
+            pending.append(pool.submit(function, chunk))
+            if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
-        except BrokenProcessPool:
-            raise EngineFailure("a batch worker process died; no results were written") from None
+        while pending:
+            yield pending.popleft().result()
 
 
-def _fork_and_submit(pool: ProcessPoolExecutor, chunk: list[CaseInput]):
+def _fork_and_submit(pool: ProcessPoolExecutor, function: Callable[[list], list], chunk: list):
     """The first submit forks every worker. Objects frozen meanwhile (the knowledge base, the
     compiled rules, the modules) are never visited by the workers' garbage collector, so their
     memory pages stay shared with this process instead of being copied."""
     gc.freeze()
     try:
-        return pool.submit(_evaluate_chunk, chunk)
+        return pool.submit(function, chunk)
     finally:
         gc.unfreeze()
 
