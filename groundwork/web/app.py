@@ -8,6 +8,7 @@ when an OpenID Connect provider is configured) and /static.
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -18,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 import knowledge_base
 from engine import __version__
 from engine.models import Assessment
+from engine.runtime import runner_for
 from explain.models import Explanation
 from groundwork.web import api, cds_hooks, errors, outcomes, pages, plans
 from groundwork.web.middleware import AuthGate, BodyLimit, Guard, SecurityHeaders, StrictJson
@@ -36,6 +38,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         plans.hold_open(app.state)  # see plans.hold_open: one idle connection while serving
+        runner_for(app.state.kb)  # the rules registered with the engine before the first request
+        # What is loaded by now (the knowledge base, its compiled rules, the routes, the
+        # modules) lives as long as the server: moved out of the collector's reach, a full
+        # collection no longer walks it in the middle of somebody's request.
+        gc.freeze()
         try:
             yield
         finally:
