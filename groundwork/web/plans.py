@@ -127,6 +127,12 @@ def intervention_id(kb: CheckedKnowledgeBase, typed: str) -> str:
             "GET /api/knowledge-base lists every intervention") from None
 
 
+# This process's requests append one at a time, waking in turn as each finishes: left to
+# SQLite's busy handler, threads waiting for the write lock sleep and retry with pauses that grow
+# to 100 ms, the tail of the server's latency (workers in other processes still queue that way).
+_APPENDING = threading.Lock()
+
+
 def assess_and_record(state, text: str, display: str,
                       actor: str | None = None) -> tuple[Context, Appended]:
     """Validate, assess and record one case given as JSON text (422 naming the field if bad).
@@ -138,7 +144,8 @@ def assess_and_record(state, text: str, display: str,
     except GroundworkError as error:  # the named previous record, not the store itself
         raise from_groundwork(error, 422, "previous_record") from None
     try:
-        appended = service.record_plan(ctx, raw, state.settings.db, actor)
+        with _APPENDING:
+            appended = service.record_plan(ctx, raw, state.settings.db, actor)
     except GroundworkError as error:  # the store, not the case: no plan is given unrecorded
         raise from_groundwork(error, store_status(error), "(audit store)") from None
     state.contexts.put((appended.id, appended.record_hash), ctx)
