@@ -231,23 +231,21 @@ class _Context:
 def _compare_one(context: _Context, item: Case | CaseInput) -> tuple[CaseImpact, int]:
     case = item if isinstance(item, Case) else _input_case(item, context.base)
     the_screen, drafts = context.screen, context.drafts
-    if the_screen.everything:  # the facts themselves may differ: each knowledge base its own
-        base_facts = head_facts = None
-    else:
+    facts = None  # when the screen is off, the two knowledge bases' facts may differ
+    if not the_screen.everything:  # they agree: the screen's change is to rules alone
         values = some_facts(case.assessment, context.base, the_screen.reads)
         if not the_screen.may_affect(values, context.base):
             return CaseImpact(case.name, case.source), 0
-        base_facts = head_facts = build_facts(case.assessment, context.base)
+        facts = build_facts(case.assessment, context.base)
     stored = context.base_plans.get(case.name) if context.base_plans is not None else None
     if stored is not None:
-        head = assess(case.assessment, case.raw, context.head, drafts, facts=head_facts)
+        head = assess(case.assessment, case.raw, context.head, drafts, facts=facts)
         plan = Plan.model_validate(stored)
         return compare_plans(case.name, plan, plan_rules(plan), head.plan, fired(head),
                              context.base, context.head, case.source), 1
-    base = assess(case.assessment, case.raw, context.base, drafts, facts=base_facts)
+    base = assess(case.assessment, case.raw, context.base, drafts, facts=facts)
     matched = _matched_under_head(context, base) if the_screen.derive_free else None
-    head = assess(case.assessment, case.raw, context.head, drafts, facts=head_facts,
-                  matched=matched)
+    head = assess(case.assessment, case.raw, context.head, drafts, facts=facts, matched=matched)
     return compare(case.name, base, head, context.base, context.head, case.source), 1
 
 
