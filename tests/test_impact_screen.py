@@ -258,3 +258,40 @@ def test_diff_refuses_no_workers(tmp_path):
                    "examples/adult.json", "--workers", "0")
     assert done.returncode == 2
     assert "E208: --workers must be 1 or more" in done.stderr.splitlines()[0]
+
+
+def test_base_results_are_indexed_and_read_a_plan_at_a_time(tmp_path):
+    """A caseload's results run to gigabytes: the index holds where each plan is, not the plan;
+    a line written with its keys in another order is read whole, with the same plan."""
+    from groundwork.trainer.impact import read_base_results
+
+    caseload = _caseload(tmp_path)
+    results = tmp_path / "base.jsonl"
+    assert run_cli("batch", str(caseload), "--out", str(results)).returncode == 0
+    lines = results.read_text(encoding="utf-8").splitlines()
+    entry = json.loads(lines[1])
+    lines[1] = json.dumps({"plan": entry["plan"], "status": "ok", "source": entry["source"]})
+    results.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = read_base_results(results, BASE)
+    assert len(index.lines) == 300
+    assert all(isinstance(where, tuple) for where in index.lines.values())
+    first, second = (json.loads(line) for line in lines[:2])
+    assert index.get(first["source"]) == first["plan"]
+    assert index.get(second["source"]) == entry["plan"]
+    assert index.get("not a case") is None
+
+
+def test_a_line_that_is_not_a_batch_result_is_refused_with_its_line(tmp_path):
+    head, caseload = _changed_kb(tmp_path), _caseload(tmp_path)
+    results = tmp_path / "base.jsonl"
+    assert run_cli("batch", str(caseload), "--out", str(results)).returncode == 0
+    lines = results.read_text(encoding="utf-8").splitlines()
+    results.write_text("\n".join(lines[:2] + ['{"source": "x", "plan": {}'] + lines[2:]) + "\n",
+                       encoding="utf-8")
+    done = run_cli("diff", "--base", "knowledge_base/core", "--head", str(head), str(caseload),
+                   "--base-results", str(results))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"{results}:3:1: error: E209: not a line of `groundwork batch` "
+                                  "results")
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr

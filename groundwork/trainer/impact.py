@@ -9,6 +9,7 @@ retired, removed, no longer fires). Flags raised and cleared are listed too.
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -225,7 +226,7 @@ class _Context:
     head: CheckedKnowledgeBase
     screen: Screen
     drafts: bool
-    base_plans: dict[str, dict] | None
+    base_plans: BaseResults | dict[str, dict] | None
 
 
 def _compare_one(context: _Context, item: Case | CaseInput) -> tuple[CaseImpact, int]:
@@ -335,7 +336,9 @@ def _map_on_cluster(context: _Context, items: list, address: str):
         shipped = client.scatter(_ClusterContext(
             bundle_knowledge_base(context.base, str(context.base.root), context.drafts),
             bundle_knowledge_base(context.head, str(context.head.root), context.drafts),
-            context.screen, context.drafts, context.base_plans), broadcast=True)
+            context.screen, context.drafts,
+            context.base_plans.every_plan() if isinstance(context.base_plans, BaseResults)
+            else context.base_plans), broadcast=True)
         for part in run_partitions(client, items, _compare_partition, shipped, _loaded):
             yield from part
     finally:
@@ -344,35 +347,96 @@ def _map_on_cluster(context: _Context, items: list, address: str):
 
 # ---- a previous batch's plans for the base ----
 
-def read_base_results(path: Path, base_kb: CheckedKnowledgeBase) -> dict[str, dict]:
-    """source -> plan from a `groundwork batch --out` file; every plan must come from `base_kb`."""
-    plans: dict[str, dict] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        raise GroundworkError([Diagnostic("E201", "cannot be read as UTF-8 text", str(path),
-                                          field_path="(file)")]) from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+@dataclass(frozen=True)
+class BaseResults:
+    """The plans of a `groundwork batch --out` file, by case. A caseload's results run to
+    gigabytes (a plan is tens of kilobytes), so the file is indexed once (where each plan's line
+    is, every plan checked to come from the base) and a plan is read only when a case the screen
+    lets through needs it; forked workers inherit the index."""
+
+    path: str
+    lines: dict[str, tuple[int, int, int]]  # source -> (offset, length, line number)
+
+    def get(self, source: str) -> dict | None:
+        found = self.lines.get(source)
+        if found is None:
+            return None
+        offset, length, number = found
+        with open(self.path, "rb") as stream:
+            stream.seek(offset)
+            line = stream.read(length)
         try:
-            entry = json.loads(line)
-            source, status = entry["source"], entry["status"]
-            plan = entry.get("plan")
-        except (json.JSONDecodeError, TypeError, KeyError):
-            raise GroundworkError([Diagnostic(
-                "E209", "not a line of `groundwork batch` results", str(path), number, 1,
-                hint="give --base-results the file written by `groundwork batch --out`")]) from None
-        if status != "ok" or not isinstance(plan, dict):
-            continue
-        made_with = plan.get("provenance", {}).get("kb_hash")
-        if made_with != base_kb.content_hash:
-            raise GroundworkError([Diagnostic(
-                "E209", f"this plan was made with knowledge base {str(made_with)[:12]}, not "
-                f"the base {base_kb.content_hash[:12]}", str(path), number, 1,
-                hint="run `groundwork batch` with --kb set to the base knowledge base again")])
-        plans[source] = plan
-    return plans
+            return json.loads(line)["plan"]
+        except (ValueError, TypeError, KeyError):  # changed since it was indexed, or not UTF-8
+            raise GroundworkError([_not_results(self.path, number)]) from None
+
+    def every_plan(self) -> dict[str, dict]:
+        """Each plan, read now: for Dask workers, which may not see this machine's files."""
+        return {source: plan for source in self.lines if (plan := self.get(source)) is not None}
+
+
+# `groundwork batch` writes each line as {"source": …, "status": …, "plan": {…}}: the source and
+# status are read from the line's start and the knowledge base's hash found in its one
+# provenance, without decoding the whole plan; a line written otherwise is decoded whole.
+_LINE_START = re.compile(rb'\{"source":("(?:[^"\\]|\\.)*"),"status":"([a-z_]+)"(,"plan":\{)?')
+_KB_HASH = b'"kb_hash":"'
+
+
+def read_base_results(path: Path, base_kb: CheckedKnowledgeBase) -> BaseResults:
+    """Index a `groundwork batch --out` file made with `base_kb` (E209 for a plan made with
+    another knowledge base, or a line that is not a batch result)."""
+    lines: dict[str, tuple[int, int, int]] = {}
+    try:
+        stream = open(path, "rb")
+    except OSError:
+        raise GroundworkError([Diagnostic("E201", "cannot be read", str(path),
+                                          field_path="(file)")]) from None
+    with stream:
+        offset = 0
+        for number, line in enumerate(stream, 1):
+            start, offset = offset, offset + len(line)
+            if not line.strip():
+                continue
+            source, status, made_with = _result_line(line, str(path), number)
+            if status != "ok" or made_with is None:
+                continue
+            if made_with != base_kb.content_hash:
+                raise GroundworkError([Diagnostic(
+                    "E209", f"this plan was made with knowledge base {made_with[:12]}, not "
+                    f"the base {base_kb.content_hash[:12]}", str(path), number, 1,
+                    hint="run `groundwork batch` with --kb set to the base knowledge base again")])
+            lines[source] = (start, len(line), number)
+    return BaseResults(str(path), lines)
+
+
+def _result_line(line: bytes, path: str, number: int) -> tuple[str, str, str | None]:
+    """(source, status, the plan's knowledge-base hash or None when it has no plan)."""
+    start = _LINE_START.match(line)
+    if start and start[3]:
+        first = line.find(_KB_HASH)
+        end = line.find(b'"', first + len(_KB_HASH))
+        if first >= 0 and end >= 0 and line.find(_KB_HASH, first + 1) < 0:
+            try:
+                return (json.loads(start[1]), start[2].decode(),
+                        line[first + len(_KB_HASH):end].decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                pass  # decoded whole below, which names the problem
+    try:
+        entry = json.loads(line)
+        source, status = entry["source"], entry["status"]
+        plan = entry.get("plan")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise GroundworkError([_not_results(path, number)]) from None
+    if not isinstance(source, str) or not isinstance(plan, dict):
+        return str(source), str(status), None
+    provenance = plan.get("provenance")
+    return source, str(status), str(provenance.get("kb_hash") if isinstance(provenance, dict)
+                                    else None)
+
+
+def _not_results(path: str, number: int) -> Diagnostic:
+    return Diagnostic("E209", "not a line of `groundwork batch` results", path, number, 1,
+                      hint="give --base-results the file written by `groundwork batch --out`")
 
 
 def plan_rules(plan: Plan) -> set[str]:
